@@ -1,0 +1,74 @@
+# xraycap — build, test and demo. `make help` lists the targets.
+#   make            runtime (build/libxraycap.a, .so, xraycap.pc) and the GCC plugin
+#   make check      every test: unit tests (plain, ASan+UBSan, TSan) and the plugin matrix
+#   make demo       build, then run the samples against a local listener and show the trace
+#   make bench      ratios of captured-call cost against baselines measured in the same run
+#   make XRAY=0 …   the same sources with tracing compiled out (no plugin, no runtime)
+#   make install PREFIX=/usr/local
+
+XRAY ?= 1
+PREFIX ?= /usr/local
+CC ?= cc
+CXX ?= g++
+BUILD := build
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iinclude -Irt -fvisibility=default
+LIBS := -lcjson -lpthread -lm -ldl
+
+RT_SRC := $(wildcard rt/*.c)
+RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
+RT_HDR := $(wildcard rt/*.h) include/xray_capture.h
+
+.PHONY: all lib help check check-unit check-plugin demo bench deps install clean
+all: lib plugin
+
+lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc
+
+help:
+	@sed -n '2,8p' Makefile
+
+$(BUILD)/rt/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
+	$(CC) $(CFLAGS) $(RT_CFLAGS) -c $< -o $@
+
+$(BUILD)/rt $(BUILD)/tests $(BUILD)/asan $(BUILD)/tsan $(BUILD)/samples:
+	mkdir -p $@
+
+$(BUILD)/libxraycap.a: $(RT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libxraycap.so: $(RT_OBJ)
+	$(CC) -shared -Wl,-soname,libxraycap.so.0 -o $@ $^ $(LIBS)
+
+$(BUILD)/xraycap.pc: xraycap.pc.in Makefile | $(BUILD)/rt
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+include mk/plugin.mk
+include mk/tests.mk
+include mk/samples.mk
+
+# --- dependencies ---------------------------------------------------------------------------
+DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
+                libcurl4-openssl-dev libsqlite3-dev python3
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing" | tr '\n' ' '; echo; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >$(BUILD).deps.log 2>&1 \
+	  || { tail -20 $(BUILD).deps.log; exit 1; }; \
+	else echo "deps: missing packages; run as root: apt-get install -y" $$missing; exit 1; fi
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include/xray_capture $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/lib/xraycap
+	install -m 644 include/xray_capture.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libxraycap.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libxraycap.so $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
+	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
+	install -m 644 $(BUILD)/xraycap.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	if [ -f $(BUILD)/xraycap.so ]; then install -m 755 $(BUILD)/xraycap.so $(DESTDIR)$(PREFIX)/lib/xraycap/; fi
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,430 @@
+/*
+ * xray_capture.h — AWS X-Ray tracing for C and C++.
+ *
+ * This one header is the whole core API of xraycap. It offers three ways of tracing:
+ *
+ *  1. Captured functions, the counterpart of Python's @xray_recorder.capture('name'):
+ *
+ *         XRAY_CAPTURE("parse_order") static int parse(const char *s) { ... }
+ *         XRAY_CAPTURE() int checkout(void);      // no name: the function's own name
+ *
+ *     Compile with the plugin (gcc -fplugin=xraycap.so, see docs/) and every call of the
+ *     function is a subsegment of the calling thread's current segment. Without the plugin
+ *     the attribute expands to nothing.
+ *
+ *  2. Captured blocks and scopes, which need no plugin:
+ *
+ *         XRAY_CAPTURE_BLOCK("load") { ... }      // closes on every way out of the block
+ *         XRAY_CAPTURE_SCOPE("rest");             // traces to the end of the enclosing scope
+ *
+ *  3. The manual recorder API, as in the Python SDK:
+ *
+ *         xray_begin_segment("segment_1");
+ *         xray_begin_subsegment("subsegment_1");
+ *         xray_put_annotation(xray_current_subsegment(), "user", "alice");
+ *         xray_end_subsegment();
+ *         xray_end_segment();                      // serialized and sent to the daemon
+ *
+ * Finished segments are sent as X-Ray segment documents over UDP to the X-Ray daemon at
+ * AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000), or to `xraycap daemon`.
+ *
+ * Threads: every thread has its own current segment and stack of open subsegments. All
+ * functions below may be called from any thread; they act on the calling thread's context
+ * unless they take an entity. An entity pointer stays valid until its segment has been sent
+ * (after xray_end_segment); do not use it after that.
+ *
+ * Misuse (a subsegment without a segment, ending what was not begun, an annotation on NULL)
+ * follows the context-missing strategy (AWS_XRAY_CONTEXT_MISSING): LOG_ERROR (the default:
+ * a rate-limited log line), IGNORE_ERROR (silent) or RUNTIME_ERROR (log, then abort()).
+ * No other error ever aborts the program, and no function here changes errno.
+ *
+ * Compiling tracing out: define XRAY_COMPILED_OUT (`make XRAY=0` does) and every macro
+ * becomes plain code and every function an inline no-op, so no library is needed.
+ */
+#ifndef XRAY_CAPTURE_H
+#define XRAY_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XRAY_CAPTURE_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Types                                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A segment or a subsegment. Opaque; obtained from xray_begin_* or xray_current_*. */
+typedef struct xray_entity xray_entity;
+
+/* cJSON's node type (from <cjson/cJSON.h>), for xray_put_metadata. */
+struct cJSON;
+
+/* What a function that can fail returns. xray_status_str() turns it into text. */
+typedef enum xray_status {
+    XRAY_OK = 0,
+    XRAY_ERR_NO_CONTEXT,  /* no entity given, or no segment open on this thread */
+    XRAY_ERR_INVALID,     /* a bad argument: key, name, value, JSON text, address */
+    XRAY_ERR_LIMIT,       /* a limit was reached (annotations per entity, nesting depth) */
+    XRAY_ERR_NO_MEMORY,   /* an allocation failed; nothing was recorded */
+    XRAY_ERR_WRONG_KIND   /* the call needs a segment and got a subsegment, or the reverse */
+} xray_status;
+
+/* Returns a static English description of `status`. Never NULL. Thread-safe. */
+const char *xray_status_str(xray_status status);
+
+/* What happens on misuse when no segment is open (AWS_XRAY_CONTEXT_MISSING). */
+typedef enum xray_context_missing {
+    XRAY_CONTEXT_MISSING_DEFAULT = 0, /* take the environment, else LOG_ERROR */
+    XRAY_CONTEXT_MISSING_LOG_ERROR,   /* log (at most about once a second) and go on */
+    XRAY_CONTEXT_MISSING_RUNTIME_ERROR, /* log and abort(): for tests that must not miss */
+    XRAY_CONTEXT_MISSING_IGNORE_ERROR /* say nothing */
+} xray_context_missing;
+
+/* Log levels, lowest first. */
+typedef enum xray_log_level {
+    XRAY_LOG_DEFAULT = 0, /* take the environment, else XRAY_LOG_WARN */
+    XRAY_LOG_DEBUG,
+    XRAY_LOG_INFO,
+    XRAY_LOG_WARN,
+    XRAY_LOG_ERROR,
+    XRAY_LOG_OFF
+} xray_log_level;
+
+/* A tri-state switch: unset (take the environment) or explicitly on/off. */
+typedef enum xray_switch { XRAY_SWITCH_DEFAULT = 0, XRAY_SWITCH_ON, XRAY_SWITCH_OFF } xray_switch;
+
+/* Receives every log line of the runtime instead of stderr. `message` has no newline and is
+ * valid only during the call. Called from whichever thread logs; must not call back into
+ * xraycap. */
+typedef void (*xray_log_fn)(xray_log_level level, const char *message, void *ctx);
+
+/*
+ * Recorder settings. Zero-initialise (XRAY_CONFIG_INIT) and set what you need: every field
+ * left zero/NULL keeps the value from the environment variable named beside it, else the
+ * default.
+ */
+typedef struct xray_config {
+    const char *daemon_address;           /* AWS_XRAY_DAEMON_ADDRESS: "host:port" or
+                                             "tcp:host:port udp:host:port"; 127.0.0.1:2000 */
+    const char *service_name;             /* AWS_XRAY_TRACING_NAME: segment name used when
+                                             xray_begin_segment gets NULL or "" */
+    xray_context_missing context_missing; /* AWS_XRAY_CONTEXT_MISSING */
+    xray_switch enabled;                  /* AWS_XRAY_SDK_ENABLED (true/false); on */
+    xray_log_level log_level;             /* XRAYCAP_LOG_LEVEL (debug|info|warn|error|off);
+                                             AWS_XRAY_DEBUG_MODE=true means debug */
+    xray_log_fn log_fn;                   /* where log lines go; NULL: stderr */
+    void *log_ctx;                        /* passed to log_fn */
+} xray_config;
+
+#define XRAY_CONFIG_INIT {0}
+
+/*
+ * A static record the compiler emits once per captured function or block. The enter hook
+ * receives a pointer to it, so a call passes one pointer and nothing is formatted per call.
+ * Its layout is part of the plugin ABI: do not reorder.
+ */
+typedef struct xray_site {
+    const char *name;     /* subsegment name */
+    const char *function; /* enclosing function */
+    const char *file;
+    unsigned line;
+    unsigned flags;       /* reserved, 0 */
+} xray_site;
+
+/* The value the enter hook hands to the exit hook. 0 means "nothing was recorded". */
+typedef unsigned long xray_token;
+
+#ifndef XRAY_COMPILED_OUT
+
+/* ---------------------------------------------------------------------------------------- */
+/* Recorder                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * Applies `config` (NULL: the environment alone). Optional: without it the recorder reads the
+ * environment at its first use. Call it at start-up, before other threads trace; settings
+ * apply to segments begun afterwards. Returns XRAY_ERR_INVALID (and keeps the previous value
+ * of that setting) for a daemon address it cannot parse, naming it in the log.
+ */
+xray_status xray_recorder_configure(const xray_config *config);
+
+/*
+ * Flushes everything that is queued for sending and releases the emitter. Segments still
+ * open are not sent. The recorder can be used again afterwards (it reopens the emitter).
+ * Thread-safe; call it once at exit if you want a clean shutdown (the UDP emitter has
+ * nothing queued, so for it this only closes the socket).
+ */
+void xray_recorder_shutdown(void);
+
+/*
+ * Begins a segment on the calling thread and makes it current. `name` (NULL or "": the
+ * service name, AWS_XRAY_TRACING_NAME, else the program's name) is copied, cleaned of the
+ * characters X-Ray forbids (? ; * ( ) ! $ ~ ^ < >) with a warning, and cut to 200 characters.
+ * Returns the segment, or NULL when the recorder is disabled or memory ran out. A segment
+ * already open on this thread is ended first, with a warning.
+ */
+xray_entity *xray_begin_segment(const char *name);
+
+/*
+ * Ends the calling thread's segment: subsegments still open on this thread are closed with it
+ * (a warning says how many), then the segment document is serialized and sent. A document
+ * larger than one datagram is split into subsegment documents; nothing is sent truncated.
+ * Without an open segment: the context-missing strategy.
+ */
+void xray_end_segment(void);
+
+/*
+ * Begins a subsegment of the current entity (the innermost open subsegment, else the segment)
+ * and makes it current. The name is copied and cleaned as for segments. Returns it, or NULL
+ * when no segment is open (context-missing strategy), the recorder is disabled, or the
+ * nesting limit (256) is reached. Inside a segment that is not sampled it returns a stand-in
+ * on which every call is a cheap no-op; still pair it with xray_end_subsegment().
+ */
+xray_entity *xray_begin_subsegment(const char *name);
+
+/*
+ * Ends the current subsegment begun by xray_begin_subsegment. Ending when none is open, or
+ * when the innermost one belongs to a captured function or block, follows the
+ * context-missing strategy and changes nothing.
+ */
+void xray_end_subsegment(void);
+
+/* The calling thread's segment, or NULL when none is open. Never logs. */
+xray_entity *xray_current_segment(void);
+
+/* The calling thread's innermost open subsegment, or NULL when none is open. Never logs. */
+xray_entity *xray_current_subsegment(void);
+
+/* True when the calling thread has an open segment that is sampled (is being recorded). */
+bool xray_is_sampled(void);
+
+/* What the recorder has sent and dropped since the program started. */
+typedef struct xray_stats {
+    unsigned long long documents_sent;      /* datagrams handed to the network */
+    unsigned long long documents_dropped;   /* documents not sent: too large, or send failed */
+    unsigned long long subsegments_dropped; /* subsegments not recorded (nesting, memory) */
+    unsigned long long send_errors;         /* failed sends (no buffer space, no route...) */
+} xray_stats;
+
+/* Fills `out` with the counters. Thread-safe. */
+void xray_recorder_stats(xray_stats *out);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Data on an entity. Each returns XRAY_OK, or an error with a logged warning; a NULL entity   */
+/* follows the context-missing strategy and returns XRAY_ERR_NO_CONTEXT. On an entity of an    */
+/* unsampled segment they do nothing and return XRAY_OK. Safe from any thread, but data for    */
+/* one entity should come from one thread at a time.                                          */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * Adds an indexed annotation (usable in X-Ray filter expressions). `key` must be 1–500 of
+ * [A-Za-z0-9_]; other keys are rejected (XRAY_ERR_INVALID). String values are cut to 1000
+ * characters; NaN and infinities are rejected. At most 50 annotations per entity
+ * (XRAY_ERR_LIMIT). A key given twice keeps the last value.
+ */
+xray_status xray_put_annotation_string(xray_entity *entity, const char *key, const char *value);
+xray_status xray_put_annotation_number(xray_entity *entity, const char *key, double value);
+xray_status xray_put_annotation_bool(xray_entity *entity, const char *key, bool value);
+
+/*
+ * Adds metadata `key` = `value` in namespace `ns` (NULL: "default"). Takes ownership of
+ * `value` in every case, error or not. Namespaces starting with "AWS." are reserved and
+ * rejected. A key given twice in one namespace keeps the last value.
+ */
+xray_status xray_put_metadata(xray_entity *entity, const char *key, struct cJSON *value,
+                              const char *ns);
+
+/* As xray_put_metadata, with the value given as JSON text; text that does not parse as JSON
+ * is rejected with XRAY_ERR_INVALID and a warning. */
+xray_status xray_put_metadata_json(xray_entity *entity, const char *key, const char *json,
+                                   const char *ns);
+
+/* Set the entity's `error` (4xx-like), `fault` (5xx-like) or `throttle` flag. */
+xray_status xray_add_error_flag(xray_entity *entity);
+xray_status xray_add_fault_flag(xray_entity *entity);
+xray_status xray_add_throttle_flag(xray_entity *entity);
+
+/*
+ * Records an exception in the entity's `cause` (type, message, remote, and the calling
+ * thread's stack from backtrace(), symbolized where the symbols are visible) and sets
+ * `fault`, as the Python SDK's add_exception does. `type` NULL means "error".
+ */
+xray_status xray_add_exception(xray_entity *entity, const char *type, const char *message,
+                               bool remote);
+
+/* Records `http.request.method` and `http.request.url`. */
+xray_status xray_put_http_request(xray_entity *entity, const char *method, const char *url);
+
+/*
+ * Records `http.response.status` (100–599) and `http.response.content_length` (omitted when
+ * negative), and sets the flags every X-Ray SDK derives from the status: 429 → throttle and
+ * error, other 4xx → error, 5xx → fault.
+ */
+xray_status xray_put_http_response(xray_entity *entity, int status, long long content_length);
+
+/* Sets the segment's `user`. Only segments have users: a subsegment gives XRAY_ERR_WRONG_KIND. */
+xray_status xray_set_user(xray_entity *segment, const char *user);
+
+/* Sets a subsegment's `namespace`: "aws" for AWS calls, "remote" for other downstream calls.
+ * Other values are rejected (XRAY_ERR_INVALID). */
+xray_status xray_set_namespace(xray_entity *subsegment, const char *ns);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Hooks called by compiled code (the plugins and the macros below). Not for direct use.       */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Opens a subsegment named site->name under the current entity; returns 0 when nothing was
+ * recorded (no segment, not sampled, disabled). Costs a thread-local load and a branch then. */
+xray_token __xraycap_enter(const xray_site *site);
+/* Closes what __xraycap_enter opened (and anything opened inside it and left open). */
+void __xraycap_exit(xray_token token);
+/* As __xraycap_exit, for a frame left by a C++ exception: sets `fault` first. `exception` is
+ * the in-flight exception object (the compiler's EH pointer), or NULL when not known. */
+void __xraycap_exit_exception(xray_token token, void *exception);
+
+static inline void __xraycap_scope_end(xray_token *token) { __xraycap_exit(*token); }
+
+#define XRAY__SITE(name_)                                                                     \
+    __extension__({                                                                           \
+        static const xray_site xray__site_ = {(name_), __func__, __FILE__, __LINE__, 0};      \
+        &xray__site_;                                                                         \
+    })
+
+#ifdef __cplusplus
+} /* extern "C" */
+
+/* C++ has no _Generic: overloads pick the annotation kind. */
+static inline xray_status xray_put_annotation(xray_entity *e, const char *k, const char *v) {
+    return xray_put_annotation_string(e, k, v);
+}
+static inline xray_status xray_put_annotation(xray_entity *e, const char *k, bool v) {
+    return xray_put_annotation_bool(e, k, v);
+}
+static inline xray_status xray_put_annotation(xray_entity *e, const char *k, double v) {
+    return xray_put_annotation_number(e, k, v);
+}
+static inline xray_status xray_put_annotation(xray_entity *e, const char *k, long long v) {
+    return xray_put_annotation_number(e, k, (double)v);
+}
+static inline xray_status xray_put_annotation(xray_entity *e, const char *k, int v) {
+    return xray_put_annotation_number(e, k, (double)v);
+}
+extern "C" {
+#else
+/*
+ * xray_put_annotation(entity, key, value) picks the kind from the value's type: a string,
+ * a bool (a `bool` variable or `(bool)1`; note that in C `true` is an int), or a number.
+ */
+#define xray_put_annotation(entity, key, value)                                               \
+    _Generic((value),                                                                         \
+        char *: xray_put_annotation_string,                                                   \
+        const char *: xray_put_annotation_string,                                             \
+        _Bool: xray_put_annotation_bool,                                                      \
+        default: xray_put_annotation_number)((entity), (key), (value))
+#endif
+
+#else /* XRAY_COMPILED_OUT: every call is an inline no-op and nothing needs linking. */
+
+void cJSON_Delete(struct cJSON *item); /* metadata ownership is still taken */
+
+static inline const char *xray_status_str(xray_status s) { (void)s; return "tracing compiled out"; }
+static inline xray_status xray_recorder_configure(const xray_config *c) { (void)c; return XRAY_OK; }
+static inline void xray_recorder_shutdown(void) {}
+static inline xray_entity *xray_begin_segment(const char *n) { (void)n; return NULL; }
+static inline void xray_end_segment(void) {}
+static inline xray_entity *xray_begin_subsegment(const char *n) { (void)n; return NULL; }
+static inline void xray_end_subsegment(void) {}
+static inline xray_entity *xray_current_segment(void) { return NULL; }
+static inline xray_entity *xray_current_subsegment(void) { return NULL; }
+static inline bool xray_is_sampled(void) { return false; }
+typedef struct xray_stats {
+    unsigned long long documents_sent, documents_dropped, subsegments_dropped, send_errors;
+} xray_stats;
+static inline void xray_recorder_stats(xray_stats *o) { o->documents_sent = o->documents_dropped = o->subsegments_dropped = o->send_errors = 0; }
+static inline xray_status xray_put_annotation_string(xray_entity *e, const char *k, const char *v) { (void)e; (void)k; (void)v; return XRAY_OK; }
+static inline xray_status xray_put_annotation_number(xray_entity *e, const char *k, double v) { (void)e; (void)k; (void)v; return XRAY_OK; }
+static inline xray_status xray_put_annotation_bool(xray_entity *e, const char *k, bool v) { (void)e; (void)k; (void)v; return XRAY_OK; }
+static inline xray_status xray_put_metadata(xray_entity *e, const char *k, struct cJSON *v, const char *ns) { (void)e; (void)k; (void)ns; if (v) cJSON_Delete(v); return XRAY_OK; }
+static inline xray_status xray_put_metadata_json(xray_entity *e, const char *k, const char *j, const char *ns) { (void)e; (void)k; (void)j; (void)ns; return XRAY_OK; }
+static inline xray_status xray_add_error_flag(xray_entity *e) { (void)e; return XRAY_OK; }
+static inline xray_status xray_add_fault_flag(xray_entity *e) { (void)e; return XRAY_OK; }
+static inline xray_status xray_add_throttle_flag(xray_entity *e) { (void)e; return XRAY_OK; }
+static inline xray_status xray_add_exception(xray_entity *e, const char *t, const char *m, bool r) { (void)e; (void)t; (void)m; (void)r; return XRAY_OK; }
+static inline xray_status xray_put_http_request(xray_entity *e, const char *m, const char *u) { (void)e; (void)m; (void)u; return XRAY_OK; }
+static inline xray_status xray_put_http_response(xray_entity *e, int s, long long l) { (void)e; (void)s; (void)l; return XRAY_OK; }
+static inline xray_status xray_set_user(xray_entity *e, const char *u) { (void)e; (void)u; return XRAY_OK; }
+static inline xray_status xray_set_namespace(xray_entity *e, const char *n) { (void)e; (void)n; return XRAY_OK; }
+#ifdef __cplusplus
+} /* extern "C" */
+template <typename T>
+static inline xray_status xray_put_annotation(xray_entity *e, const char *k, T v) {
+    (void)e; (void)k; (void)v; return XRAY_OK;
+}
+extern "C" {
+#else
+#define xray_put_annotation(entity, key, value) \
+    ((void)(entity), (void)(key), (void)(value), XRAY_OK)
+#endif
+
+#endif /* XRAY_COMPILED_OUT */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Capture macros                                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+#define XRAY__CAT2(a, b) a##b
+#define XRAY__CAT(a, b) XRAY__CAT2(a, b)
+#define XRAY__UNIQ(prefix) XRAY__CAT(prefix, __COUNTER__)
+
+/*
+ * XRAY_CAPTURE("name") / XRAY_CAPTURE(): put before a function's declaration or definition;
+ * each call of the function becomes a subsegment named "name" (or the function's name). Needs
+ * the xraycap compiler plugin, which defines __XRAYCAP__; without it this expands to nothing.
+ * The name must be a string literal.
+ */
+#if defined(__XRAYCAP__) && !defined(XRAY_COMPILED_OUT)
+#define XRAY_CAPTURE(...) __attribute__((xray_capture(__VA_ARGS__)))
+#else
+#define XRAY_CAPTURE(...)
+#endif
+
+/*
+ * XRAY_CAPTURE_BLOCK("name") { ... }  traces the block as a subsegment. It is a one-shot
+ * statement (a loop that runs once), so the subsegment closes on every way out: falling off
+ * the end, return, goto, break. Because it is a loop, `break` and `continue` written directly
+ * inside it leave this block, not an enclosing loop or switch. It is the same one-shot loop
+ * when tracing is compiled out, so turning tracing on or off never changes control flow.
+ * The name must be a string literal.
+ *
+ * XRAY_CAPTURE_SCOPE("name");  is a declaration: it traces from that point to the end of the
+ * enclosing scope and is transparent to break and continue.
+ */
+#ifndef XRAY_COMPILED_OUT
+#define XRAY_CAPTURE_BLOCK(name) XRAY__BLOCK(name, XRAY__UNIQ(xray__blk_), XRAY__UNIQ(xray__once_))
+#define XRAY__BLOCK(name, tok, once)                                                          \
+    for (xray_token tok __attribute__((cleanup(__xraycap_scope_end))) =                       \
+             __xraycap_enter(XRAY__SITE(name)),                                               \
+         *once = &tok;                                                                        \
+         once; once = 0)
+#define XRAY_CAPTURE_SCOPE(name)                                                              \
+    xray_token XRAY__UNIQ(xray__scope_) __attribute__((cleanup(__xraycap_scope_end), unused)) = \
+        __xraycap_enter(XRAY__SITE(name))
+#else
+#define XRAY_CAPTURE_BLOCK(name) XRAY__BLOCK_OFF(name, XRAY__UNIQ(xray__once_))
+#define XRAY__BLOCK_OFF(name, once) for (int once = ((void)(name), 1); once; once = 0)
+#ifdef __cplusplus
+#define XRAY_CAPTURE_SCOPE(name) static_assert(sizeof(name) > 0, "XRAY_CAPTURE_SCOPE")
+#else
+#define XRAY_CAPTURE_SCOPE(name) _Static_assert(sizeof(name) > 0, "XRAY_CAPTURE_SCOPE")
+#endif
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XRAY_CAPTURE_H */

@@ -1,0 +1,204 @@
+/* config.c — settings from the environment (read once, the way uftrace reads its variables at
+ * start-up) and from xray_recorder_configure(). */
+#include "config.h"
+#include "emit.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_DAEMON "127.0.0.1:2000"
+
+xrc_config xrc_cfg;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes configure() */
+
+static bool resolve(const char *hostport, xrc_addr *out)
+{
+    char host[128], port[16];
+    const char *colon = strrchr(hostport, ':');
+    if (!colon || colon == hostport || strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port)
+        return false;
+    size_t hl = (size_t)(colon - hostport);
+    if (hl >= sizeof host)
+        return false;
+    memcpy(host, hostport, hl);
+    host[hl] = '\0';
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') { /* [::1]:2000 */
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    strcpy(port, colon + 1);
+    for (const char *p = port; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    long pn = strtol(port, NULL, 10);
+    if (pn < 1 || pn > 65535)
+        return false;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res)
+        return false;
+    memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
+    out->len = res->ai_addrlen;
+    snprintf(out->text, sizeof out->text, "%s", hostport);
+    freeaddrinfo(res);
+    return true;
+}
+
+xray_status xrc_parse_daemon_address(const char *text, xrc_addr *udp, xrc_addr *tcp)
+{
+    xrc_addr u, t;
+    char copy[400];
+    if (!text || strlen(text) >= sizeof copy)
+        return XRAY_ERR_INVALID;
+    strcpy(copy, text);
+    char *save = NULL, *tok1 = strtok_r(copy, " \t", &save), *tok2 = strtok_r(NULL, " \t", &save);
+    if (!tok1 || strtok_r(NULL, " \t", &save))
+        return XRAY_ERR_INVALID;
+    if (!tok2) {
+        if (!strncmp(tok1, "tcp:", 4) || !strncmp(tok1, "udp:", 4) || !resolve(tok1, &u))
+            return XRAY_ERR_INVALID;
+        t = u;
+    } else {
+        bool have_u = false, have_t = false;
+        const char *toks[2] = {tok1, tok2};
+        for (int i = 0; i < 2; i++) {
+            if (!strncmp(toks[i], "udp:", 4) && !have_u)
+                have_u = resolve(toks[i] + 4, &u);
+            else if (!strncmp(toks[i], "tcp:", 4) && !have_t)
+                have_t = resolve(toks[i] + 4, &t);
+            else
+                return XRAY_ERR_INVALID;
+        }
+        if (!have_u || !have_t)
+            return XRAY_ERR_INVALID;
+    }
+    *udp = u;
+    *tcp = t;
+    return XRAY_OK;
+}
+
+static bool env_true(const char *v) { return !strcasecmp(v, "true") || !strcmp(v, "1"); }
+static bool env_false(const char *v) { return !strcasecmp(v, "false") || !strcmp(v, "0"); }
+
+static xray_context_missing parse_context_missing(const char *v)
+{
+    if (!strcasecmp(v, "LOG_ERROR")) return XRAY_CONTEXT_MISSING_LOG_ERROR;
+    if (!strcasecmp(v, "RUNTIME_ERROR")) return XRAY_CONTEXT_MISSING_RUNTIME_ERROR;
+    if (!strcasecmp(v, "IGNORE_ERROR")) return XRAY_CONTEXT_MISSING_IGNORE_ERROR;
+    return XRAY_CONTEXT_MISSING_DEFAULT;
+}
+
+static xray_log_level parse_log_level(const char *v)
+{
+    static const char *names[] = {"", "debug", "info", "warn", "error", "off"};
+    for (int i = 1; i < 6; i++)
+        if (!strcasecmp(v, names[i]))
+            return (xray_log_level)i;
+    if (!strcasecmp(v, "warning"))
+        return XRAY_LOG_WARN;
+    return XRAY_LOG_DEFAULT;
+}
+
+static void default_service_name(char *out, size_t n)
+{
+    extern char *program_invocation_short_name;
+    snprintf(out, n, "%s", program_invocation_short_name && *program_invocation_short_name
+                               ? program_invocation_short_name : "xraycap");
+}
+
+static void read_environment(void)
+{
+    int saved = errno;
+    const char *v;
+    xrc_cfg.enabled = true;
+    xrc_cfg.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
+    default_service_name(xrc_cfg.service_name, sizeof xrc_cfg.service_name);
+    xrc_parse_daemon_address(DEFAULT_DAEMON, &xrc_cfg.udp, &xrc_cfg.tcp);
+
+    if ((v = getenv("XRAYCAP_LOG_LEVEL")) && *v) {
+        xray_log_level l = parse_log_level(v);
+        if (l == XRAY_LOG_DEFAULT)
+            xrc_log(XRAY_LOG_WARN, "XRAYCAP_LOG_LEVEL=%.40s is not one of debug, info, warn, "
+                                   "error, off; keeping warn", v);
+        xrc_log_configure(l, NULL, NULL);
+    }
+    if ((v = getenv("AWS_XRAY_DEBUG_MODE")) && env_true(v))
+        xrc_log_configure(XRAY_LOG_DEBUG, NULL, NULL);
+    if ((v = getenv("AWS_XRAY_SDK_ENABLED")) && *v) {
+        if (env_false(v))
+            xrc_cfg.enabled = false;
+        else if (!env_true(v))
+            xrc_log(XRAY_LOG_WARN, "AWS_XRAY_SDK_ENABLED=%.40s is neither true nor false; "
+                                   "tracing stays on", v);
+    }
+    if ((v = getenv("AWS_XRAY_CONTEXT_MISSING")) && *v) {
+        xray_context_missing cm = parse_context_missing(v);
+        if (cm == XRAY_CONTEXT_MISSING_DEFAULT)
+            xrc_log(XRAY_LOG_WARN, "AWS_XRAY_CONTEXT_MISSING=%.40s is not LOG_ERROR, "
+                                   "RUNTIME_ERROR or IGNORE_ERROR; using LOG_ERROR", v);
+        else
+            xrc_cfg.context_missing = cm;
+    }
+    if ((v = getenv("AWS_XRAY_TRACING_NAME")) && *v)
+        snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", v);
+    if ((v = getenv("AWS_XRAY_DAEMON_ADDRESS")) && *v &&
+        xrc_parse_daemon_address(v, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK)
+        xrc_log(XRAY_LOG_ERROR, "AWS_XRAY_DAEMON_ADDRESS=%.100s is not host:port or "
+                                "'tcp:host:port udp:host:port'; using " DEFAULT_DAEMON, v);
+    errno = saved;
+}
+
+void xrc_init(void) { pthread_once(&init_once, read_environment); }
+
+xray_status xray_recorder_configure(const xray_config *c)
+{
+    int saved = errno;
+    xray_status st = XRAY_OK;
+    xrc_init();
+    if (!c)
+        return XRAY_OK;
+    pthread_mutex_lock(&config_lock);
+    if (c->log_level != XRAY_LOG_DEFAULT || c->log_fn)
+        xrc_log_configure(c->log_level, c->log_fn, c->log_ctx);
+    if (c->enabled != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.enabled = c->enabled == XRAY_SWITCH_ON;
+    if (c->context_missing != XRAY_CONTEXT_MISSING_DEFAULT)
+        xrc_cfg.context_missing = c->context_missing;
+    if (c->service_name && *c->service_name)
+        snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
+    if (c->daemon_address) {
+        if (xrc_parse_daemon_address(c->daemon_address, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK) {
+            xrc_log(XRAY_LOG_ERROR, "daemon address '%.100s' is not host:port or "
+                                    "'tcp:host:port udp:host:port'; keeping %s",
+                    c->daemon_address, xrc_cfg.udp.text);
+            st = XRAY_ERR_INVALID;
+        } else {
+            xrc_emit_reset();
+        }
+    }
+    pthread_mutex_unlock(&config_lock);
+    errno = saved;
+    return st;
+}
+
+const char *xray_status_str(xray_status status)
+{
+    switch (status) {
+    case XRAY_OK: return "success";
+    case XRAY_ERR_NO_CONTEXT: return "no entity or no open segment";
+    case XRAY_ERR_INVALID: return "invalid argument";
+    case XRAY_ERR_LIMIT: return "limit reached";
+    case XRAY_ERR_NO_MEMORY: return "out of memory";
+    case XRAY_ERR_WRONG_KIND: return "wrong kind of entity (segment vs subsegment)";
+    }
+    return "unknown status";
+}

@@ -1,0 +1,73 @@
+/* context.c — thread-local context: opening subsegments, resetting the stack, and cleaning up
+ * what a thread leaves open when it exits or when the process forks. */
+#include "context.h"
+#include "log.h"
+
+#include <pthread.h>
+#include <string.h>
+
+__thread xrc_thread xrc_tls __attribute__((tls_model("initial-exec")));
+
+static pthread_key_t exit_key;            /* its destructor runs at thread exit */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
+{
+    xrc_segment *s = t->seg;
+    if (__builtin_expect(t->depth >= XRC_MAX_DEPTH, 0)) {
+        s->dropped++;
+        return 0;
+    }
+    xray_entity *e = xrc_arena_alloc(s, sizeof *e);
+    if (__builtin_expect(!e, 0)) {
+        s->dropped++;
+        return 0;
+    }
+    e->seg = s;
+    e->parent = t->recording;
+    e->name = name;
+    e->id = xrc_rand64();
+    e->end_ns = -1;
+    e->flags = flags;
+    e->marks = 0;
+    e->extra = NULL;
+    e->next = NULL;
+    s->tail->next = e;
+    s->tail = e;
+    s->nsub++;
+    t->stack[t->depth++] = e;
+    t->recording = e;
+    e->start_ns = xrc_mono_ns() - s->mono_base_ns;
+    return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
+}
+
+void xrc_context_enter(xrc_thread *t, xrc_segment *s)
+{
+    t->seg = s;
+    t->depth = 0;
+    t->phantom = 0;
+    t->gen = (t->gen + 1) & XRC_GEN_MASK;
+    t->recording = s && s->sampled ? &s->ent : NULL;
+}
+
+static void thread_exit(void *arg)
+{
+    xrc_thread *t = arg;
+    if (t == &xrc_tls && t->seg) {
+        xrc_log(XRAY_LOG_WARN, "thread exited with segment '%s' open; ending and sending it",
+                t->seg->ent.name);
+        xray_end_segment();
+    }
+    xrc_arena_cache_drop();
+}
+
+static void make_key(void) { pthread_key_create(&exit_key, thread_exit); }
+
+void xrc_context_register(xrc_thread *t)
+{
+    if (t->registered)
+        return;
+    pthread_once(&exit_key_once, make_key);
+    pthread_setspecific(exit_key, t);
+    t->registered = true;
+}

@@ -1,0 +1,50 @@
+/* context.h — the per-thread recording context: which segment the thread works in and its
+ * stack of open subsegments. Everything the capture hooks touch is in this one struct (as
+ * uftrace keeps its `mtd`), so a hook costs one thread-local access. */
+#ifndef XRC_CONTEXT_H
+#define XRC_CONTEXT_H
+
+#include "clock.h"
+#include "entity.h"
+
+#define XRC_MAX_DEPTH 256        /* open subsegments per thread; deeper ones are counted, not kept */
+#define XRC_TOKEN_DEPTH_BITS 9   /* a token is (generation << 9) | (stack index + 1) */
+#define XRC_GEN_MASK (~0UL >> XRC_TOKEN_DEPTH_BITS)
+
+typedef struct xrc_thread {
+    xray_entity *recording;      /* current entity when the thread's segment is sampled, else NULL */
+    xrc_segment *seg;            /* the segment this thread works in, sampled or not; NULL: none */
+    unsigned depth;              /* open subsegments on `stack` */
+    unsigned phantom;            /* xray_begin_subsegment calls that recorded nothing, still open */
+    unsigned long gen;           /* bumped whenever the stack is reset, so stale tokens are ignored */
+    unsigned missing;            /* hook calls without a segment, to thin out the checks */
+    bool registered;             /* thread-exit destructor armed */
+    xray_entity *stack[XRC_MAX_DEPTH];
+} xrc_thread;
+
+extern __thread xrc_thread xrc_tls __attribute__((tls_model("initial-exec")));
+
+/* Opens a subsegment named `name` under t->recording (which must be non-NULL) and pushes it.
+ * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */
+xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags);
+
+/* Closes the stack entries from index `idx` up to the top, innermost first. */
+static inline void xrc_close_from(xrc_thread *t, unsigned idx)
+{
+    xrc_segment *s = t->seg;
+    int64_t now = xrc_mono_ns() - s->mono_base_ns;
+    while (t->depth > idx) {
+        xray_entity *e = t->stack[--t->depth];
+        e->end_ns = now;
+    }
+    t->phantom = 0; /* anything begun above idx without being recorded is over too */
+    t->recording = t->depth ? t->stack[t->depth - 1] : &s->ent;
+}
+
+/* Makes `s` the thread's segment (s may be NULL to clear). */
+void xrc_context_enter(xrc_thread *t, xrc_segment *s);
+
+/* Arms the thread-exit destructor that ends a segment the thread left open. */
+void xrc_context_register(xrc_thread *t);
+
+#endif

@@ -1,0 +1,47 @@
+/* id.h — X-Ray trace ids and entity ids from a per-thread xoshiro256** generator. It is seeded
+ * from getrandom() on first use in each thread and again after fork(), so parent and child
+ * never hand out the same ids. */
+#ifndef XRC_ID_H
+#define XRC_ID_H
+
+#include <stdint.h>
+
+#define XRC_TRACE_ID_LEN 35 /* "1-" + 8 hex + "-" + 24 hex */
+
+typedef struct xrc_rng {
+    uint64_t s[4];
+    int seeded;
+} xrc_rng;
+
+extern __thread xrc_rng xrc_rng_tls __attribute__((tls_model("initial-exec")));
+
+void xrc_rng_seed(xrc_rng *r);
+
+static inline uint64_t xrc_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+/* 64 random bits, never 0 (X-Ray ids must not be all zeros). */
+static inline uint64_t xrc_rand64(void)
+{
+    xrc_rng *r = &xrc_rng_tls;
+    if (__builtin_expect(!r->seeded, 0))
+        xrc_rng_seed(r);
+    for (;;) {
+        uint64_t *s = r->s;
+        uint64_t out = xrc_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t;
+        s[3] = xrc_rotl(s[3], 45);
+        if (out)
+            return out;
+    }
+}
+
+/* Writes a new trace id for a request starting at `epoch_sec` into out (36 bytes with NUL). */
+void xrc_new_trace_id(char out[XRC_TRACE_ID_LEN + 1], int64_t epoch_sec);
+
+/* Writes `id` as 16 lower-case hex digits (no NUL). */
+void xrc_hex16(char out[16], uint64_t id);
+
+/* Forces a new seed in this thread (after fork). */
+void xrc_rng_reset(void);
+
+#endif

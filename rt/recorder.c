@@ -1,0 +1,168 @@
+/* recorder.c — the public segment/subsegment API (xray_begin_segment and friends): argument
+ * checks, names, the context-missing strategy, and fork safety. The shared mechanics of
+ * opening and closing live in context.c so captured calls and manual calls behave alike. */
+#include "config.h"
+#include "context.h"
+#include "emit.h"
+#include "log.h"
+#include "sanitize.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <string.h>
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void child_after_fork(void)
+{
+    /* The child must not finish (or send) the parent's segment, nor reuse its id sequence.
+     * The parent's segment memory is left alone: the child's code may still hold pointers. */
+    xrc_thread *t = &xrc_tls;
+    xrc_context_enter(t, NULL);
+    t->registered = false;
+    xrc_rng_reset();
+    xrc_emit_after_fork();
+}
+
+static void install_fork_handler(void) { pthread_atfork(NULL, NULL, child_after_fork); }
+
+static const char *checked_name(const char *name, const char *kind)
+{
+    if (!name || !*name)
+        return NULL;
+    if (!xrc_name_is_clean(name))
+        xrc_log(XRAY_LOG_WARN, "%s name '%.210s' has characters X-Ray does not accept or more "
+                               "than 200 characters; they are removed", kind, name);
+    return name;
+}
+
+xray_entity *xray_begin_segment(const char *name)
+{
+    int saved = errno;
+    xrc_init();
+    pthread_once(&fork_once, install_fork_handler);
+    xrc_thread *t = &xrc_tls;
+    if (!xrc_cfg.enabled)
+        return NULL;
+    if (t->seg) {
+        xrc_log(XRAY_LOG_WARN, "xray_begin_segment('%s'): segment '%s' is still open on this "
+                               "thread; ending it first", name ? name : "", t->seg->ent.name);
+        xray_end_segment();
+    }
+    xrc_segment *s = xrc_segment_new();
+    if (!s) {
+        xrc_log(XRAY_LOG_ERROR, "xray_begin_segment: out of memory; not tracing this request");
+        errno = saved;
+        return NULL;
+    }
+    const char *n = checked_name(name, "segment");
+    s->ent.name = xrc_arena_strdup(s, n ? n : xrc_cfg.service_name);
+    s->real_base_ns = xrc_real_ns();
+    s->mono_base_ns = xrc_mono_ns();
+    s->ent.id = xrc_rand64();
+    xrc_new_trace_id(s->trace_id, s->real_base_ns / 1000000000);
+    s->sampled = true;
+    xrc_context_register(t);
+    xrc_context_enter(t, s);
+    errno = saved;
+    return &s->ent;
+}
+
+void xray_end_segment(void)
+{
+    int saved = errno;
+    xrc_thread *t = &xrc_tls;
+    xrc_segment *s = t->seg;
+    if (!s) {
+        xrc_init();
+        if (xrc_cfg.enabled)
+            xrc_context_missing("xray_end_segment: no segment is open on this thread");
+        errno = saved;
+        return;
+    }
+    if (t->depth)
+        xrc_log(XRAY_LOG_DEBUG, "xray_end_segment: closing %u subsegment(s) still open",
+                t->depth);
+    if (t->recording)
+        xrc_close_from(t, 0);
+    s->ent.end_ns = xrc_mono_ns() - s->mono_base_ns;
+    xrc_context_enter(t, NULL);
+    xrc_segment_release(s);
+    errno = saved;
+}
+
+xray_entity *xray_begin_subsegment(const char *name)
+{
+    int saved = errno;
+    xrc_thread *t = &xrc_tls;
+    xray_entity *result = NULL;
+    if (!t->seg) {
+        xrc_init();
+        if (xrc_cfg.enabled) {
+            char what[300];
+            snprintf(what, sizeof what, "xray_begin_subsegment('%.200s'): no segment is open "
+                                        "on this thread", name ? name : "");
+            xrc_context_missing(what);
+        }
+    } else if (!t->recording || t->phantom) {
+        t->phantom++; /* unsampled: a stand-in that records nothing */
+        result = t->recording ? NULL : &t->seg->ent;
+    } else {
+        const char *n = checked_name(name, "subsegment");
+        char *copy = xrc_arena_strdup(t->seg, n ? n : "unnamed");
+        xray_token tok = copy ? xrc_open(t, copy, XRC_F_MANUAL) : 0;
+        if (tok) {
+            result = t->recording;
+        } else {
+            t->phantom++;
+            xrc_log(XRAY_LOG_WARN, "xray_begin_subsegment('%.200s'): %s; not recorded",
+                    name ? name : "", t->depth >= XRC_MAX_DEPTH ? "nesting deeper than 256"
+                                                               : "out of memory");
+        }
+    }
+    errno = saved;
+    return result;
+}
+
+void xray_end_subsegment(void)
+{
+    int saved = errno;
+    xrc_thread *t = &xrc_tls;
+    if (!t->seg) {
+        xrc_init();
+        if (xrc_cfg.enabled)
+            xrc_context_missing("xray_end_subsegment: no segment is open on this thread");
+    } else if (t->phantom) {
+        t->phantom--;
+    } else if (!t->depth) {
+        xrc_context_missing("xray_end_subsegment: no subsegment is open on this thread");
+    } else if (!(t->stack[t->depth - 1]->flags & XRC_F_MANUAL)) {
+        char what[400];
+        snprintf(what, sizeof what, "xray_end_subsegment: the current subsegment '%.200s' "
+                                    "belongs to a captured function or block; not ending it",
+                 t->stack[t->depth - 1]->name);
+        xrc_context_missing(what);
+    } else {
+        xrc_close_from(t, t->depth - 1);
+    }
+    errno = saved;
+}
+
+xray_entity *xray_current_segment(void)
+{
+    xrc_thread *t = &xrc_tls;
+    return t->seg ? &t->seg->ent : NULL;
+}
+
+xray_entity *xray_current_subsegment(void)
+{
+    xrc_thread *t = &xrc_tls;
+    if (!t->seg)
+        return NULL;
+    if (!t->recording)
+        return t->phantom ? &t->seg->ent : NULL;
+    return t->depth ? t->stack[t->depth - 1] : NULL;
+}
+
+bool xray_is_sampled(void) { return xrc_tls.recording != NULL; }

@@ -1,0 +1,35 @@
+/* sanitize.h — what X-Ray accepts in names, annotation keys and strings, and how bad input is
+ * made acceptable. Everything a user hands in passes through here before it is stored. */
+#ifndef XRC_SANITIZE_H
+#define XRC_SANITIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cJSON;
+
+#define XRC_NAME_MAX 200         /* characters in a segment or subsegment name */
+#define XRC_ANNOTATION_KEY_MAX 500
+#define XRC_ANNOTATION_VALUE_MAX 1000
+
+/* True for the characters the X-Ray SDKs strip from names: ? ; * ( ) ! $ ~ ^ < > */
+bool xrc_name_char_forbidden(unsigned char c);
+
+/* True when the name needs no cleaning (no forbidden or control characters, valid UTF-8, at
+ * most 200 characters, not empty). */
+bool xrc_name_is_clean(const char *name);
+
+/* True for 1–500 characters of [A-Za-z0-9_]. */
+bool xrc_annotation_key_ok(const char *key);
+
+/* Length in bytes of the valid UTF-8 sequence at s (1–4), or 0 when s does not start one. */
+size_t xrc_utf8_seq(const unsigned char *s, size_t avail);
+
+/* A malloc'd copy of s as valid UTF-8 (bad bytes become U+FFFD), cut to max_chars characters
+ * (0: no limit). NULL when out of memory. */
+char *xrc_utf8_dup(const char *s, size_t max_chars);
+
+/* Makes every string and key in a cJSON tree valid UTF-8, in place. False when out of memory. */
+bool xrc_json_make_utf8(struct cJSON *item);
+
+#endif
