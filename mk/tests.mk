@@ -1,0 +1,30 @@
+# Unit tests: one CUnit runner built three ways — plain, ASan+UBSan, and TSan (threads only).
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_MAIN := $(filter-out tests/unit/env_probe.c,$(UNIT_SRC))
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"'
+TEST_LIBS := -lcunit -lcjson -lpthread -lm -ldl
+ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+TSAN := -fsanitize=thread
+
+$(BUILD)/tests/unit: $(UNIT_MAIN) tests/unit/*.h $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $(UNIT_MAIN) $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+$(BUILD)/tests/env_probe: tests/unit/env_probe.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+# The sanitizer builds compile the runtime sources along with the tests.
+$(BUILD)/tests/unit-asan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $(ASAN) $(UNIT_MAIN) $(RT_SRC) $(TEST_LIBS) -o $@
+
+$(BUILD)/tests/unit-tsan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $(TSAN) $(UNIT_MAIN) $(RT_SRC) $(TEST_LIBS) -o $@
+
+check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsan $(BUILD)/tests/env_probe
+	@echo "== unit tests"
+	$(BUILD)/tests/unit
+	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests/unit-asan
+	@echo "== thread tests under ThreadSanitizer"
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tests/unit-tsan threads process
+
+check: deps all check-unit check-plugin

@@ -173,6 +173,7 @@ xray_status xray_recorder_configure(const xray_config *c)
         xrc_cfg.enabled = c->enabled == XRAY_SWITCH_ON;
     if (c->context_missing != XRAY_CONTEXT_MISSING_DEFAULT)
         xrc_cfg.context_missing = c->context_missing;
+    xrc_context_missing_reset();
     if (c->service_name && *c->service_name)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
     if (c->daemon_address) {

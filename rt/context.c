@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
-__thread xrc_thread xrc_tls __attribute__((tls_model("initial-exec")));
+__thread xrc_thread xrc_tls;
 
 static pthread_key_t exit_key;            /* its destructor runs at thread exit */
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;

@@ -22,7 +22,7 @@ typedef struct xrc_thread {
     xray_entity *stack[XRC_MAX_DEPTH];
 } xrc_thread;
 
-extern __thread xrc_thread xrc_tls __attribute__((tls_model("initial-exec")));
+extern __thread xrc_thread xrc_tls;
 
 /* Opens a subsegment named `name` under t->recording (which must be non-NULL) and pushes it.
  * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */
@@ -33,10 +33,10 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
 {
     xrc_segment *s = t->seg;
     int64_t now = xrc_mono_ns() - s->mono_base_ns;
-    while (t->depth > idx) {
-        xray_entity *e = t->stack[--t->depth];
-        e->end_ns = now;
-    }
+    unsigned d = t->depth;
+    while (d > idx)
+        t->stack[--d]->end_ns = now;
+    t->depth = d;
     t->phantom = 0; /* anything begun above idx without being recorded is over too */
     t->recording = t->depth ? t->stack[t->depth - 1] : &s->ent;
 }

@@ -57,6 +57,12 @@ void xrc_log(xray_log_level level, const char *fmt, ...)
     errno = saved;
 }
 
+void xrc_context_missing_reset(void)
+{
+    atomic_store(&missing_last_sec, 0);
+    atomic_store(&missing_held, 0);
+}
+
 void xrc_context_missing(const char *what)
 {
     switch (xrc_cfg.context_missing) {

@@ -18,4 +18,7 @@ void xrc_log_configure(xray_log_level level, xray_log_fn fn, void *ctx);
  * second (counting what it held back), stays silent, or aborts, as configured. */
 void xrc_context_missing(const char *what);
 
+/* Starts a fresh rate-limit window (a new configuration gets its first message through). */
+void xrc_context_missing_reset(void);
+
 #endif

@@ -106,8 +106,11 @@ xray_entity *xray_begin_subsegment(const char *name)
             xrc_context_missing(what);
         }
     } else if (!t->recording || t->phantom) {
-        t->phantom++; /* unsampled: a stand-in that records nothing */
-        result = t->recording ? NULL : &t->seg->ent;
+        t->phantom++; /* unsampled, or past a limit: records nothing */
+        if (t->recording)
+            t->seg->dropped++;
+        else
+            result = &t->seg->ent; /* a stand-in on which every call is a no-op */
     } else {
         const char *n = checked_name(name, "subsegment");
         char *copy = xrc_arena_strdup(t->seg, n ? n : "unnamed");

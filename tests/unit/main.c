@@ -1,0 +1,78 @@
+/* main.c — runs the CUnit suites: all of them, or those named on the command line. */
+#include "harness.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+listener L;
+char test_log[1 << 16];
+int test_log_lines;
+
+static void capture_log(xray_log_level level, const char *message, void *ctx)
+{
+    (void)level;
+    (void)ctx;
+    size_t used = strlen(test_log);
+    snprintf(test_log + used, sizeof test_log - used, "%s\n", message);
+    test_log_lines++;
+}
+
+void log_reset(void)
+{
+    test_log[0] = '\0';
+    test_log_lines = 0;
+}
+
+void test_reset(void)
+{
+    xray_config c = XRAY_CONFIG_INIT;
+    c.enabled = XRAY_SWITCH_ON;
+    c.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
+    c.log_level = XRAY_LOG_WARN;
+    c.log_fn = capture_log;
+    c.daemon_address = L.address;
+    c.service_name = "unit-tests";
+    xray_config quiet = XRAY_CONFIG_INIT;
+    quiet.context_missing = XRAY_CONTEXT_MISSING_IGNORE_ERROR;
+    xray_recorder_configure(&quiet);
+    while (xray_current_segment())
+        xray_end_segment();
+    xray_recorder_configure(&c);
+    listener_collect(&L, 20);
+    listener_clear(&L);
+    log_reset();
+}
+
+size_t collect(void) { return listener_collect(&L, 100); }
+
+static const struct {
+    const char *name;
+    void (*reg)(void);
+} suites[] = {
+    {"documents", register_documents}, {"data", register_data}, {"misuse", register_misuse},
+    {"limits", register_limits},       {"macros", register_macros}, {"threads", register_threads},
+    {"config", register_config},       {"process", register_process},
+};
+
+int main(int argc, char **argv)
+{
+    listener_open(&L);
+    test_reset();
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++)
+            wanted |= !strcmp(argv[a], suites[i].name);
+        if (wanted)
+            suites[i].reg();
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    listener_close(&L);
+    xray_recorder_shutdown();
+    return failed ? 1 : 0;
+}

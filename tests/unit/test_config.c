@@ -1,0 +1,145 @@
+/* test_config.c — settings from xray_recorder_configure and from the environment. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#ifndef PROBE
+#define PROBE "build/tests/env_probe"
+#endif
+
+static void test_disabled_recorder_sends_nothing_and_logs_nothing(void)
+{
+    test_reset();
+    xray_config c = XRAY_CONFIG_INIT;
+    c.enabled = XRAY_SWITCH_OFF;
+    xray_recorder_configure(&c);
+    CU_ASSERT_PTR_NULL(xray_begin_segment("off"));
+    CU_ASSERT_PTR_NULL(xray_begin_subsegment("off_sub"));
+    XRAY_CAPTURE_BLOCK("off_block") {}
+    CU_ASSERT_EQUAL(xray_put_annotation(xray_current_segment(), "k", 1), XRAY_ERR_NO_CONTEXT);
+    xray_end_subsegment();
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 0);
+    test_reset();
+}
+
+static void test_daemon_address_accepts_both_forms(void)
+{
+    char addr[128];
+    test_reset();
+    xray_config c = XRAY_CONFIG_INIT;
+    snprintf(addr, sizeof addr, "tcp:127.0.0.1:2000 udp:%s", L.address);
+    c.daemon_address = addr;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
+    xray_begin_segment("split_form");
+    xray_end_segment();
+    snprintf(addr, sizeof addr, "udp:%s tcp:localhost:2000", L.address);
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
+    xray_begin_segment("reversed_form");
+    xray_end_segment();
+    snprintf(addr, sizeof addr, "localhost:%d", L.port);
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
+    xray_begin_segment("hostname_form");
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 3);
+    CU_ASSERT_PTR_NOT_NULL(listener_find(&L, "split_form"));
+    CU_ASSERT_PTR_NOT_NULL(listener_find(&L, "reversed_form"));
+    CU_ASSERT_PTR_NOT_NULL(listener_find(&L, "hostname_form"));
+}
+
+static void test_bad_daemon_addresses_are_refused_and_the_old_one_kept(void)
+{
+    static const char *bad[] = {
+        "", "127.0.0.1", "127.0.0.1:", ":2000", "127.0.0.1:0", "127.0.0.1:65536",
+        "127.0.0.1:20x0", "udp:127.0.0.1:2000", "tcp:127.0.0.1:2000 tcp:127.0.0.1:2001",
+        "udp:127.0.0.1:2000 tcp:127.0.0.1:2000 extra", "no.such.host.invalid:2000",
+        "udp:127.0.0.1:2000 127.0.0.1:2001",
+    };
+    test_reset();
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        xray_config c = XRAY_CONFIG_INIT;
+        c.daemon_address = bad[i];
+        CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "is not host:port"));
+    xray_begin_segment("still_delivered");
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 1);
+}
+
+/* Runs the probe with `env` (space-separated assignments) against the test listener. */
+static int run_probe(const char *env, const char *arg, char *out, size_t outlen)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "env AWS_XRAY_DAEMON_ADDRESS=%s %s %s %s 2>&1", L.address, env,
+             PROBE, arg);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, outlen - 1, p);
+    out[n] = '\0';
+    return pclose(p);
+}
+
+static void test_environment_turns_tracing_off(void)
+{
+    char out[4096];
+    test_reset();
+    CU_ASSERT_EQUAL(run_probe("AWS_XRAY_SDK_ENABLED=false", "x", out, sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "disabled\n");
+    CU_ASSERT_EQUAL(collect(), 0);
+}
+
+static void test_environment_names_the_service_and_picks_the_strategy(void)
+{
+    char out[4096];
+    test_reset();
+    CU_ASSERT_EQUAL(run_probe("AWS_XRAY_TRACING_NAME=from-env AWS_XRAY_CONTEXT_MISSING=IGNORE_ERROR",
+                              "-", out, sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "enabled\n"); /* no context-missing line */
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "name")->valuestring, "from-env");
+    CU_ASSERT_PTR_NOT_NULL(child_named(L.docs[0], "probe_sub"));
+}
+
+static void test_bad_environment_values_are_reported_and_defaults_kept(void)
+{
+    char out[4096];
+    test_reset();
+    CU_ASSERT_EQUAL(run_probe("AWS_XRAY_SDK_ENABLED=maybe AWS_XRAY_CONTEXT_MISSING=PANIC "
+                              "XRAYCAP_LOG_LEVEL=loud", "named", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_XRAY_SDK_ENABLED=maybe is neither true nor false"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_XRAY_CONTEXT_MISSING=PANIC is not"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "XRAYCAP_LOG_LEVEL=loud"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "xray_end_subsegment: no segment is open")); /* LOG_ERROR kept */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "enabled\n"));
+    CU_ASSERT_EQUAL(collect(), 1);
+}
+
+static void test_bad_daemon_address_in_environment_falls_back_to_default(void)
+{
+    char out[4096], cmd[512];
+    test_reset();
+    snprintf(cmd, sizeof cmd, "env AWS_XRAY_DAEMON_ADDRESS=nonsense %s x 2>&1", PROBE);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_XRAY_DAEMON_ADDRESS=nonsense is not host:port"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "enabled"));
+}
+
+void register_config(void)
+{
+    CU_pSuite s = CU_add_suite("config", NULL, NULL);
+    ADD(s, test_disabled_recorder_sends_nothing_and_logs_nothing);
+    ADD(s, test_daemon_address_accepts_both_forms);
+    ADD(s, test_bad_daemon_addresses_are_refused_and_the_old_one_kept);
+    ADD(s, test_environment_turns_tracing_off);
+    ADD(s, test_environment_names_the_service_and_picks_the_strategy);
+    ADD(s, test_bad_environment_values_are_reported_and_defaults_kept);
+    ADD(s, test_bad_daemon_address_in_environment_falls_back_to_default);
+}
