@@ -1,1 +1,17 @@
+# The GCC plugin. Built with the compiler it will run in: a plugin is tied to one GCC version.
+GCC_PLUGIN_DIR := $(shell $(CXX) -print-file-name=plugin)
+PLUGIN_CXXFLAGS := -std=c++17 -shared -fPIC -fno-rtti -O2 -g $(WARN) -Wno-unused-parameter \
+                   -I$(GCC_PLUGIN_DIR)/include
+
+ifeq ($(XRAY),0)
+PLUGIN_FLAGS :=
+PLUGIN_DEP :=
 plugin:
+else
+PLUGIN_FLAGS := -fplugin=$(BUILD)/xraycap.so
+PLUGIN_DEP := $(BUILD)/xraycap.so
+plugin: $(BUILD)/xraycap.so
+endif
+
+$(BUILD)/xraycap.so: plugin/gcc/xraycap_plugin.cc | $(BUILD)/rt
+	$(CXX) $(PLUGIN_CXXFLAGS) $< -o $@

@@ -1,0 +1,30 @@
+# Tools and samples. `make XRAY=0` builds the samples with tracing compiled out.
+TOOL_SRC := $(wildcard tools/xraycap/*.c)
+
+$(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h | $(BUILD)/rt
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(TOOL_SRC) -lcjson -o $@
+
+ifeq ($(XRAY),0)
+SAMPLE_CFLAGS := -DXRAY_COMPILED_OUT
+SAMPLE_LIBS :=
+SAMPLE_DEPS :=
+else
+SAMPLE_CFLAGS := $(PLUGIN_FLAGS)
+SAMPLE_LIBS := $(BUILD)/libxraycap.a $(LIBS)
+SAMPLE_DEPS := $(BUILD)/libxraycap.a $(PLUGIN_DEP)
+endif
+
+$(BUILD)/samples/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS) | $(BUILD)/samples
+	$(CC) $(CFLAGS) -std=c11 $(WARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
+
+SAMPLES := $(patsubst samples/%/main.c,$(BUILD)/samples/%,$(wildcard samples/*/main.c))
+samples: $(SAMPLES)
+all: $(BUILD)/xraycap samples
+
+demo: deps all
+	@for s in $(SAMPLES); do \
+	  echo "== $$s (traced by xraycap run: a private daemon port, then the timeline)"; \
+	  $(BUILD)/xraycap run -- $$s || exit 1; \
+	  echo "== the same, as the documents the daemon receives"; \
+	  $(BUILD)/xraycap run --json -- $$s || exit 1; \
+	done

@@ -19,6 +19,8 @@ typedef struct xrc_thread {
     unsigned long gen;           /* bumped whenever the stack is reset, so stale tokens are ignored */
     unsigned missing;            /* hook calls without a segment, to thin out the checks */
     bool registered;             /* thread-exit destructor armed */
+    void *unwinding;             /* C++ exception last seen unwinding a captured frame */
+    uint64_t unwinding_id;       /* the id its `cause` entry got in the innermost frame */
     xray_entity *stack[XRC_MAX_DEPTH];
 } xrc_thread;
 

@@ -56,7 +56,7 @@ static cJSON *capture_stack(int skip, cJSON *paths)
 }
 
 static xray_status add_exception(xray_entity *e, const char *type, const char *message,
-                                 bool remote, int skip)
+                                 bool remote, int skip, uint64_t *id_out)
 {
     cJSON *cause = xrc_extra_object(e, "cause");
     if (!cause)
@@ -74,7 +74,10 @@ static xray_status add_exception(xray_entity *e, const char *type, const char *m
     if (!x || !list)
         return cJSON_Delete(x), XRAY_ERR_NO_MEMORY;
     char id[17];
-    xrc_hex16(id, xrc_rand64());
+    uint64_t id_value = xrc_rand64();
+    if (id_out)
+        *id_out = id_value;
+    xrc_hex16(id, id_value);
     id[16] = '\0';
     cJSON_AddStringToObject(x, "id", id);
     cJSON_AddItemToObject(x, "message", string_or_null(message ? message : "", 4096));
@@ -92,7 +95,7 @@ xray_status xray_add_exception(xray_entity *e, const char *type, const char *mes
     int saved = errno;
     xray_status st;
     if (xrc_edit_begin(e, "xray_add_exception", &st)) {
-        st = add_exception(e, type, message, remote, 2);
+        st = add_exception(e, type, message, remote, 2, NULL);
         xrc_edit_end(e);
     }
     errno = saved;
@@ -146,12 +149,22 @@ void __xraycap_exit_exception(xray_token token, void *exception)
     unsigned idx = (unsigned)(token & ((1u << XRC_TOKEN_DEPTH_BITS) - 1)) - 1;
     if ((token >> XRC_TOKEN_DEPTH_BITS) == t->gen && idx < t->depth) {
         xray_entity *e = t->stack[idx];
-        char type[256];
-        exception_type(exception, type, sizeof type);
         pthread_mutex_lock(&e->seg->lock);
-        cJSON *cause = cJSON_GetObjectItemCaseSensitive(e->extra, "cause");
-        if (!cause) /* the innermost frame records it; outer frames point at it by fault */
-            add_exception(e, type, "exception thrown through this function", false, 2);
+        if (exception && exception == t->unwinding && !cJSON_HasObjectItem(e->extra, "cause")) {
+            /* The same exception, recorded in a frame it already left: point at that record,
+             * as X-Ray's `cause` allows, instead of copying the stack again. */
+            char id[17];
+            xrc_hex16(id, t->unwinding_id);
+            id[16] = '\0';
+            if (e->extra || (e->extra = cJSON_CreateObject()))
+                cJSON_AddStringToObject(e->extra, "cause", id);
+        } else if (!cJSON_HasObjectItem(e->extra, "cause")) {
+            char type[256];
+            exception_type(exception, type, sizeof type);
+            add_exception(e, type, "exception thrown through this function", false, 2,
+                          &t->unwinding_id);
+            t->unwinding = exception;
+        }
         e->marks |= XRC_F_FAULT;
         pthread_mutex_unlock(&e->seg->lock);
         xrc_close_from(t, idx);

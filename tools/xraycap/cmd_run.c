@@ -1,0 +1,140 @@
+/* cmd_run.c — `xraycap run`: a private daemon port for one command, so a developer sees what
+ * the command traced without running a daemon or having an AWS account. */
+#include "timeline.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QUIET_MS 300 /* wait this long after the command exits for late datagrams */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int open_socket(const char *spec, char *addr, size_t addrlen)
+{
+    char host[64] = "127.0.0.1";
+    int port = 0;
+    if (spec && sscanf(spec, "%63[^:]:%d", host, &port) != 2) {
+        fprintf(stderr, "xraycap run: --udp wants HOST:PORT, got '%s'\n", spec);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int size = 16 * 1024 * 1024;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+    socklen_t len = sizeof a;
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
+        getsockname(fd, (struct sockaddr *)&a, &len)) {
+        fprintf(stderr, "xraycap run: cannot listen on %s:%d: %s\n", host, port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    snprintf(addr, addrlen, "%s:%d", host, ntohs(a.sin_port));
+    return fd;
+}
+
+/* Parses one datagram; returns the document or NULL with a reason. */
+static cJSON *parse_datagram(char *buf, size_t n, const char **why)
+{
+    char *nl = memchr(buf, '\n', n);
+    if (!nl)
+        return *why = "no header line", NULL;
+    cJSON *head = cJSON_ParseWithLength(buf, (size_t)(nl - buf));
+    cJSON *fmt = cJSON_GetObjectItem(head, "format"), *ver = cJSON_GetObjectItem(head, "version");
+    int ok = cJSON_IsString(fmt) && !strcasecmp(fmt->valuestring, "json") && cJSON_IsNumber(ver) &&
+             ver->valueint == 1;
+    cJSON_Delete(head);
+    if (!ok)
+        return *why = "bad header line", NULL;
+    cJSON *doc = cJSON_ParseWithLength(nl + 1, n - (size_t)(nl + 1 - buf));
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        return *why = "body is not a JSON object", NULL;
+    }
+    return doc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    int json = 0, i = 1;
+    const char *udp = NULL;
+    for (; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--udp") && i + 1 < argc)
+            udp = argv[++i];
+        else
+            break;
+    }
+    if (i < argc && !strcmp(argv[i], "--"))
+        i++;
+    if (i >= argc) {
+        fprintf(stderr, "usage: xraycap run [--json] [--udp HOST:PORT] -- COMMAND [ARGS...]\n");
+        return 2;
+    }
+    char addr[96];
+    int fd = open_socket(udp, addr, sizeof addr);
+    if (fd < 0)
+        return 2;
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AWS_XRAY_DAEMON_ADDRESS", addr, 1);
+        execvp(argv[i], argv + i);
+        fprintf(stderr, "xraycap run: cannot run '%s': %s\n", argv[i], strerror(errno));
+        _exit(127);
+    }
+    static char buf[70000];
+    cJSON *docs = cJSON_CreateArray();
+    int status = 0, rejected = 0;
+    long long exited_at = -1;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) > 0) {
+            ssize_t n = recv(fd, buf, sizeof buf, 0);
+            const char *why = NULL;
+            cJSON *doc = n > 0 ? parse_datagram(buf, (size_t)n, &why) : NULL;
+            if (doc)
+                cJSON_AddItemToArray(docs, doc);
+            else if (n > 0 && ++rejected)
+                fprintf(stderr, "xraycap run: rejected a %zd-byte datagram: %s\n", n, why);
+            continue;
+        }
+        if (exited_at < 0 && waitpid(pid, &status, WNOHANG) == pid)
+            exited_at = now_ms();
+        if (exited_at >= 0 && now_ms() - exited_at >= QUIET_MS)
+            break;
+    }
+    close(fd);
+    int ndocs = cJSON_GetArraySize(docs);
+    if (json) {
+        char *text = cJSON_Print(docs);
+        puts(text ? text : "[]");
+        cJSON_free(text);
+        cJSON_Delete(docs);
+    } else {
+        cJSON *roots = timeline_assemble(docs), *r;
+        cJSON_ArrayForEach(r, roots) timeline_print(stdout, r, 40);
+        printf("%d document(s) received", ndocs);
+        if (rejected)
+            printf(", %d rejected", rejected);
+        printf("\n");
+        cJSON_Delete(roots);
+    }
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}

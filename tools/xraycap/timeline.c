@@ -1,0 +1,120 @@
+/* timeline.c — see timeline.h. */
+#include "timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static cJSON *find_id(cJSON *e, const char *id)
+{
+    cJSON *eid = cJSON_GetObjectItem(e, "id"), *c;
+    if (cJSON_IsString(eid) && !strcmp(eid->valuestring, id))
+        return e;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(e, "subsegments")) {
+        cJSON *found = find_id(c, id);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+cJSON *timeline_assemble(cJSON *docs)
+{
+    cJSON *roots = cJSON_CreateArray();
+    int changed = 1;
+    /* Attach until nothing moves: a streamed subsegment may arrive before its parent. */
+    while (changed) {
+        changed = 0;
+        for (cJSON *d = docs->child, *next; d; d = next) {
+            next = d->next;
+            cJSON *type = cJSON_GetObjectItem(d, "type"), *pid = cJSON_GetObjectItem(d, "parent_id");
+            if (!cJSON_IsString(type) || !cJSON_IsString(pid))
+                continue;
+            cJSON *parent = NULL;
+            for (cJSON *o = docs->child; o && !parent; o = o->next)
+                if (o != d)
+                    parent = find_id(o, pid->valuestring);
+            if (!parent)
+                continue;
+            cJSON_DetachItemViaPointer(docs, d);
+            cJSON_DeleteItemFromObject(d, "type");
+            cJSON_DeleteItemFromObject(d, "trace_id");
+            cJSON_DeleteItemFromObject(d, "parent_id");
+            cJSON *subs = cJSON_GetObjectItem(parent, "subsegments");
+            if (!subs)
+                subs = cJSON_AddArrayToObject(parent, "subsegments");
+            cJSON_AddItemToArray(subs, d);
+            changed = 1;
+        }
+    }
+    while (docs->child)
+        cJSON_AddItemToArray(roots, cJSON_DetachItemViaPointer(docs, docs->child));
+    cJSON_Delete(docs);
+    return roots;
+}
+
+static double num(const cJSON *e, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(e, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    double x = num(*(const cJSON *const *)a, "start_time"), y = num(*(const cJSON *const *)b, "start_time");
+    return (x > y) - (x < y);
+}
+
+static void row(FILE *out, const cJSON *e, int depth, double t0, double span, int width)
+{
+    double st = num(e, "start_time"), et = num(e, "end_time");
+    int open = cJSON_IsTrue(cJSON_GetObjectItem(e, "in_progress"));
+    if (open)
+        et = st;
+    char label[64];
+    const cJSON *name = cJSON_GetObjectItem(e, "name");
+    snprintf(label, sizeof label, "%*s%s", depth * 2, "", cJSON_IsString(name) ? name->valuestring : "?");
+    char bar[256];
+    int from = span > 0 ? (int)((st - t0) / span * width) : 0;
+    int to = span > 0 ? (int)((et - t0) / span * width + 0.5) : width;
+    if (to <= from)
+        to = from + 1;
+    if (to > width)
+        to = width;
+    for (int i = 0; i < width; i++)
+        bar[i] = i >= from && i < to ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(out, "%-40.40s |%s| %9.3f ms", label, bar, (et - st) * 1000);
+    static const char *flags[] = {"error", "fault", "throttle", "in_progress"};
+    for (int i = 0; i < 4; i++)
+        if (cJSON_IsTrue(cJSON_GetObjectItem(e, flags[i])))
+            fprintf(out, " %s", flags[i]);
+    const cJSON *ns = cJSON_GetObjectItem(e, "namespace"), *a;
+    if (cJSON_IsString(ns))
+        fprintf(out, " [%s]", ns->valuestring);
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(e, "annotations")) {
+        char *v = cJSON_PrintUnformatted(a);
+        fprintf(out, " %s=%s", a->string, v ? v : "?");
+        cJSON_free(v);
+    }
+    fputc('\n', out);
+    const cJSON *subs = cJSON_GetObjectItem(e, "subsegments");
+    int n = cJSON_GetArraySize(subs), i = 0;
+    if (n <= 0)
+        return;
+    const cJSON **kids = malloc(sizeof *kids * (size_t)n), *c;
+    if (!kids)
+        return;
+    cJSON_ArrayForEach(c, subs) kids[i++] = c;
+    qsort(kids, (size_t)n, sizeof *kids, by_start);
+    for (i = 0; i < n; i++)
+        row(out, kids[i], depth + 1, t0, span, width);
+    free(kids);
+}
+
+void timeline_print(FILE *out, const cJSON *root, int width)
+{
+    const cJSON *tid = cJSON_GetObjectItem(root, "trace_id");
+    fprintf(out, "trace %s\n", cJSON_IsString(tid) ? tid->valuestring : "?");
+    double t0 = num(root, "start_time"), span = num(root, "end_time") - t0;
+    row(out, root, 0, t0, span, width > 200 ? 200 : width);
+}

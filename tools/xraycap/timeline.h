@@ -1,0 +1,17 @@
+/* timeline.h — printing traces as indented timelines in a terminal. */
+#ifndef XRAYCAP_TIMELINE_H
+#define XRAYCAP_TIMELINE_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+/* Joins documents of type "subsegment" onto the entity their parent_id names (when it is among
+ * the documents) and returns an array of the root documents, one per printed tree. Takes
+ * ownership of `docs`. */
+cJSON *timeline_assemble(cJSON *docs);
+
+/* Prints one tree: a row per entity, indented by nesting, with a bar scaled to the root's
+ * duration, the duration in ms, flags and annotations. */
+void timeline_print(FILE *out, const cJSON *root, int width);
+
+#endif
