@@ -73,8 +73,6 @@ typedef enum xray_status {
     XRAY_ERR_WRONG_KIND   /* the call needs a segment and got a subsegment, or the reverse */
 } xray_status;
 
-/* Returns a static English description of `status`. Never NULL. Thread-safe. */
-const char *xray_status_str(xray_status status);
 
 /* What happens on misuse when no segment is open (AWS_XRAY_CONTEXT_MISSING). */
 typedef enum xray_context_missing {
@@ -139,6 +137,9 @@ typedef struct xray_site {
 typedef unsigned long xray_token;
 
 #ifndef XRAY_COMPILED_OUT
+
+/* Returns a static English description of `status`. Never NULL. Thread-safe. */
+const char *xray_status_str(xray_status status);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Recorder                                                                                   */

@@ -28,3 +28,11 @@ check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsa
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tests/unit-tsan threads process
 
 check: deps all check-unit check-plugin
+
+# Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
+$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/plugin/matrix.c tests/unit/listener.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+check-plugin: $(BUILD)/tests/plugin-matrix $(BUILD)/xraycap.so $(BUILD)/libxraycap.a
+	@echo "== plugin matrix (gcc/g++ at -O0 -O1 -O2 -O3 -Os -O2 -flto)"
+	$(BUILD)/tests/plugin-matrix

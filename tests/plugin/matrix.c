@@ -1,0 +1,362 @@
+/* matrix.c — the plugin test matrix. Every program in progs/ is compiled at every
+ * optimization level with the plugin, and again with tracing compiled out; both builds must
+ * compile warning-free, print the same output and exit the same way, and the traced build's
+ * documents must show one subsegment per call with the right names and nesting. */
+#include "../unit/listener.h"
+
+#include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef ROOT
+#define ROOT "."
+#endif
+#define OUT ROOT "/build/tests/plugin"
+
+typedef struct toolchain {
+    const char *name;
+    const char *cc, *cxx;
+    const char *plugin_flags;  /* how this compiler loads the plugin */
+} toolchain;
+
+static const toolchain toolchains[] = {
+    {"gcc", "gcc", "g++", "-fplugin=" ROOT "/build/xraycap.so"},
+#ifdef WITH_CLANG
+    {"clang", "clang-14", "clang++-14", CLANG_PLUGIN_FLAGS},
+#endif
+};
+
+static const char *levels[] = {"-O0", "-O1", "-O2", "-O3", "-Os", "-O2 -flto"};
+#define NLEVELS (sizeof levels / sizeof levels[0])
+
+static listener L;
+
+typedef struct run_result {
+    int status;             /* as from waitpid */
+    char out[8192], err[8192];
+} run_result;
+
+static char *slurp(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* Compiles; returns 0 when it compiled with no diagnostics at all. */
+static int compile(const toolchain *tc, const char *prog, int li, int traced, char *exe, size_t exelen)
+{
+    int cxx = strstr(prog, ".cc") != NULL;
+    char tag[64], cmd[8192], log[1024], err[4096];
+    snprintf(tag, sizeof tag, "%s", levels[li]);
+    for (char *p = tag; *p; p++)
+        if (*p == ' ' || *p == '-')
+            *p = '_';
+    snprintf(exe, exelen, OUT "/%s-%s%s-%s", prog, tc->name, tag, traced ? "traced" : "off");
+    snprintf(log, sizeof log, "%.1000s.log", exe);
+    if (traced)
+        snprintf(cmd, sizeof cmd, "%s %s -g -Wall -Wextra -Werror %s -I" ROOT "/include " ROOT
+                 "/tests/plugin/progs/%s -o %s " ROOT "/build/libxraycap.a -lcjson -lpthread -lm -ldl >%s 2>&1",
+                 cxx ? tc->cxx : tc->cc, levels[li], tc->plugin_flags, prog, exe, log);
+    else
+        snprintf(cmd, sizeof cmd, "%s %s -g -Wall -Wextra -Werror -DXRAY_COMPILED_OUT -I" ROOT
+                 "/include " ROOT "/tests/plugin/progs/%s -o %s -lpthread >%s 2>&1",
+                 cxx ? tc->cxx : tc->cc, levels[li], prog, exe, log);
+    int rc = system(cmd);
+    slurp(log, err, sizeof err);
+    if (rc != 0 || err[0]) {
+        fprintf(stderr, "\n%s\n%s\n", cmd, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs exe with AWS_XRAY_DAEMON_ADDRESS at the listener (plus `env`), collects documents. */
+static void run(const char *exe, const char *env, run_result *r)
+{
+    char outp[600], errp[600];
+    snprintf(outp, sizeof outp, "%.590s.out", exe);
+    snprintf(errp, sizeof errp, "%.590s.err", exe);
+    listener_clear(&L);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AWS_XRAY_DAEMON_ADDRESS", L.address, 1);
+        unsetenv("AWS_XRAY_CONTEXT_MISSING");
+        if (env) {
+            char copy[256];
+            snprintf(copy, sizeof copy, "%s", env);
+            char *eq = strchr(copy, '=');
+            *eq = '\0';
+            setenv(copy, eq + 1, 1);
+        }
+        dup2(open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+        dup2(open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+        execl(exe, exe, (char *)NULL);
+        _exit(127);
+    }
+    waitpid(pid, &r->status, 0);
+    listener_collect(&L, 150);
+    slurp(outp, r->out, sizeof r->out);
+    slurp(errp, r->err, sizeof r->err);
+}
+
+static size_t count(const char *name) { return listener_count(&L, name); }
+
+static int all_valid(void)
+{
+    for (size_t i = 0; i < L.ndocs; i++)
+        if (!entity_valid(L.docs[i], 1))
+            return 0;
+    return L.bad == 0;
+}
+
+static int flag(const cJSON *e, const char *k) { return cJSON_IsTrue(cJSON_GetObjectItem(e, k)); }
+
+/* ---- per-program expectations -------------------------------------------------------- */
+
+static void check_flow(void)
+{
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    cJSON *root = listener_find(&L, "flow");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    CU_ASSERT_EQUAL(count("leaf"), 7);
+    CU_ASSERT_EQUAL(count("unnamed_capture"), 1);
+    CU_ASSERT_PTR_NOT_NULL(child_named(child_named(root, "unnamed_capture"), "leaf"));
+    CU_ASSERT_EQUAL(count("early_return"), 5);
+    CU_ASSERT_EQUAL(count("goto_chain"), 5);
+    CU_ASSERT_EQUAL(count("switcher"), 4);
+    CU_ASSERT_EQUAL(count("inlined"), 2);
+    CU_ASSERT_EQUAL(count("recurse"), 51);
+    cJSON *r = child_named(root, "recurse");
+    int depth = 0;
+    while (r) {
+        depth++;
+        r = child_named(r, "recurse");
+    }
+    CU_ASSERT_EQUAL(depth, 51);
+    /* every direct child of the segment is a captured call made by main */
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(root, "subsegments")), 1 + 1 + 5 + 5 + 4 + 1 + 2);
+}
+
+static void check_threads(void)
+{
+    CU_ASSERT_EQUAL(L.ndocs, 4);
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "worker_%d", i);
+        cJSON *seg = listener_find(&L, name);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(seg);
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(seg, "subsegments")), 200);
+    }
+    CU_ASSERT_EQUAL(count("worker_call"), 800);
+}
+
+static void check_longjmp(void)
+{
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    cJSON *catcher = listener_find(&L, "catcher");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(catcher);
+    CU_ASSERT_EQUAL(count("jumper"), 3);
+    CU_ASSERT_PTR_NOT_NULL(child_named(catcher, "jumper")); /* closed when catcher returned */
+    CU_ASSERT_PTR_NOT_NULL(child_named(listener_find(&L, "jumps"), "after"));
+}
+
+static void check_exceptions(void)
+{
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    CU_ASSERT_EQUAL(count("checkout"), 2);
+    CU_ASSERT_EQUAL(count("charge"), 2);
+    cJSON *seg = listener_find(&L, "shop"), *c, *failed = NULL;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(seg, "subsegments"))
+        if (!strcmp(cJSON_GetObjectItem(c, "name")->valuestring, "checkout") && flag(c, "fault"))
+            failed = c;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(failed);
+    cJSON *charge = child_named(failed, "charge");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(charge);
+    CU_ASSERT_TRUE(flag(charge, "fault"));
+    cJSON *x = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(charge, "cause"), "exceptions"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x, "type")->valuestring, "PaymentDeclined");
+    cJSON *ref = cJSON_GetObjectItem(failed, "cause");
+    CU_ASSERT_TRUE(cJSON_IsString(ref) && !strcmp(ref->valuestring, cJSON_GetObjectItem(x, "id")->valuestring));
+    CU_ASSERT_EQUAL(count("Cart::total"), 1);
+    CU_ASSERT_EQUAL(count("scale"), 2);
+    CU_ASSERT_EQUAL(count("lambda"), 1);
+    int faults = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(seg, "subsegments")) faults += flag(c, "fault");
+    CU_ASSERT_EQUAL(faults, 1); /* the second checkout returned normally */
+}
+
+/* ---- the matrix ---------------------------------------------------------------------- */
+
+typedef struct program {
+    const char *file;
+    void (*check)(void);
+} program;
+
+static const program programs[] = {
+    {"flow.c", check_flow},
+    {"threads.c", check_threads},
+    {"longjmp.c", check_longjmp},
+    {"exceptions.cc", check_exceptions},
+};
+
+static void run_program(const program *p)
+{
+    for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
+        for (size_t li = 0; li < NLEVELS; li++) {
+            char traced[512], off[512];
+            run_result a, b;
+            int ok = compile(&toolchains[t], p->file, (int)li, 1, traced, sizeof traced) == 0;
+            CU_ASSERT_TRUE(ok);
+            ok = compile(&toolchains[t], p->file, (int)li, 0, off, sizeof off) == 0 && ok;
+            CU_ASSERT_TRUE(ok);
+            if (!ok)
+                continue;
+            run(off, NULL, &b);
+            run(traced, NULL, &a);
+            CU_ASSERT_EQUAL(a.status, b.status);
+            CU_ASSERT_STRING_EQUAL(a.out, b.out);
+            CU_ASSERT_STRING_EQUAL(a.err, "");
+            CU_ASSERT_TRUE(all_valid());
+            unsigned before = CU_get_number_of_failures();
+            p->check();
+            if (CU_get_number_of_failures() != before)
+                fprintf(stderr, "\n  (failing build: %s %s %s)\n", toolchains[t].name, levels[li], p->file);
+        }
+    }
+}
+
+static void test_control_flow_paths_close_every_subsegment_once(void) { run_program(&programs[0]); }
+static void test_captured_function_called_from_four_threads(void) { run_program(&programs[1]); }
+static void test_longjmp_past_captured_frames_is_closed_by_the_catcher(void) { run_program(&programs[2]); }
+static void test_cpp_exception_through_two_captured_frames_sets_fault(void) { run_program(&programs[3]); }
+
+static void test_no_segment_follows_the_context_missing_strategy(void)
+{
+    for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
+        char traced[512], off[512];
+        run_result a, b, c;
+        CU_ASSERT_FATAL(compile(&toolchains[t], "nosegment.c", 2, 1, traced, sizeof traced) == 0);
+        CU_ASSERT_FATAL(compile(&toolchains[t], "nosegment.c", 2, 0, off, sizeof off) == 0);
+        run(off, NULL, &b);
+        run(traced, NULL, &a);
+        CU_ASSERT_EQUAL(a.status, b.status);
+        CU_ASSERT_STRING_EQUAL(a.out, b.out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(a.err, "captured 'lonely'"));
+        CU_ASSERT_PTR_NULL(strchr(strchr(a.err, '\n') + 1, '\n')); /* one line, rate-limited */
+        CU_ASSERT_EQUAL(L.ndocs, 0);
+        run(traced, "AWS_XRAY_CONTEXT_MISSING=IGNORE_ERROR", &c);
+        CU_ASSERT_STRING_EQUAL(c.out, b.out);
+        CU_ASSERT_STRING_EQUAL(c.err, "");
+    }
+}
+
+/* Runs cc with the plugin on `source` and returns its diagnostics. */
+static int compile_snippet(const char *source, const char *extra, char *err, size_t errlen)
+{
+    char src[300], cmd[1024], log[300];
+    snprintf(src, sizeof src, OUT "/snippet.c");
+    snprintf(log, sizeof log, OUT "/snippet.log");
+    FILE *f = fopen(src, "w");
+    fputs(source, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "gcc -c -Wall -Wextra -fplugin=" ROOT "/build/xraycap.so %s -I" ROOT
+             "/include %s -o " OUT "/snippet.o >%s 2>&1", extra, src, log);
+    int rc = system(cmd);
+    slurp(log, err, errlen);
+    return rc;
+}
+
+static void test_wrong_attribute_arguments_are_errors_at_the_right_line(void)
+{
+    char err[4096];
+    CU_ASSERT_NOT_EQUAL(compile_snippet("int x;\nint f(void) __attribute__((xray_capture(42)));\n", "", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "snippet.c:2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be a string literal"));
+    CU_ASSERT_NOT_EQUAL(compile_snippet("\nint f(void) __attribute__((xray_capture(\"a\", \"b\")));\n", "", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "snippet.c:2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "wrong number of arguments"));
+    CU_ASSERT_NOT_EQUAL(compile_snippet("\n\nint v __attribute__((xray_capture(\"v\")));\n", "", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "snippet.c:3"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "applies only to functions"));
+    CU_ASSERT_NOT_EQUAL(compile_snippet("void f(void) __attribute__((xray_capture(\"\")));\n", "", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "name is empty"));
+}
+
+static void test_plugin_options_are_checked_and_listed(void)
+{
+    char err[4096];
+    const char *ok_src = "#include <xray_capture.h>\nXRAY_CAPTURE(\"f\") int f(void) { return 1; }\nint g(void) { return 2; }\n";
+    CU_ASSERT_NOT_EQUAL(compile_snippet(ok_src, "-fplugin-arg-xraycap-bogus", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown option"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bogus"));
+    CU_ASSERT_NOT_EQUAL(compile_snippet(ok_src, "-fplugin-arg-xraycap-functions='(('", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a valid regular expression"));
+    CU_ASSERT_EQUAL(compile_snippet(ok_src, "-fplugin-arg-xraycap-verbose -fplugin-arg-xraycap-functions=^g$", err, sizeof err), 0);
+    int captured = 0; /* f by its attribute, g by the regex */
+    for (const char *p = err; (p = strstr(p, "xraycap: capturing")); p++)
+        captured++;
+    CU_ASSERT_EQUAL(captured, 2);
+    CU_ASSERT_EQUAL(compile_snippet(ok_src, "-fplugin-arg-xraycap-verbose -fplugin-arg-xraycap-disable", err, sizeof err), 0);
+    CU_ASSERT_PTR_NULL(strstr(err, "capturing"));
+    CU_ASSERT_EQUAL(compile_snippet(ok_src, "-fplugin-arg-xraycap-verbose -fplugin-arg-xraycap-exclude=^f$", err, sizeof err), 0);
+    CU_ASSERT_PTR_NULL(strstr(err, "capturing"));
+}
+
+static void test_functions_regex_captures_without_source_changes(void)
+{
+    char cmd[1024], exe[] = OUT "/regex", out[256];
+    snprintf(cmd, sizeof cmd, "gcc -O2 -Wall -Wextra -Werror -fplugin=" ROOT "/build/xraycap.so "
+             "-fplugin-arg-xraycap-functions='^(leaf|switcher)$' -fplugin-arg-xraycap-exclude=switcher -I" ROOT "/include "
+             ROOT "/tests/plugin/progs/flow.c -o %s " ROOT "/build/libxraycap.a -lcjson -lpthread -lm -ldl", exe);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    run_result r;
+    run(exe, NULL, &r);
+    (void)out;
+    CU_ASSERT_EQUAL(count("leaf"), 7);
+    CU_ASSERT_EQUAL(count("switcher"), 0); /* excluded even though it has the attribute */
+    CU_ASSERT_EQUAL(count("recurse"), 51);
+}
+
+static void test_preprocessing_alone_sees_the_announcing_macro(void)
+{
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "echo '__XRAYCAP__' | gcc -E -P -fplugin=" ROOT "/build/xraycap.so - > " OUT "/macro.out 2>&1");
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    slurp(OUT "/macro.out", out, sizeof out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "1"));
+}
+
+int main(void)
+{
+    mkdir(ROOT "/build", 0755);
+    mkdir(ROOT "/build/tests", 0755);
+    mkdir(OUT, 0755);
+    listener_open(&L);
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite("plugin", NULL, NULL);
+    CU_add_test(s, "test_control_flow_paths_close_every_subsegment_once", test_control_flow_paths_close_every_subsegment_once);
+    CU_add_test(s, "test_captured_function_called_from_four_threads", test_captured_function_called_from_four_threads);
+    CU_add_test(s, "test_longjmp_past_captured_frames_is_closed_by_the_catcher", test_longjmp_past_captured_frames_is_closed_by_the_catcher);
+    CU_add_test(s, "test_cpp_exception_through_two_captured_frames_sets_fault", test_cpp_exception_through_two_captured_frames_sets_fault);
+    CU_add_test(s, "test_no_segment_follows_the_context_missing_strategy", test_no_segment_follows_the_context_missing_strategy);
+    CU_add_test(s, "test_wrong_attribute_arguments_are_errors_at_the_right_line", test_wrong_attribute_arguments_are_errors_at_the_right_line);
+    CU_add_test(s, "test_plugin_options_are_checked_and_listed", test_plugin_options_are_checked_and_listed);
+    CU_add_test(s, "test_functions_regex_captures_without_source_changes", test_functions_regex_captures_without_source_changes);
+    CU_add_test(s, "test_preprocessing_alone_sees_the_announcing_macro", test_preprocessing_alone_sees_the_announcing_macro);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    listener_close(&L);
+    return failed ? 1 : 0;
+}
