@@ -25,7 +25,7 @@ RT_HDR := $(wildcard rt/*.h) include/xray_capture.h
 .PHONY: all lib help check check-unit check-plugin demo bench deps install clean
 all: lib plugin
 
-lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc
+lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
 
 help:
 	@sed -n '2,8p' Makefile
@@ -45,9 +45,15 @@ $(BUILD)/libxraycap.so: $(RT_OBJ)
 $(BUILD)/xraycap.pc: xraycap.pc.in Makefile | $(BUILD)/rt
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
+# pkg-config prefers NAME-uninstalled.pc: PKG_CONFIG_PATH=$(BUILD) uses the build tree as it is.
+$(BUILD)/xraycap-uninstalled.pc: xraycap.pc.in Makefile | $(BUILD)/rt
+	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|^libdir=.*|libdir=$(CURDIR)/$(BUILD)|' -e 's|^plugin=.*|plugin=$(CURDIR)/$(BUILD)/xraycap.so|' $< > $@
+
 include mk/plugin.mk
 include mk/tests.mk
 include mk/samples.mk
+include mk/bench.mk
 
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \

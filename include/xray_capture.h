@@ -170,6 +170,27 @@ void xray_recorder_shutdown(void);
  */
 xray_entity *xray_begin_segment(const char *name);
 
+/* The sampling decision for a new segment. */
+typedef enum xray_sampling {
+    XRAY_SAMPLING_DECIDE = 0,   /* the recorder decides (every segment is sampled for now) */
+    XRAY_SAMPLING_SAMPLED,      /* record it, as for an incoming Sampled=1 */
+    XRAY_SAMPLING_NOT_SAMPLED   /* record nothing, as for Sampled=0; ids still propagate */
+} xray_sampling;
+
+/* How to begin a segment, as the Python SDK's begin_segment(name, traceid, parent_id,
+ * sampling). Zero-initialise: NULL/0 fields mean "new trace, no parent, recorder decides". */
+typedef struct xray_segment_options {
+    const char *trace_id;   /* "1-5759e988-bd862e3fe1be46a994272793" to continue a trace */
+    const char *parent_id;  /* 16 hex digits: the id of the caller's subsegment */
+    xray_sampling sampling;
+} xray_segment_options;
+
+/*
+ * As xray_begin_segment, with the options above. A malformed trace_id or parent_id is logged
+ * and ignored (the segment starts a new trace, or has no parent); it never fails for them.
+ */
+xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options *options);
+
 /*
  * Ends the calling thread's segment: subsegments still open on this thread are closed with it
  * (a warning says how many), then the segment document is serialized and sent. A document
@@ -336,6 +357,9 @@ static inline const char *xray_status_str(xray_status s) { (void)s; return "trac
 static inline xray_status xray_recorder_configure(const xray_config *c) { (void)c; return XRAY_OK; }
 static inline void xray_recorder_shutdown(void) {}
 static inline xray_entity *xray_begin_segment(const char *n) { (void)n; return NULL; }
+typedef enum xray_sampling { XRAY_SAMPLING_DECIDE = 0, XRAY_SAMPLING_SAMPLED, XRAY_SAMPLING_NOT_SAMPLED } xray_sampling;
+typedef struct xray_segment_options { const char *trace_id; const char *parent_id; xray_sampling sampling; } xray_segment_options;
+static inline xray_entity *xray_begin_segment_ex(const char *n, const xray_segment_options *o) { (void)n; (void)o; return NULL; }
 static inline void xray_end_segment(void) {}
 static inline xray_entity *xray_begin_subsegment(const char *n) { (void)n; return NULL; }
 static inline void xray_end_subsegment(void) {}
@@ -367,8 +391,12 @@ static inline xray_status xray_put_annotation(xray_entity *e, const char *k, T v
 }
 extern "C" {
 #else
-#define xray_put_annotation(entity, key, value) \
-    ((void)(entity), (void)(key), (void)(value), XRAY_OK)
+#define xray_put_annotation(entity, key, value)                                               \
+    _Generic((value),                                                                         \
+        char *: xray_put_annotation_string,                                                   \
+        const char *: xray_put_annotation_string,                                             \
+        _Bool: xray_put_annotation_bool,                                                      \
+        default: xray_put_annotation_number)((entity), (key), (value))
 #endif
 
 #endif /* XRAY_COMPILED_OUT */

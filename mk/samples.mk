@@ -14,10 +14,14 @@ SAMPLE_LIBS := $(BUILD)/libxraycap.a $(LIBS)
 SAMPLE_DEPS := $(BUILD)/libxraycap.a $(PLUGIN_DEP)
 endif
 
-$(BUILD)/samples/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS) | $(BUILD)/samples
+# Compiled-out samples live apart, so switching XRAY always rebuilds them.
+SAMPLE_DIR := $(BUILD)/samples$(if $(filter 0,$(XRAY)),-off,)
+
+$(SAMPLE_DIR)/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS)
+	mkdir -p $(SAMPLE_DIR)
 	$(CC) $(CFLAGS) -std=c11 $(WARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
 
-SAMPLES := $(patsubst samples/%/main.c,$(BUILD)/samples/%,$(wildcard samples/*/main.c))
+SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main.c))
 samples: $(SAMPLES)
 all: $(BUILD)/xraycap samples
 

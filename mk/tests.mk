@@ -27,7 +27,15 @@ check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsa
 	@echo "== thread tests under ThreadSanitizer"
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tests/unit-tsan threads process
 
-check: deps all check-unit check-plugin
+# The same samples with tracing compiled out must build warning-free and need no runtime.
+check-off:
+	@echo "== samples with tracing compiled out (XRAY=0)"
+	$(MAKE) --no-print-directory XRAY=0 samples
+	@for s in $(patsubst samples/%/main.c,$(BUILD)/samples-off/%,$(wildcard samples/*/main.c)); do \
+	  if nm $$s | grep -qi xray; then echo "$$s still references xraycap"; exit 1; fi; done
+	@echo "compiled-out samples: no xraycap symbol"
+
+check: deps all check-unit check-plugin check-off
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 $(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h $(BUILD)/libxraycap.a | $(BUILD)/tests

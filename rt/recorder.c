@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -37,7 +38,44 @@ static const char *checked_name(const char *name, const char *kind)
     return name;
 }
 
-xray_entity *xray_begin_segment(const char *name)
+/* True when s starts with n lower-case hex digits. */
+static bool hex_run(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static bool trace_id_ok(const char *t)
+{
+    return strlen(t) == XRC_TRACE_ID_LEN && t[0] == '1' && t[1] == '-' && hex_run(t + 2, 8) &&
+           t[10] == '-' && hex_run(t + 11, 24);
+}
+
+static void apply_options(xrc_segment *s, const xray_segment_options *o)
+{
+    if (o->trace_id) {
+        if (trace_id_ok(o->trace_id))
+            memcpy(s->trace_id, o->trace_id, XRC_TRACE_ID_LEN + 1);
+        else
+            xrc_log(XRAY_LOG_WARN, "trace id '%.80s' is not of the form 1-xxxxxxxx-<24 hex>; "
+                                   "starting a new trace", o->trace_id);
+    }
+    if (o->parent_id) {
+        if (strlen(o->parent_id) == 16 && hex_run(o->parent_id, 16))
+            s->parent_id = strtoull(o->parent_id, NULL, 16);
+        else
+            xrc_log(XRAY_LOG_WARN, "parent id '%.80s' is not 16 lower-case hex digits; ignored",
+                    o->parent_id);
+    }
+    if (o->sampling == XRAY_SAMPLING_NOT_SAMPLED)
+        s->sampled = false;
+}
+
+xray_entity *xray_begin_segment(const char *name) { return xray_begin_segment_ex(name, NULL); }
+
+xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options *options)
 {
     int saved = errno;
     xrc_init();
@@ -63,6 +101,8 @@ xray_entity *xray_begin_segment(const char *name)
     s->ent.id = xrc_rand64();
     xrc_new_trace_id(s->trace_id, s->real_base_ns / 1000000000);
     s->sampled = true;
+    if (options)
+        apply_options(s, options);
     xrc_context_register(t);
     xrc_context_enter(t, s);
     errno = saved;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+void register_documents_more(void);
+
 static void seed_example(void)
 {
     xray_begin_segment("segment_1");
@@ -211,4 +213,63 @@ void register_documents(void)
     ADD(s, test_beginning_a_second_segment_ends_the_first);
     ADD(s, test_open_subsegments_close_with_their_segment);
     ADD(s, test_current_entity_accessors_follow_the_stack);
+    register_documents_more();
+}
+
+static void test_segment_continues_a_given_trace_and_parent(void)
+{
+    test_reset();
+    xray_segment_options o = {"1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", XRAY_SAMPLING_SAMPLED};
+    xray_begin_segment_ex("callee", &o);
+    xray_end_segment();
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "trace_id")->valuestring, o.trace_id);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "parent_id")->valuestring, o.parent_id);
+}
+
+static void test_malformed_trace_and_parent_ids_start_a_new_trace(void)
+{
+    static const char *bad_traces[] = {"", "1-5759e988", "2-5759e988-bd862e3fe1be46a994272793",
+                                       "1-5759E988-bd862e3fe1be46a994272793", "1-5759e988-bd862e3fe1be46a99427279g",
+                                       "1-5759e988-bd862e3fe1be46a9942727931", "1_5759e988-bd862e3fe1be46a994272793"};
+    static const char *bad_parents[] = {"", "53995c3f42cd8ad", "53995c3f42cd8ad8a", "53995C3F42CD8AD8", "zz995c3f42cd8ad8"};
+    test_reset();
+    for (size_t i = 0; i < sizeof bad_traces / sizeof *bad_traces; i++) {
+        xray_segment_options o = {bad_traces[i], bad_parents[i % 5], XRAY_SAMPLING_DECIDE};
+        CU_ASSERT_PTR_NOT_NULL(xray_begin_segment_ex("fresh", &o));
+        xray_end_segment();
+    }
+    CU_ASSERT_EQUAL_FATAL(collect(), 7);
+    for (size_t i = 0; i < L.ndocs; i++) {
+        CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
+        CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(L.docs[i], "parent_id"));
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "starting a new trace"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "is not 16 lower-case hex digits"));
+}
+
+static void test_unsampled_segment_sends_nothing_and_its_calls_do_nothing(void)
+{
+    test_reset();
+    xray_segment_options o = {NULL, NULL, XRAY_SAMPLING_NOT_SAMPLED};
+    xray_entity *seg = xray_begin_segment_ex("unsampled", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(seg);
+    CU_ASSERT_FALSE(xray_is_sampled());
+    xray_entity *sub = xray_begin_subsegment("ghost");
+    CU_ASSERT_PTR_NOT_NULL(sub); /* a stand-in */
+    CU_ASSERT_EQUAL(xray_put_annotation(sub, "k", "v"), XRAY_OK);
+    XRAY_CAPTURE_BLOCK("ghost_block") { CU_ASSERT_PTR_EQUAL(xray_current_subsegment(), sub); }
+    xray_end_subsegment();
+    CU_ASSERT_PTR_NULL(xray_current_subsegment());
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 0);
+    CU_ASSERT_EQUAL(test_log_lines, 0);
+}
+
+void register_documents_more(void)
+{
+    CU_pSuite s = CU_add_suite("documents_options", NULL, NULL);
+    ADD(s, test_segment_continues_a_given_trace_and_parent);
+    ADD(s, test_malformed_trace_and_parent_ids_start_a_new_trace);
+    ADD(s, test_unsampled_segment_sends_nothing_and_its_calls_do_nothing);
 }
