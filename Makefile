@@ -66,14 +66,15 @@ deps:
 	  || { tail -20 $(BUILD).deps.log; exit 1; }; \
 	else echo "deps: missing packages; run as root: apt-get install -y" $$missing; exit 1; fi
 
-install: lib
+install: lib plugin
 	install -d $(DESTDIR)$(PREFIX)/include/xray_capture $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/lib/xraycap
 	install -m 644 include/xray_capture.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/libxraycap.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libxraycap.so $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
 	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
-	install -m 644 $(BUILD)/xraycap.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' xraycap.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
 	if [ -f $(BUILD)/xraycap.so ]; then install -m 755 $(BUILD)/xraycap.so $(DESTDIR)$(PREFIX)/lib/xraycap/; fi
 
 clean:
