@@ -48,7 +48,8 @@ $(BUILD)/xraycap.pc: xraycap.pc.in Makefile | $(BUILD)/rt
 # pkg-config prefers NAME-uninstalled.pc: PKG_CONFIG_PATH=$(BUILD) uses the build tree as it is.
 $(BUILD)/xraycap-uninstalled.pc: xraycap.pc.in Makefile | $(BUILD)/rt
 	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    -e 's|^libdir=.*|libdir=$(CURDIR)/$(BUILD)|' -e 's|^plugin=.*|plugin=$(CURDIR)/$(BUILD)/xraycap.so|' $< > $@
+	    -e 's|^libdir=.*|libdir=$(CURDIR)/$(BUILD)|' -e 's|^plugin=.*|plugin=$(CURDIR)/$(BUILD)/xraycap.so|' \
+	    -e 's|^clang_plugin=.*|clang_plugin=$(CURDIR)/$(BUILD)/xraycap-clang.so|' $< > $@
 
 include mk/plugin.mk
 include mk/tests.mk
@@ -57,7 +58,8 @@ include mk/bench.mk
 
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
-                libcurl4-openssl-dev libsqlite3-dev python3
+                libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
+                llvm-14-linker-tools
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
@@ -75,7 +77,8 @@ install: lib plugin
 	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' xraycap.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
-	if [ -f $(BUILD)/xraycap.so ]; then install -m 755 $(BUILD)/xraycap.so $(DESTDIR)$(PREFIX)/lib/xraycap/; fi
+	for p in xraycap.so xraycap-clang.so; do \
+	  if [ -f $(BUILD)/$$p ]; then install -m 755 $(BUILD)/$$p $(DESTDIR)$(PREFIX)/lib/xraycap/; fi; done
 
 clean:
 	rm -rf $(BUILD)

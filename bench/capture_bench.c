@@ -16,6 +16,9 @@ int target_plain(int);
 int target_off(int);
 int target_captured(int);
 int target_instrumented(int);
+int target_clang_plain(int);
+int target_clang_captured(int);
+int target_clang_instrumented(int);
 
 #define BATCH 1000      /* calls per segment, as a request with many calls would make */
 #define BATCHES 2000
@@ -105,5 +108,18 @@ int main(int argc, char **argv)
     printf("%-46s %9.2f %+13.2f ns\n", "captured, sampled segment", sampled, sampled - base);
     printf("%-46s %9.2f %+13.2f ns\n", "floor: -finstrument-functions, 2 clock stamps", floor, floor - base);
     printf("sampled capture / floor = %.2fx (target <= 1.30x)\n", sampled / floor);
+
+    double cbase = measure(target_clang_plain, NO_SEGMENT);
+    double cnone = measure(target_clang_captured, NO_SEGMENT);
+    double cunsampled = measure(target_clang_captured, UNSAMPLED);
+    double csampled = measure(target_clang_captured, SAMPLED);
+    double cfloor = measure(target_clang_instrumented, NO_SEGMENT);
+    printf("\nclang 14 with xraycap-clang.so\n");
+    printf("%-46s %9.2f %14s\n", "empty noinline function (baseline)", cbase, "1.00x");
+    printf("%-46s %9.2f %+13.2f ns %s\n", "captured, no segment open", cnone, cnone - cbase, "<= +3 ns");
+    printf("%-46s %9.2f %+13.2f ns %s\n", "captured, unsampled segment", cunsampled, cunsampled - cbase, "<= +3 ns");
+    printf("%-46s %9.2f %+13.2f ns\n", "captured, sampled segment", csampled, csampled - cbase);
+    printf("%-46s %9.2f %+13.2f ns\n", "floor: -finstrument-functions, 2 clock stamps", cfloor, cfloor - cbase);
+    printf("sampled capture / floor = %.2fx (target <= 1.30x)\n", csampled / cfloor);
     return 0;
 }

@@ -15,3 +15,16 @@ endif
 
 $(BUILD)/xraycap.so: plugin/gcc/xraycap_plugin.cc | $(BUILD)/rt
 	$(CXX) $(PLUGIN_CXXFLAGS) $< -o $@
+
+# The Clang plugin (attribute plugin and LLVM pass plugin in one object).
+LLVM_CONFIG ?= llvm-config-14
+CLANGXX ?= clang++-14
+CLANG_PLUGIN_CXXFLAGS = -shared -fPIC -fno-rtti -O2 -g $(WARN) -Wno-unused-parameter \
+                        $(filter-out -fno-exceptions -std=%,$(shell $(LLVM_CONFIG) --cxxflags)) -std=c++17
+
+$(BUILD)/xraycap-clang.so: plugin/clang/xraycap_clang.cc | $(BUILD)/rt
+	$(CLANGXX) $(CLANG_PLUGIN_CXXFLAGS) $< -o $@
+
+ifneq ($(XRAY),0)
+plugin: $(BUILD)/xraycap-clang.so
+endif

@@ -260,7 +260,9 @@ static void test_no_segment_follows_the_context_missing_strategy(void)
     }
 }
 
-/* Runs cc with the plugin on `source` and returns its diagnostics. */
+/* Runs each toolchain's C compiler with the plugin on `source`; returns its diagnostics. */
+static const toolchain *snippet_tc = &toolchains[0];
+
 static int compile_snippet(const char *source, const char *extra, char *err, size_t errlen)
 {
     char src[300], cmd[1024], log[300];
@@ -269,14 +271,14 @@ static int compile_snippet(const char *source, const char *extra, char *err, siz
     FILE *f = fopen(src, "w");
     fputs(source, f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "gcc -c -Wall -Wextra -fplugin=" ROOT "/build/xraycap.so %s -I" ROOT
-             "/include %s -o " OUT "/snippet.o >%s 2>&1", extra, src, log);
+    snprintf(cmd, sizeof cmd, "%s -c -Wall -Wextra %s %s -I" ROOT "/include %s -o " OUT
+             "/snippet.o >%s 2>&1", snippet_tc->cc, snippet_tc->plugin_flags, extra, src, log);
     int rc = system(cmd);
     slurp(log, err, errlen);
     return rc;
 }
 
-static void test_wrong_attribute_arguments_are_errors_at_the_right_line(void)
+static void wrong_arguments(void)
 {
     char err[4096];
     CU_ASSERT_NOT_EQUAL(compile_snippet("int x;\nint f(void) __attribute__((xray_capture(42)));\n", "", err, sizeof err), 0);
@@ -284,7 +286,7 @@ static void test_wrong_attribute_arguments_are_errors_at_the_right_line(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be a string literal"));
     CU_ASSERT_NOT_EQUAL(compile_snippet("\nint f(void) __attribute__((xray_capture(\"a\", \"b\")));\n", "", err, sizeof err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "snippet.c:2"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "wrong number of arguments"));
+    CU_ASSERT_TRUE(strstr(err, "wrong number of arguments") || strstr(err, "takes no more than 1 argument"));
     CU_ASSERT_NOT_EQUAL(compile_snippet("\n\nint v __attribute__((xray_capture(\"v\")));\n", "", err, sizeof err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "snippet.c:3"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "applies only to functions"));
@@ -292,7 +294,22 @@ static void test_wrong_attribute_arguments_are_errors_at_the_right_line(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "name is empty"));
 }
 
-static void test_plugin_options_are_checked_and_listed(void)
+/* Runs `fn` once per toolchain, the snippet compiler set to that toolchain's. */
+static void per_toolchain(void (*fn)(void))
+{
+    for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
+        snippet_tc = &toolchains[t];
+        unsigned before = CU_get_number_of_failures();
+        fn();
+        if (CU_get_number_of_failures() != before)
+            fprintf(stderr, "\n  (failing toolchain: %s)\n", toolchains[t].name);
+    }
+    snippet_tc = &toolchains[0];
+}
+
+static void test_wrong_attribute_arguments_are_errors_at_the_right_line(void) { per_toolchain(wrong_arguments); }
+
+static void plugin_options(void)
 {
     char err[4096];
     const char *ok_src = "#include <xray_capture.h>\nXRAY_CAPTURE(\"f\") int f(void) { return 1; }\nint g(void) { return 2; }\n";
@@ -312,12 +329,15 @@ static void test_plugin_options_are_checked_and_listed(void)
     CU_ASSERT_PTR_NULL(strstr(err, "capturing"));
 }
 
-static void test_functions_regex_captures_without_source_changes(void)
+static void test_plugin_options_are_checked_and_listed(void) { per_toolchain(plugin_options); }
+
+static void regex_capture(void)
 {
     char cmd[1024], exe[] = OUT "/regex", out[256];
-    snprintf(cmd, sizeof cmd, "gcc -O2 -Wall -Wextra -Werror -fplugin=" ROOT "/build/xraycap.so "
+    snprintf(cmd, sizeof cmd, "%s -O2 -Wall -Wextra -Werror %s "
              "-fplugin-arg-xraycap-functions='^(leaf|switcher)$' -fplugin-arg-xraycap-exclude=switcher -I" ROOT "/include "
-             ROOT "/tests/plugin/progs/flow.c -o %s " ROOT "/build/libxraycap.a -lcjson -lpthread -lm -ldl", exe);
+             ROOT "/tests/plugin/progs/flow.c -o %s " ROOT "/build/libxraycap.a -lcjson -lpthread -lm -ldl",
+             snippet_tc->cc, snippet_tc->plugin_flags, exe);
     CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
     run_result r;
     run(exe, NULL, &r);
@@ -326,6 +346,8 @@ static void test_functions_regex_captures_without_source_changes(void)
     CU_ASSERT_EQUAL(count("switcher"), 0); /* excluded even though it has the attribute */
     CU_ASSERT_EQUAL(count("recurse"), 51);
 }
+
+static void test_functions_regex_captures_without_source_changes(void) { per_toolchain(regex_capture); }
 
 static void test_preprocessing_alone_sees_the_announcing_macro(void)
 {

@@ -1,0 +1,364 @@
+/*
+ * xraycap-clang.so — the Clang 14 counterpart of the GCC plugin: the same xray_capture
+ * attribute, the same hooks, the same documents.
+ *
+ * One shared object plays two roles:
+ *   1. a Clang plugin (-fplugin=xraycap-clang.so): accepts __attribute__((xray_capture("n"))),
+ *      checks its argument, records it on the function as an `annotate` attribute
+ *      ("xray_capture:<name>"), predefines __XRAYCAP__, and adds itself to the code
+ *      generator's pass plugins so that -fplugin alone is enough;
+ *   2. an LLVM pass plugin (llvmGetPassPluginInfo): at the start of the optimization pipeline
+ *      (before inlining, at every -O level) a module pass reads llvm.global.annotations and
+ *      instruments each marked function: `tok = __xraycap_enter(&site)` at entry, and at every
+ *      way out — each `ret`, and, through llvm::EscapeEnumerator, each `resume` and a cleanup
+ *      landing pad it adds around calls that may throw — `__xraycap_exit(tok)` or, when an
+ *      exception is unwinding, `__xraycap_exit_exception(tok, exception)`. No exit runs twice:
+ *      each escape is one path out.
+ *
+ * Options (the same as the GCC plugin's): -fplugin-arg-xraycap-OPTION, or
+ * -Xclang -plugin-arg-xraycap -Xclang OPTION: disable, functions=REGEX, exclude=REGEX, verbose.
+ * Debugging: -mllvm -print-after-all, or -emit-llvm -S to read the instrumented IR.
+ */
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/Basic/DiagnosticSema.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendPluginRegistry.h"
+#include "clang/Lex/Preprocessor.h"
+#include "clang/Sema/ParsedAttr.h"
+#include "clang/Sema/Sema.h"
+#include "clang/Sema/SemaDiagnostic.h"
+
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/EscapeEnumerator.h"
+
+#include <dlfcn.h>
+#include <memory>
+#include <string>
+
+using namespace clang;
+
+namespace {
+
+const char ANNOTATION_PREFIX[] = "xray_capture:";
+const char INSTRUMENTED[] = "xraycap-instrumented"; /* function attribute: already done */
+
+/* Settings from the plugin arguments, shared by both roles (one copy of this object). */
+struct options {
+    bool disable = false;
+    bool verbose = false;
+    std::unique_ptr<llvm::Regex> functions, exclude;
+} opts;
+
+/* ---- the attribute ------------------------------------------------------------------------ */
+
+struct XrayCaptureAttrInfo : public ParsedAttrInfo {
+    XrayCaptureAttrInfo()
+    {
+        OptArgs = 1;
+        static constexpr Spelling S[] = {{ParsedAttr::AS_GNU, "xray_capture"}};
+        Spellings = S;
+    }
+
+    bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr, const Decl *D) const override
+    {
+        if (!isa<FunctionDecl>(D)) {
+            unsigned id = S.Diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                                  "%0 attribute applies only to functions");
+            S.Diag(Attr.getLoc(), id) << Attr;
+            return false;
+        }
+        return true;
+    }
+
+    AttrHandling handleDeclAttribute(Sema &S, Decl *D, const ParsedAttr &Attr) const override
+    {
+        auto *FD = cast<FunctionDecl>(D);
+        std::string name;
+        if (Attr.getNumArgs() == 1) {
+            auto *arg = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
+            auto *lit = arg ? dyn_cast<StringLiteral>(arg->IgnoreParenCasts()) : nullptr;
+            if (!lit) {
+                unsigned id = S.Diags.getCustomDiagID(
+                    DiagnosticsEngine::Error,
+                    "argument of %0 attribute must be a string literal (the subsegment name)");
+                S.Diag(Attr.getLoc(), id) << Attr;
+                return AttributeNotApplied;
+            }
+            if (lit->getLength() == 0) {
+                unsigned id = S.Diags.getCustomDiagID(
+                    DiagnosticsEngine::Error,
+                    "%0 attribute: the subsegment name is empty; omit the argument to use the "
+                    "name of the function");
+                S.Diag(Attr.getLoc(), id) << Attr;
+                return AttributeNotApplied;
+            }
+            name = lit->getString().str();
+        } else {
+            name = FD->getQualifiedNameAsString();
+            if (auto *M = dyn_cast<CXXMethodDecl>(FD); M && M->getParent()->isLambda())
+                name = "lambda";
+        }
+        D->addAttr(AnnotateAttr::Create(S.Context, ANNOTATION_PREFIX + name, nullptr, 0,
+                                        Attr.getRange()));
+        return AttributeApplied;
+    }
+};
+
+ParsedAttrInfoRegistry::Add<XrayCaptureAttrInfo> attr_registration("xray_capture",
+                                                                   "X-Ray capture attribute");
+
+/* The path of this shared object, to hand to the code generator as a pass plugin. */
+std::string self_path()
+{
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&self_path), &info) && info.dli_fname)
+        return info.dli_fname;
+    return "";
+}
+
+bool parse_regex(DiagnosticsEngine &D, const std::string &key, const std::string &value,
+                 std::unique_ptr<llvm::Regex> &out)
+{
+    std::string err;
+    auto re = std::make_unique<llvm::Regex>(value, llvm::Regex::NoFlags);
+    if (value.empty() || !re->isValid(err)) {
+        unsigned id = D.getCustomDiagID(DiagnosticsEngine::Error,
+                                        "xraycap: '%0=%1' is not a valid regular expression%2");
+        D.Report(id) << key << value << (err.empty() ? "" : ": " + err);
+        return false;
+    }
+    out = std::move(re);
+    return true;
+}
+
+/* Runs before the main action: defines the macro and arms the pass. */
+class XraycapAction : public PluginASTAction {
+protected:
+    std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, llvm::StringRef) override
+    {
+        Preprocessor &PP = CI.getPreprocessor();
+        PP.setPredefines(PP.getPredefines() + "#define __XRAYCAP__ 1\n");
+        std::string self = self_path();
+        auto &plugins = CI.getCodeGenOpts().PassPlugins;
+        if (!self.empty() && std::find(plugins.begin(), plugins.end(), self) == plugins.end())
+            plugins.push_back(self);
+        return std::make_unique<ASTConsumer>();
+    }
+
+    bool ParseArgs(const CompilerInstance &CI, const std::vector<std::string> &args) override
+    {
+        DiagnosticsEngine &D = CI.getDiagnostics();
+        bool ok = true;
+        for (const std::string &a : args) {
+            std::string key = a.substr(0, a.find('=')),
+                        value = a.find('=') == std::string::npos ? "" : a.substr(a.find('=') + 1);
+            if (a == "disable")
+                opts.disable = true;
+            else if (a == "verbose")
+                opts.verbose = true;
+            else if (key == "functions")
+                ok = parse_regex(D, key, value, opts.functions) && ok;
+            else if (key == "exclude")
+                ok = parse_regex(D, key, value, opts.exclude) && ok;
+            else {
+                unsigned id = D.getCustomDiagID(DiagnosticsEngine::Error,
+                                                "xraycap: unknown option '%0'; known options: "
+                                                "disable, functions=REGEX, exclude=REGEX, verbose");
+                D.Report(id) << a;
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    ActionType getActionType() override { return AddBeforeMainAction; }
+};
+
+FrontendPluginRegistry::Add<XraycapAction> action_registration("xraycap", "X-Ray capture");
+
+/* ---- the instrumentation pass --------------------------------------------------------- */
+
+struct site_info {
+    std::string name, file;
+    unsigned line = 0;
+};
+
+/* Marked functions from llvm.global.annotations; our entries are removed from it afterwards
+ * so the annotations do not keep otherwise-unused functions alive. */
+std::map<llvm::Function *, site_info> marked_functions(llvm::Module &M)
+{
+    std::map<llvm::Function *, site_info> out;
+    llvm::GlobalVariable *GA = M.getNamedGlobal("llvm.global.annotations");
+    if (!GA || !GA->hasInitializer())
+        return out;
+    auto *arr = llvm::dyn_cast<llvm::ConstantArray>(GA->getInitializer());
+    if (!arr)
+        return out;
+    std::vector<llvm::Constant *> keep;
+    for (llvm::Use &U : arr->operands()) {
+        auto *entry = llvm::dyn_cast<llvm::ConstantStruct>(U.get());
+        if (!entry || entry->getNumOperands() < 4)
+            continue;
+        auto *fn = llvm::dyn_cast<llvm::Function>(entry->getOperand(0)->stripPointerCasts());
+        auto *strvar = llvm::dyn_cast<llvm::GlobalVariable>(entry->getOperand(1)->stripPointerCasts());
+        auto *filevar = llvm::dyn_cast<llvm::GlobalVariable>(entry->getOperand(2)->stripPointerCasts());
+        llvm::StringRef text;
+        if (strvar && strvar->hasInitializer())
+            if (auto *cda = llvm::dyn_cast<llvm::ConstantDataArray>(strvar->getInitializer()))
+                text = cda->getAsCString();
+        if (!fn || !text.startswith(ANNOTATION_PREFIX)) {
+            keep.push_back(entry);
+            continue;
+        }
+        site_info &s = out[fn];
+        s.name = text.drop_front(sizeof ANNOTATION_PREFIX - 1).str();
+        if (filevar && filevar->hasInitializer())
+            if (auto *cda = llvm::dyn_cast<llvm::ConstantDataArray>(filevar->getInitializer()))
+                s.file = cda->getAsCString().str();
+        if (auto *line = llvm::dyn_cast<llvm::ConstantInt>(entry->getOperand(3)))
+            s.line = (unsigned)line->getZExtValue();
+    }
+    if (keep.size() != arr->getNumOperands()) {
+        if (keep.empty()) {
+            GA->eraseFromParent();
+        } else {
+            auto *type = llvm::ArrayType::get(arr->getType()->getElementType(), keep.size());
+            auto *fresh = new llvm::GlobalVariable(M, type, GA->isConstant(), GA->getLinkage(),
+                                                   llvm::ConstantArray::get(type, keep), "", GA);
+            fresh->setSection(GA->getSection());
+            fresh->takeName(GA);
+            GA->eraseFromParent();
+        }
+    }
+    return out;
+}
+
+std::string printable(const llvm::Function &F)
+{
+    std::string d = llvm::demangle(F.getName().str());
+    return d;
+}
+
+/* Name for a function picked by the functions= regex: the demangled name without arguments. */
+std::string plain_name(const llvm::Function &F)
+{
+    std::string d = printable(F);
+    size_t paren = d.find('(');
+    return paren == std::string::npos ? d : d.substr(0, paren);
+}
+
+bool regex_matches(const llvm::Regex &re, const llvm::Function &F)
+{
+    return re.match(F.getName()) || re.match(plain_name(F));
+}
+
+llvm::Constant *cstring(llvm::Module &M, llvm::StringRef s)
+{
+    llvm::IRBuilder<> B(M.getContext());
+    auto *init = llvm::ConstantDataArray::getString(M.getContext(), s);
+    auto *gv = new llvm::GlobalVariable(M, init->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                        init, "__xraycap_str");
+    gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    return llvm::ConstantExpr::getPointerCast(gv, llvm::Type::getInt8PtrTy(M.getContext()));
+}
+
+struct CapturePass : llvm::PassInfoMixin<CapturePass> {
+    llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &)
+    {
+        if (opts.disable)
+            return llvm::PreservedAnalyses::all();
+        std::map<llvm::Function *, site_info> marked = marked_functions(M);
+        llvm::LLVMContext &C = M.getContext();
+        llvm::Type *i8p = llvm::Type::getInt8PtrTy(C), *tok = llvm::Type::getInt64Ty(C);
+        llvm::Type *i32 = llvm::Type::getInt32Ty(C);
+        llvm::StructType *site_type = llvm::StructType::get(C, {i8p, i8p, i8p, i32, i32});
+        bool changed = !marked.empty();
+        for (llvm::Function &F : M) {
+            if (F.isDeclaration())
+                continue;
+            auto it = marked.find(&F);
+            site_info site;
+            if (it != marked.end())
+                site = it->second;
+            else if (opts.functions && regex_matches(*opts.functions, F))
+                site.name = plain_name(F);
+            else
+                continue;
+            if (opts.exclude && regex_matches(*opts.exclude, F))
+                continue;
+            /* Registered twice (-fplugin and -fpass-plugin both given) must not mean twice. */
+            if (F.hasFnAttribute(llvm::Attribute::Naked) || F.hasFnAttribute(INSTRUMENTED))
+                continue;
+            instrument(M, F, site, site_type, i8p, tok);
+            changed = true;
+        }
+        return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+    }
+
+    void instrument(llvm::Module &M, llvm::Function &F, const site_info &s,
+                    llvm::StructType *site_type, llvm::Type *i8p, llvm::Type *tok)
+    {
+        llvm::LLVMContext &C = M.getContext();
+        llvm::Type *i32 = llvm::Type::getInt32Ty(C);
+        auto *init = llvm::ConstantStruct::get(
+            site_type, {cstring(M, s.name), cstring(M, printable(F)), cstring(M, s.file),
+                        llvm::ConstantInt::get(i32, s.line), llvm::ConstantInt::get(i32, 0)});
+        auto *site = new llvm::GlobalVariable(M, site_type, true, llvm::GlobalValue::PrivateLinkage,
+                                              init, "__xraycap_site");
+        llvm::FunctionCallee enter = M.getOrInsertFunction(
+            "__xraycap_enter", llvm::FunctionType::get(tok, {i8p}, false));
+        llvm::FunctionCallee exit_fn = M.getOrInsertFunction(
+            "__xraycap_exit", llvm::FunctionType::get(llvm::Type::getVoidTy(C), {tok}, false));
+        llvm::FunctionCallee exit_exc = M.getOrInsertFunction(
+            "__xraycap_exit_exception",
+            llvm::FunctionType::get(llvm::Type::getVoidTy(C), {tok, i8p}, false));
+        for (llvm::FunctionCallee fc : {enter, exit_fn, exit_exc})
+            if (auto *decl = llvm::dyn_cast<llvm::Function>(fc.getCallee()))
+                decl->addFnAttr(llvm::Attribute::NoUnwind);
+
+        F.addFnAttr(INSTRUMENTED);
+        llvm::IRBuilder<> B(&*F.getEntryBlock().getFirstInsertionPt());
+        llvm::Value *token =
+            B.CreateCall(enter, {llvm::ConstantExpr::getPointerCast(site, i8p)}, "xraycap_token");
+
+        /* Unwinding is handled only where the function can be unwound at all. */
+        llvm::EscapeEnumerator EE(F, "xraycap_cleanup", !F.doesNotThrow());
+        while (llvm::IRBuilder<> *AtExit = EE.Next()) {
+            llvm::Instruction *at = &*AtExit->GetInsertPoint();
+            if (auto *R = llvm::dyn_cast<llvm::ResumeInst>(at)) {
+                llvm::Value *exc = AtExit->CreateExtractValue(R->getValue(), 0);
+                AtExit->CreateCall(exit_exc, {token, AtExit->CreatePointerCast(exc, i8p)});
+            } else {
+                AtExit->CreateCall(exit_fn, {token});
+            }
+        }
+        if (opts.verbose)
+            llvm::errs() << "xraycap: capturing '" << printable(F) << "' as subsegment '"
+                         << s.name << "'\n";
+    }
+};
+
+} // namespace
+
+/* The pass plugin entry point, for -fpass-plugin= and for the path the action adds. */
+extern "C" LLVM_ATTRIBUTE_WEAK ::llvm::PassPluginLibraryInfo llvmGetPassPluginInfo()
+{
+    return {LLVM_PLUGIN_API_VERSION, "xraycap", "0.1.0", [](llvm::PassBuilder &PB) {
+                /* Pipeline start: before inlining, at -O0 too, once per compilation. */
+                PB.registerPipelineStartEPCallback(
+                    [](llvm::ModulePassManager &MPM, llvm::OptimizationLevel) {
+                        MPM.addPass(CapturePass());
+                    });
+            }};
+}
