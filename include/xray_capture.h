@@ -221,6 +221,27 @@ xray_entity *xray_current_segment(void);
 /* The calling thread's innermost open subsegment, or NULL when none is open. Never logs. */
 xray_entity *xray_current_subsegment(void);
 
+/*
+ * Handing work to other threads. On the thread that owns the context:
+ *
+ *     xray_entity *ctx = xray_context_get();          // innermost subsegment, else segment
+ *     ... start a worker with ctx ...
+ *
+ * and in the worker:
+ *
+ *     xray_context_set(ctx);        // subsegments begun here now nest under ctx
+ *     ... traced work ...
+ *     xray_context_set(NULL);       // leave: closes what this thread left open there
+ *
+ * While a worker has the context set, the segment is not sent: it goes out when it has been
+ * ended and every thread has left it (a thread that exits leaves automatically). Hand the
+ * entity over before the owner ends the segment — join the workers first, as usual.
+ * xray_context_get returns NULL without a segment. xray_context_set on a thread that has begun
+ * a segment of its own follows the context-missing strategy and changes nothing.
+ */
+xray_entity *xray_context_get(void);
+void xray_context_set(xray_entity *entity);
+
 /* True when the calling thread has an open segment that is sampled (is being recorded). */
 bool xray_is_sampled(void);
 
@@ -366,6 +387,8 @@ static inline void xray_end_subsegment(void) {}
 static inline xray_entity *xray_current_segment(void) { return NULL; }
 static inline xray_entity *xray_current_subsegment(void) { return NULL; }
 static inline bool xray_is_sampled(void) { return false; }
+static inline xray_entity *xray_context_get(void) { return NULL; }
+static inline void xray_context_set(xray_entity *e) { (void)e; }
 typedef struct xray_stats {
     unsigned long long documents_sent, documents_dropped, subsegments_dropped, send_errors;
 } xray_stats;

@@ -14,6 +14,8 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
 {
     xrc_segment *s = t->seg;
+    if (__builtin_expect(t->foreign, 0))
+        return xrc_open_foreign(t, name, flags);
     if (__builtin_expect(t->depth >= XRC_MAX_DEPTH, 0)) {
         s->dropped++;
         return 0;
@@ -41,9 +43,53 @@ xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
     return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
 }
 
+xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
+{
+    xrc_segment *s = t->seg;
+    pthread_mutex_lock(&s->lock);
+    xray_entity *e = t->depth < XRC_MAX_DEPTH ? xrc_foreign_alloc(s, sizeof *e) : NULL;
+    if (!e) {
+        s->foreign_dropped++;
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    memset(e, 0, sizeof *e);
+    e->seg = s;
+    e->parent = t->recording;
+    e->name = name;
+    e->id = xrc_rand64();
+    e->end_ns = -1;
+    e->flags = flags;
+    if (s->foreign_tail)
+        s->foreign_tail->next = e;
+    else
+        s->foreign_head = e;
+    s->foreign_tail = e;
+    s->foreign_nsub++;
+    pthread_mutex_unlock(&s->lock);
+    t->stack[t->depth++] = e;
+    t->recording = e;
+    e->start_ns = xrc_mono_ns() - s->mono_base_ns;
+    return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
+}
+
+void xrc_context_leave(xrc_thread *t)
+{
+    xrc_segment *s = t->seg;
+    if (!s || !t->foreign)
+        return;
+    if (t->recording)
+        xrc_close_from(t, 0);
+    t->foreign = false;
+    xrc_context_enter(t, NULL);
+    xrc_segment_release(s);
+}
+
 void xrc_context_enter(xrc_thread *t, xrc_segment *s)
 {
     t->seg = s;
+    t->base = s ? &s->ent : NULL;
+    t->foreign = false;
     t->depth = 0;
     t->phantom = 0;
     t->gen = (t->gen + 1) & XRC_GEN_MASK;
@@ -53,6 +99,8 @@ void xrc_context_enter(xrc_thread *t, xrc_segment *s)
 static void thread_exit(void *arg)
 {
     xrc_thread *t = arg;
+    if (t == &xrc_tls && t->foreign)
+        xrc_context_leave(t);
     if (t == &xrc_tls && t->seg) {
         xrc_log(XRAY_LOG_WARN, "thread exited with segment '%s' open; ending and sending it",
                 t->seg->ent.name);

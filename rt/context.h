@@ -14,6 +14,8 @@
 typedef struct xrc_thread {
     xray_entity *recording;      /* current entity when the thread's segment is sampled, else NULL */
     xrc_segment *seg;            /* the segment this thread works in, sampled or not; NULL: none */
+    xray_entity *base;           /* bottom of the stack: the segment, or the entity handed in */
+    bool foreign;                /* the context was handed in (xray_context_set): not our segment */
     unsigned depth;              /* open subsegments on `stack` */
     unsigned phantom;            /* xray_begin_subsegment calls that recorded nothing, still open */
     unsigned long gen;           /* bumped whenever the stack is reset, so stale tokens are ignored */
@@ -40,11 +42,17 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
         t->stack[--d]->end_ns = now;
     t->depth = d;
     t->phantom = 0; /* anything begun above idx without being recorded is over too */
-    t->recording = t->depth ? t->stack[t->depth - 1] : &s->ent;
+    t->recording = t->depth ? t->stack[t->depth - 1] : t->base;
 }
 
-/* Makes `s` the thread's segment (s may be NULL to clear). */
+/* Makes `s` the thread's own segment (s may be NULL to clear). */
 void xrc_context_enter(xrc_thread *t, xrc_segment *s);
+
+/* Opens a subsegment on a thread the segment was handed to (locks the segment). */
+xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags);
+
+/* Leaves a handed-in context: closes what this thread left open there, drops its reference. */
+void xrc_context_leave(xrc_thread *t);
 
 /* Arms the thread-exit destructor that ends a segment the thread left open. */
 void xrc_context_register(xrc_thread *t);

@@ -15,6 +15,7 @@ xrc_counters xrc_stats;
 static void note_dropped_subsegments(xrc_segment *s)
 {
     cJSON *meta, *ns;
+    s->dropped += s->foreign_dropped;
     if (!s->dropped)
         return;
     atomic_fetch_add(&xrc_stats.subsegments_dropped, s->dropped);

@@ -82,11 +82,37 @@ char *xrc_arena_strdup(xrc_segment *s, const char *str)
     return p;
 }
 
+void *xrc_foreign_alloc(xrc_segment *s, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    xrc_chunk *c = s->foreign_arena;
+    if (c && c->used + n <= c->cap) {
+        void *p = c->mem + c->used;
+        c->used += n;
+        return p;
+    }
+    int saved = errno;
+    size_t want = n + sizeof *c > CHUNK_SIZE ? n + sizeof *c : CHUNK_SIZE;
+    c = malloc(want);
+    errno = saved;
+    if (!c)
+        return NULL;
+    c->cap = want - sizeof *c;
+    c->used = n;
+    c->next = s->foreign_arena;
+    s->foreign_arena = c;
+    return c->mem;
+}
+
 void xrc_segment_free(xrc_segment *s)
 {
-    for (xray_entity *e = &s->ent; e; e = e->next)
+    XRC_FOR_EACH_ENTITY(s, e)
         if (e->extra)
             cJSON_Delete(e->extra);
+    for (xrc_chunk *c = s->foreign_arena, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     pthread_mutex_destroy(&s->lock);
     /* The first chunk lives inside the segment's own block. */
     for (xrc_chunk *c = s->arena, *next; c; c = next) {

@@ -53,10 +53,14 @@ struct xrc_segment {
     bool sampled;
     xrc_chunk *arena;              /* newest chunk first */
     xray_entity *tail;             /* last entity in creation order */
-    size_t nsub;                   /* subsegments recorded */
+    size_t nsub;                   /* subsegments recorded by the owner thread */
     size_t dropped;                /* subsegments not recorded (limits, memory) */
-    atomic_uint refs;              /* 1 while open; the last release sends and frees */
-    pthread_mutex_t lock;          /* guards `extra` of all entities of this segment */
+    atomic_uint refs;              /* 1 while open + 1 per thread it is handed to; the last
+                                      release sends and frees */
+    pthread_mutex_t lock;          /* guards `extra`, `marks` and everything foreign_* */
+    xrc_chunk *foreign_arena;      /* entities made by threads the segment was handed to */
+    xray_entity *foreign_head, *foreign_tail;
+    size_t foreign_nsub, foreign_dropped;
 };
 
 /* Allocates a segment (reusing this thread's cached block when it has one). NULL: no memory. */
@@ -80,6 +84,14 @@ static inline void *xrc_arena_alloc(xrc_segment *s, size_t n)
     }
     return xrc_arena_grow(s, n);
 }
+
+/* n bytes from the arena for other threads' entities; the caller holds s->lock. */
+void *xrc_foreign_alloc(xrc_segment *s, size_t n);
+
+/* Calls fn on every entity of the segment: the owner's in creation order, then the others'. */
+#define XRC_FOR_EACH_ENTITY(s, e)                                                             \
+    for (int xrc_pass_ = 0; xrc_pass_ < 2; xrc_pass_++)                                       \
+        for (xray_entity *e = xrc_pass_ ? (s)->foreign_head : &(s)->ent; e; e = e->next)
 
 /* A copy of s in the arena, or NULL. */
 char *xrc_arena_strdup(xrc_segment *s, const char *str);

@@ -83,6 +83,11 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
     xrc_thread *t = &xrc_tls;
     if (!xrc_cfg.enabled)
         return NULL;
+    if (t->foreign) {
+        xrc_log(XRAY_LOG_WARN, "xray_begin_segment('%s'): this thread was working in a segment "
+                               "handed to it; leaving that context first", name ? name : "");
+        xrc_context_leave(t);
+    }
     if (t->seg) {
         xrc_log(XRAY_LOG_WARN, "xray_begin_segment('%s'): segment '%s' is still open on this "
                                "thread; ending it first", name ? name : "", t->seg->ent.name);
@@ -121,6 +126,12 @@ void xray_end_segment(void)
         errno = saved;
         return;
     }
+    if (t->foreign) {
+        xrc_context_missing("xray_end_segment: this thread only works in a segment handed to it "
+                            "(xray_context_set); the thread that began the segment ends it");
+        errno = saved;
+        return;
+    }
     if (t->depth)
         xrc_log(XRAY_LOG_DEBUG, "xray_end_segment: closing %u subsegment(s) still open",
                 t->depth);
@@ -130,6 +141,25 @@ void xray_end_segment(void)
     xrc_context_enter(t, NULL);
     xrc_segment_release(s);
     errno = saved;
+}
+
+/* A copy of name in the segment's memory; a thread the segment was handed to must not touch
+ * the owner's arena, so it uses the locked one. */
+static char *copy_name(xrc_thread *t, const char *name)
+{
+    xrc_segment *s = t->seg;
+    size_t n = strlen(name) + 1;
+    char *p;
+    if (t->foreign) {
+        pthread_mutex_lock(&s->lock);
+        p = xrc_foreign_alloc(s, n);
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        p = xrc_arena_alloc(s, n);
+    }
+    if (p)
+        memcpy(p, name, n);
+    return p;
 }
 
 xray_entity *xray_begin_subsegment(const char *name)
@@ -147,13 +177,18 @@ xray_entity *xray_begin_subsegment(const char *name)
         }
     } else if (!t->recording || t->phantom) {
         t->phantom++; /* unsampled, or past a limit: records nothing */
-        if (t->recording)
+        if (t->recording && t->foreign) {
+            pthread_mutex_lock(&t->seg->lock);
+            t->seg->foreign_dropped++;
+            pthread_mutex_unlock(&t->seg->lock);
+        } else if (t->recording) {
             t->seg->dropped++;
+        }
         else
             result = &t->seg->ent; /* a stand-in on which every call is a no-op */
     } else {
         const char *n = checked_name(name, "subsegment");
-        char *copy = xrc_arena_strdup(t->seg, n ? n : "unnamed");
+        char *copy = copy_name(t, n ? n : "unnamed");
         xray_token tok = copy ? xrc_open(t, copy, XRC_F_MANUAL) : 0;
         if (tok) {
             result = t->recording;
@@ -205,7 +240,46 @@ xray_entity *xray_current_subsegment(void)
         return NULL;
     if (!t->recording)
         return t->phantom ? &t->seg->ent : NULL;
-    return t->depth ? t->stack[t->depth - 1] : NULL;
+    if (t->depth)
+        return t->stack[t->depth - 1];
+    return t->base != &t->seg->ent ? t->base : NULL; /* a subsegment handed to this thread */
+}
+
+xray_entity *xray_context_get(void)
+{
+    xrc_thread *t = &xrc_tls;
+    if (!t->seg)
+        return NULL;
+    if (t->depth)
+        return t->stack[t->depth - 1];
+    return t->base;
+}
+
+void xray_context_set(xray_entity *entity)
+{
+    int saved = errno;
+    xrc_thread *t = &xrc_tls;
+    if (t->seg && !t->foreign) {
+        if (entity && entity->seg == t->seg) {
+            errno = saved;
+            return; /* handing a thread its own segment: nothing to do */
+        }
+        xrc_context_missing("xray_context_set: this thread has its own segment open; end it "
+                            "before working in another");
+        errno = saved;
+        return;
+    }
+    xrc_context_leave(t);
+    if (entity) {
+        xrc_segment *s = entity->seg;
+        atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+        xrc_context_register(t);
+        xrc_context_enter(t, s);
+        t->base = entity;
+        t->foreign = true;
+        t->recording = s->sampled ? entity : NULL;
+    }
+    errno = saved;
 }
 
 bool xray_is_sampled(void) { return xrc_tls.recording != NULL; }

@@ -28,10 +28,12 @@ void xrc_spill_push(xrc_spill *sp, xray_entity *e)
 
 void xrc_link_tree(xrc_segment *s)
 {
-    for (xray_entity *e = &s->ent; e; e = e->next)
+    XRC_FOR_EACH_ENTITY(s, e)
         e->first_child = e->last_child = e->next_sibling = NULL;
-    for (xray_entity *e = s->ent.next; e; e = e->next) {
+    XRC_FOR_EACH_ENTITY(s, e) {
         xray_entity *p = e->parent;
+        if (!p)
+            continue;
         if (p->last_child)
             p->last_child->next_sibling = e;
         else

@@ -5,8 +5,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define THREADS 8
+
+void register_threads_handoff(void);
 #define PER_THREAD 1000
 
 static void *worker(void *arg)
@@ -78,4 +81,126 @@ void register_threads(void)
     CU_pSuite s = CU_add_suite("threads", NULL, NULL);
     ADD(s, test_eight_threads_keep_their_subsegments_apart);
     ADD(s, test_thread_exit_sends_the_segment_it_left_open);
+    register_threads_handoff();
+}
+
+/* ---- contexts handed to worker threads ---- */
+
+static xray_entity *handed;
+
+static void *adopt_and_work(void *arg)
+{
+    long n = (long)arg;
+    xray_context_set(handed);
+    for (int i = 0; i < PER_THREAD; i++) {
+        if (i & 1) {
+            XRAY_CAPTURE_BLOCK("worker_block") {}
+        } else {
+            xray_begin_subsegment("worker_manual");
+            if (i == 0)
+                xray_put_annotation(xray_current_subsegment(), "worker", (double)n);
+            xray_end_subsegment();
+        }
+    }
+    xray_context_set(NULL);
+    return NULL;
+}
+
+static void test_context_handed_to_eight_threads_nests_their_work(void)
+{
+    test_reset();
+    xray_begin_segment("fan_out");
+    xray_begin_subsegment("dispatch");
+    handed = xray_context_get();
+    CU_ASSERT_PTR_EQUAL(handed, xray_current_subsegment());
+    pthread_t t[THREADS];
+    for (long i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, adopt_and_work, (void *)i);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    xray_end_subsegment();
+    xray_end_segment();
+    collect();
+    CU_ASSERT_EQUAL(L.bad, 0);
+    CU_ASSERT_EQUAL(listener_count(&L, "worker_block"), THREADS * PER_THREAD / 2);
+    CU_ASSERT_EQUAL(listener_count(&L, "worker_manual"), THREADS * PER_THREAD / 2);
+    CU_ASSERT_EQUAL(listener_count(&L, "fan_out"), 1);
+    /* every worker subsegment is a child of "dispatch": nested in it, or sent with its id */
+    const char *dispatch_id = cJSON_GetObjectItem(listener_find(&L, "dispatch"), "id")->valuestring;
+    const char *trace = cJSON_GetObjectItem(listener_find(&L, "fan_out"), "trace_id")->valuestring;
+    size_t under = cJSON_GetArraySize(cJSON_GetObjectItem(listener_find(&L, "dispatch"), "subsegments"));
+    for (size_t d = 0; d < L.ndocs; d++) {
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[d], "trace_id")->valuestring, trace);
+        cJSON *pid = cJSON_GetObjectItem(L.docs[d], "parent_id");
+        if (cJSON_IsString(pid) && cJSON_GetObjectItem(L.docs[d], "type")) {
+            CU_ASSERT_STRING_EQUAL(pid->valuestring, dispatch_id);
+            under++;
+        }
+    }
+    CU_ASSERT_EQUAL(under, THREADS * PER_THREAD);
+}
+
+static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+
+static void *late_worker(void *arg)
+{
+    (void)arg;
+    xray_context_set(handed);
+    xray_begin_subsegment("late");
+    pthread_mutex_lock(&gate); /* held by the main thread until the segment has ended */
+    pthread_mutex_unlock(&gate);
+    xray_end_subsegment();
+    xray_context_set(NULL);
+    return NULL;
+}
+
+static void test_segment_waits_for_threads_still_working_in_it(void)
+{
+    test_reset();
+    xray_begin_segment("waits");
+    handed = xray_context_get();
+    pthread_mutex_lock(&gate);
+    pthread_t t;
+    pthread_create(&t, NULL, late_worker, NULL);
+    /* Let the worker adopt the context; had it not yet, the segment would go out at once and
+     * the assertion below would catch it. */
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 0); /* the worker is still inside */
+    pthread_mutex_unlock(&gate);
+    pthread_join(t, NULL);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    CU_ASSERT_PTR_NOT_NULL(child_named(listener_find(&L, "waits"), "late"));
+}
+
+static void *misuse_worker(void *arg)
+{
+    (void)arg;
+    xray_context_set(handed);
+    xray_end_segment(); /* not this thread's segment */
+    xray_context_set(NULL);
+    return NULL;
+}
+
+static void test_worker_cannot_end_a_handed_segment(void)
+{
+    test_reset();
+    xray_begin_segment("owned");
+    handed = xray_context_get();
+    pthread_t t;
+    pthread_create(&t, NULL, misuse_worker, NULL);
+    pthread_join(t, NULL);
+    CU_ASSERT_EQUAL(collect(), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "the thread that began the segment ends it"));
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 1);
+}
+
+void register_threads_handoff(void)
+{
+    CU_pSuite s = CU_add_suite("threads_handoff", NULL, NULL);
+    ADD(s, test_context_handed_to_eight_threads_nests_their_work);
+    ADD(s, test_segment_waits_for_threads_still_working_in_it);
+    ADD(s, test_worker_cannot_end_a_handed_segment);
 }
