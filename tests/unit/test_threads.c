@@ -140,15 +140,15 @@ static void test_context_handed_to_eight_threads_nests_their_work(void)
     CU_ASSERT_EQUAL(under, THREADS * PER_THREAD);
 }
 
-static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t adopted, segment_ended;
 
 static void *late_worker(void *arg)
 {
     (void)arg;
     xray_context_set(handed);
     xray_begin_subsegment("late");
-    pthread_mutex_lock(&gate); /* held by the main thread until the segment has ended */
-    pthread_mutex_unlock(&gate);
+    pthread_barrier_wait(&adopted);
+    pthread_barrier_wait(&segment_ended);
     xray_end_subsegment();
     xray_context_set(NULL);
     return NULL;
@@ -159,17 +159,17 @@ static void test_segment_waits_for_threads_still_working_in_it(void)
     test_reset();
     xray_begin_segment("waits");
     handed = xray_context_get();
-    pthread_mutex_lock(&gate);
+    pthread_barrier_init(&adopted, NULL, 2);
+    pthread_barrier_init(&segment_ended, NULL, 2);
     pthread_t t;
     pthread_create(&t, NULL, late_worker, NULL);
-    /* Let the worker adopt the context; had it not yet, the segment would go out at once and
-     * the assertion below would catch it. */
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    pthread_barrier_wait(&adopted);
     xray_end_segment();
     CU_ASSERT_EQUAL(collect(), 0); /* the worker is still inside */
-    pthread_mutex_unlock(&gate);
+    pthread_barrier_wait(&segment_ended);
     pthread_join(t, NULL);
+    pthread_barrier_destroy(&adopted);
+    pthread_barrier_destroy(&segment_ended);
     CU_ASSERT_EQUAL_FATAL(collect(), 1);
     CU_ASSERT_PTR_NOT_NULL(child_named(listener_find(&L, "waits"), "late"));
 }
