@@ -63,7 +63,8 @@ static double measure(int (*fn)(int), context ctx)
     for (int r = 0; r < ROUNDS; r++) {
         double total = 0;
         for (int b = 0; b < BATCHES; b++) {
-            xray_segment_options o = {NULL, NULL, ctx == SAMPLED ? XRAY_SAMPLING_SAMPLED : XRAY_SAMPLING_NOT_SAMPLED};
+            xray_segment_options o = {.sampling = ctx == SAMPLED ? XRAY_SAMPLING_SAMPLED
+                                                                 : XRAY_SAMPLING_NOT_SAMPLED};
             if (ctx != NO_SEGMENT)
                 xray_begin_segment_ex("bench", &o);
             double t0 = now_ns();

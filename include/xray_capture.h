@@ -116,6 +116,10 @@ typedef struct xray_config {
                                              AWS_XRAY_DEBUG_MODE=true means debug */
     xray_log_fn log_fn;                   /* where log lines go; NULL: stderr */
     void *log_ctx;                        /* passed to log_fn */
+    const char *sampling_rules;           /* AWS_XRAY_SAMPLING_RULES: a rules file (version 1
+                                             or 2); default: 1 per second, then 5% */
+    xray_switch sampling;                 /* XRAYCAP_SAMPLING: OFF records every segment
+                                             (incoming Sampled=0/1 is still obeyed); on */
 } xray_config;
 
 #define XRAY_CONFIG_INIT {0}
@@ -183,6 +187,9 @@ typedef struct xray_segment_options {
     const char *trace_id;   /* "1-5759e988-bd862e3fe1be46a994272793" to continue a trace */
     const char *parent_id;  /* 16 hex digits: the id of the caller's subsegment */
     xray_sampling sampling;
+    const char *host;       /* the request, matched against sampling rules; NULL matches all */
+    const char *method;
+    const char *path;
 } xray_segment_options;
 
 /*
@@ -190,6 +197,41 @@ typedef struct xray_segment_options {
  * and ignored (the segment starts a new trace, or has no parent); it never fails for them.
  */
 xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options *options);
+
+/*
+ * Continues the trace of an incoming request: `header` is the value of its X-Amzn-Trace-Id
+ * header ("Root=1-…;Parent=…;Sampled=1", other keys such as Lineage are kept and passed on)
+ * or of its W3C traceparent header ("00-<32 hex>-<16 hex>-<flags>"). Sampled=1/0 is obeyed;
+ * Sampled=?, no Sampled, or no header at all leaves the decision to the sampling rules. A
+ * malformed header starts a new trace and logs why; it never fails for that.
+ */
+xray_entity *xray_begin_segment_from_header(const char *name, const char *header);
+
+/* Returns the value of request header `name` (case-insensitive), or NULL. Also asked for the
+ * pseudo-header ":remote_addr", the peer's address, when X-Forwarded-For is absent. */
+typedef const char *(*xray_header_lookup)(void *ctx, const char *name);
+
+/*
+ * The one call a C web server handler makes: begins a segment for an incoming HTTP request,
+ * continuing its trace header (X-Amzn-Trace-Id, else traceparent), deciding sampling from the
+ * rules with its Host, method and URL path, and recording http.request (method, url,
+ * user_agent, client_ip, x_forwarded_for) as the SDKs' middleware do. Finish with
+ * xray_put_http_response(segment, status, length) and xray_end_segment().
+ */
+xray_entity *xray_begin_segment_from_http(const char *name, const char *method, const char *url,
+                                          xray_header_lookup lookup, void *ctx);
+
+/* Size that always holds what xray_trace_header writes. */
+#define XRAY_TRACE_HEADER_MAX 512
+
+/*
+ * Writes the X-Amzn-Trace-Id value for a call made from `entity` (usually the subsegment for
+ * that call): "Root=<trace>;Parent=<entity id>;Sampled=<1|0>" plus the incoming header's other
+ * keys. xray_traceparent writes the W3C form ("00-<trace>-<entity id>-<01|00>"). Return
+ * XRAY_ERR_LIMIT (and an empty string) when `len` is too small.
+ */
+xray_status xray_trace_header(const xray_entity *entity, char *buf, size_t len);
+xray_status xray_traceparent(const xray_entity *entity, char *buf, size_t len);
 
 /*
  * Ends the calling thread's segment: subsegments still open on this thread are closed with it
@@ -379,7 +421,12 @@ static inline xray_status xray_recorder_configure(const xray_config *c) { (void)
 static inline void xray_recorder_shutdown(void) {}
 static inline xray_entity *xray_begin_segment(const char *n) { (void)n; return NULL; }
 typedef enum xray_sampling { XRAY_SAMPLING_DECIDE = 0, XRAY_SAMPLING_SAMPLED, XRAY_SAMPLING_NOT_SAMPLED } xray_sampling;
-typedef struct xray_segment_options { const char *trace_id; const char *parent_id; xray_sampling sampling; } xray_segment_options;
+typedef struct xray_segment_options { const char *trace_id, *parent_id; xray_sampling sampling; const char *host, *method, *path; } xray_segment_options;
+typedef const char *(*xray_header_lookup)(void *ctx, const char *name);
+static inline xray_entity *xray_begin_segment_from_header(const char *n, const char *h) { (void)n; (void)h; return NULL; }
+static inline xray_entity *xray_begin_segment_from_http(const char *n, const char *m, const char *u, xray_header_lookup l, void *c) { (void)n; (void)m; (void)u; (void)l; (void)c; return NULL; }
+static inline xray_status xray_trace_header(const xray_entity *e, char *b, size_t n) { (void)e; if (b && n) b[0] = '\0'; return XRAY_OK; }
+static inline xray_status xray_traceparent(const xray_entity *e, char *b, size_t n) { (void)e; if (b && n) b[0] = '\0'; return XRAY_OK; }
 static inline xray_entity *xray_begin_segment_ex(const char *n, const xray_segment_options *o) { (void)n; (void)o; return NULL; }
 static inline void xray_end_segment(void) {}
 static inline xray_entity *xray_begin_subsegment(const char *n) { (void)n; return NULL; }

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "emit.h"
 #include "log.h"
+#include "sampling.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -120,6 +121,7 @@ static void read_environment(void)
     int saved = errno;
     const char *v;
     xrc_cfg.enabled = true;
+    xrc_cfg.sampling = true;
     xrc_cfg.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
     default_service_name(xrc_cfg.service_name, sizeof xrc_cfg.service_name);
     xrc_parse_daemon_address(DEFAULT_DAEMON, &xrc_cfg.udp, &xrc_cfg.tcp);
@@ -148,6 +150,15 @@ static void read_environment(void)
         else
             xrc_cfg.context_missing = cm;
     }
+    if ((v = getenv("XRAYCAP_SAMPLING")) && *v) {
+        if (env_false(v))
+            xrc_cfg.sampling = false;
+        else if (!env_true(v))
+            xrc_log(XRAY_LOG_WARN, "XRAYCAP_SAMPLING=%.40s is neither true nor false; sampling "
+                                   "stays on", v);
+    }
+    if ((v = getenv("AWS_XRAY_SAMPLING_RULES")) && *v)
+        xrc_sampling_load_file(v);
     if ((v = getenv("AWS_XRAY_TRACING_NAME")) && *v)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", v);
     if ((v = getenv("AWS_XRAY_DAEMON_ADDRESS")) && *v &&
@@ -174,6 +185,10 @@ xray_status xray_recorder_configure(const xray_config *c)
     if (c->context_missing != XRAY_CONTEXT_MISSING_DEFAULT)
         xrc_cfg.context_missing = c->context_missing;
     xrc_context_missing_reset();
+    if (c->sampling != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.sampling = c->sampling == XRAY_SWITCH_ON;
+    if (c->sampling_rules && xrc_sampling_load_file(c->sampling_rules) != XRAY_OK)
+        st = XRAY_ERR_INVALID;
     if (c->service_name && *c->service_name)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
     if (c->daemon_address) {

@@ -20,6 +20,7 @@ typedef struct xrc_config {
     char service_name[256];                /* default segment name */
     xrc_addr udp;                          /* where segment documents go */
     xrc_addr tcp;                          /* the daemon's sampling proxy */
+    bool sampling;                         /* apply sampling rules (else record everything) */
 } xrc_config;
 
 extern xrc_config xrc_cfg;

@@ -48,6 +48,7 @@ struct xrc_segment {
     xray_entity ent;               /* first, so a segment is an entity */
     char trace_id[XRC_TRACE_ID_LEN + 1];
     uint64_t parent_id;            /* caller's subsegment id, 0 for none */
+    const char *header_extra;      /* other trace-header keys to pass on (Lineage=…), or NULL */
     int64_t real_base_ns;          /* wall clock at the start */
     int64_t mono_base_ns;          /* monotonic clock at the start */
     bool sampled;

@@ -5,6 +5,7 @@
 #include "context.h"
 #include "emit.h"
 #include "log.h"
+#include "sampling.h"
 #include "sanitize.h"
 
 #include <errno.h>
@@ -69,8 +70,16 @@ static void apply_options(xrc_segment *s, const xray_segment_options *o)
             xrc_log(XRAY_LOG_WARN, "parent id '%.80s' is not 16 lower-case hex digits; ignored",
                     o->parent_id);
     }
-    if (o->sampling == XRAY_SAMPLING_NOT_SAMPLED)
-        s->sampled = false;
+}
+
+/* The sampling decision: forced by the caller, else the rules (unless sampling is off). */
+static bool decide(const char *name, const xray_segment_options *o)
+{
+    if (o && o->sampling != XRAY_SAMPLING_DECIDE)
+        return o->sampling == XRAY_SAMPLING_SAMPLED;
+    if (!xrc_cfg.sampling)
+        return true;
+    return xrc_sampling_decide(name, o ? o->host : NULL, o ? o->method : NULL, o ? o->path : NULL);
 }
 
 xray_entity *xray_begin_segment(const char *name) { return xray_begin_segment_ex(name, NULL); }
@@ -105,7 +114,7 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
     s->mono_base_ns = xrc_mono_ns();
     s->ent.id = xrc_rand64();
     xrc_new_trace_id(s->trace_id, s->real_base_ns / 1000000000);
-    s->sampled = true;
+    s->sampled = decide(s->ent.name, options);
     if (options)
         apply_options(s, options);
     xrc_context_register(t);

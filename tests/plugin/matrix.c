@@ -89,6 +89,7 @@ static void run(const char *exe, const char *env, run_result *r)
     pid_t pid = fork();
     if (pid == 0) {
         setenv("AWS_XRAY_DAEMON_ADDRESS", L.address, 1);
+        setenv("XRAYCAP_SAMPLING", "false", 1); /* every segment, not 1 per second */
         unsetenv("AWS_XRAY_CONTEXT_MISSING");
         if (env) {
             char copy[256];

@@ -27,6 +27,8 @@ void register_macros(void);
 void register_threads(void);
 void register_config(void);
 void register_process(void);
+void register_headers(void);
+void register_sampling(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

@@ -33,6 +33,8 @@ void test_reset(void)
     c.log_fn = capture_log;
     c.daemon_address = L.address;
     c.service_name = "unit-tests";
+    c.sampling = XRAY_SWITCH_OFF; /* record every segment; the sampling suite turns it on */
+    c.sampling_rules = NULL;
     xray_config quiet = XRAY_CONFIG_INIT;
     quiet.context_missing = XRAY_CONTEXT_MISSING_IGNORE_ERROR;
     xray_recorder_configure(&quiet);
@@ -53,6 +55,7 @@ static const struct {
     {"documents", register_documents}, {"data", register_data}, {"misuse", register_misuse},
     {"limits", register_limits},       {"macros", register_macros}, {"threads", register_threads},
     {"config", register_config},       {"process", register_process},
+    {"headers", register_headers},     {"sampling", register_sampling},
 };
 
 int main(int argc, char **argv)

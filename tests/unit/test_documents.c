@@ -219,7 +219,8 @@ void register_documents(void)
 static void test_segment_continues_a_given_trace_and_parent(void)
 {
     test_reset();
-    xray_segment_options o = {"1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", XRAY_SAMPLING_SAMPLED};
+    xray_segment_options o = {.trace_id = "1-5759e988-bd862e3fe1be46a994272793",
+                              .parent_id = "53995c3f42cd8ad8", .sampling = XRAY_SAMPLING_SAMPLED};
     xray_begin_segment_ex("callee", &o);
     xray_end_segment();
     CU_ASSERT_EQUAL_FATAL(collect(), 1);
@@ -235,7 +236,7 @@ static void test_malformed_trace_and_parent_ids_start_a_new_trace(void)
     static const char *bad_parents[] = {"", "53995c3f42cd8ad", "53995c3f42cd8ad8a", "53995C3F42CD8AD8", "zz995c3f42cd8ad8"};
     test_reset();
     for (size_t i = 0; i < sizeof bad_traces / sizeof *bad_traces; i++) {
-        xray_segment_options o = {bad_traces[i], bad_parents[i % 5], XRAY_SAMPLING_DECIDE};
+        xray_segment_options o = {.trace_id = bad_traces[i], .parent_id = bad_parents[i % 5]};
         CU_ASSERT_PTR_NOT_NULL(xray_begin_segment_ex("fresh", &o));
         xray_end_segment();
     }
@@ -251,7 +252,7 @@ static void test_malformed_trace_and_parent_ids_start_a_new_trace(void)
 static void test_unsampled_segment_sends_nothing_and_its_calls_do_nothing(void)
 {
     test_reset();
-    xray_segment_options o = {NULL, NULL, XRAY_SAMPLING_NOT_SAMPLED};
+    xray_segment_options o = {.sampling = XRAY_SAMPLING_NOT_SAMPLED};
     xray_entity *seg = xray_begin_segment_ex("unsampled", &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(seg);
     CU_ASSERT_FALSE(xray_is_sampled());

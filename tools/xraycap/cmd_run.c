@@ -70,11 +70,13 @@ static cJSON *parse_datagram(char *buf, size_t n, const char **why)
 
 int cmd_run(int argc, char **argv)
 {
-    int json = 0, i = 1;
+    int json = 0, keep_sampling = 0, i = 1;
     const char *udp = NULL;
     for (; i < argc && strcmp(argv[i], "--"); i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
+        else if (!strcmp(argv[i], "--sampling"))
+            keep_sampling = 1;
         else if (!strcmp(argv[i], "--udp") && i + 1 < argc)
             udp = argv[++i];
         else
@@ -83,7 +85,7 @@ int cmd_run(int argc, char **argv)
     if (i < argc && !strcmp(argv[i], "--"))
         i++;
     if (i >= argc) {
-        fprintf(stderr, "usage: xraycap run [--json] [--udp HOST:PORT] -- COMMAND [ARGS...]\n");
+        fprintf(stderr, "usage: xraycap run [--json] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n");
         return 2;
     }
     char addr[96];
@@ -93,6 +95,8 @@ int cmd_run(int argc, char **argv)
     pid_t pid = fork();
     if (pid == 0) {
         setenv("AWS_XRAY_DAEMON_ADDRESS", addr, 1);
+        if (!keep_sampling) /* show every segment, unless asked to keep the sampling rules */
+            setenv("XRAYCAP_SAMPLING", "false", 0);
         execvp(argv[i], argv + i);
         fprintf(stderr, "xraycap run: cannot run '%s': %s\n", argv[i], strerror(errno));
         _exit(127);

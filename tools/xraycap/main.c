@@ -1,7 +1,8 @@
 /* xraycap — the local companion of the runtime. Commands:
  *   xraycap run [--json] [--udp HOST:PORT] -- COMMAND [ARGS...]
  *       runs COMMAND with AWS_XRAY_DAEMON_ADDRESS pointing at a private loopback port, receives
- *       every document it sends, and prints the traces as timelines (or the raw documents). */
+ *       every document it sends, and prints the traces as timelines (or the raw documents).
+ *       Sampling is switched off for the command (every segment recorded) unless --sampling. */
 #include "timeline.h"
 
 #include <stdio.h>
@@ -11,8 +12,9 @@ int cmd_run(int argc, char **argv);
 
 static void usage(FILE *out)
 {
-    fputs("usage: xraycap run [--json] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
-          "  run   run COMMAND against a private X-Ray daemon port and print its traces\n",
+    fputs("usage: xraycap run [--json] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
+          "  run   run COMMAND against a private X-Ray daemon port and print its traces;\n"
+          "        every segment is recorded (XRAYCAP_SAMPLING=false) unless --sampling\n",
           out);
 }
 
