@@ -6,8 +6,9 @@ $(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h | $(BUILD)/rt
 
 ifeq ($(XRAY),0)
 SAMPLE_CFLAGS := -DXRAY_COMPILED_OUT
-SAMPLE_LIBS :=
-SAMPLE_DEPS :=
+# Only the Lambda Runtime API loop can come from the library (xray_lambda_run_untraced).
+SAMPLE_LIBS := $(BUILD)/libxraycap.a -lcjson -lcurl
+SAMPLE_DEPS := $(BUILD)/libxraycap.a
 else
 SAMPLE_CFLAGS := $(PLUGIN_FLAGS)
 SAMPLE_LIBS := $(BUILD)/libxraycap.a $(LIBS)
@@ -25,8 +26,11 @@ SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main
 samples: $(SAMPLES)
 all: $(BUILD)/xraycap samples
 
+# Samples that run on their own (samples/lambda needs a Lambda Runtime API).
+DEMO_SAMPLES := $(filter-out %/lambda,$(SAMPLES))
+
 demo: deps all
-	@for s in $(SAMPLES); do \
+	@for s in $(DEMO_SAMPLES); do \
 	  echo "== $$s (traced by xraycap run: a private daemon port, then the timeline)"; \
 	  $(BUILD)/xraycap run -- $$s || exit 1; \
 	  echo "== the same, as the documents the daemon receives"; \

@@ -1,8 +1,9 @@
 # Unit tests: one CUnit runner built three ways — plain, ASan+UBSan, and TSan (threads only).
 UNIT_SRC := $(wildcard tests/unit/*.c)
-UNIT_MAIN := $(filter-out tests/unit/env_probe.c,$(UNIT_SRC))
-TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"'
-TEST_LIBS := -lcunit -lcjson -lpthread -lm -ldl
+UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC))
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
+               -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"'
+TEST_LIBS := -lcunit -lcjson -lcurl -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
 
@@ -19,7 +20,11 @@ $(BUILD)/tests/unit-asan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BU
 $(BUILD)/tests/unit-tsan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $(TSAN) $(UNIT_MAIN) $(RT_SRC) $(TEST_LIBS) -o $@
 
-check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsan $(BUILD)/tests/env_probe
+$(BUILD)/tests/lambda_probe: tests/unit/lambda_probe.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsan $(BUILD)/tests/env_probe \
+            $(BUILD)/tests/lambda_probe
 	@echo "== unit tests"
 	$(BUILD)/tests/unit
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -32,8 +37,9 @@ check-off:
 	@echo "== samples with tracing compiled out (XRAY=0)"
 	$(MAKE) --no-print-directory XRAY=0 samples
 	@for s in $(patsubst samples/%/main.c,$(BUILD)/samples-off/%,$(wildcard samples/*/main.c)); do \
-	  if nm $$s | grep -qi xray; then echo "$$s still references xraycap"; exit 1; fi; done
-	@echo "compiled-out samples: no xraycap symbol"
+	  if nm $$s | grep -E ' (__xraycap_|xray_begin|xray_end|xrc_emit|xrc_open)' ; then \
+	    echo "$$s still contains tracing code"; exit 1; fi; done
+	@echo "compiled-out samples: no tracing code linked"
 
 check: deps all check-unit check-plugin check-off
 

@@ -23,6 +23,12 @@ bool xrc_edit_begin(xray_entity *e, const char *what, xray_status *status)
         return false;
     }
     *status = XRAY_OK;
+    if (e == &e->seg->ent && e->seg->facade) {
+        xrc_log(XRAY_LOG_WARN, "%s: the Lambda facade segment belongs to Lambda and is never "
+                               "sent; put data on a subsegment", what);
+        *status = XRAY_ERR_WRONG_KIND;
+        return false;
+    }
     if (!e->seg->sampled)
         return false;
     pthread_mutex_lock(&e->seg->lock);

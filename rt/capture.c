@@ -8,11 +8,15 @@
 #include <errno.h>
 #include <stdio.h>
 
-static void __attribute__((noinline, cold)) no_segment(xrc_thread *t, const xray_site *site)
+static xray_token __attribute__((noinline, cold)) no_segment(xrc_thread *t, const xray_site *site)
 {
-    /* Only every 256th call in a thread gets this far: the strategy itself rate-limits. */
+    /* Outside Lambda only every 256th call in a thread gets this far: the strategy itself
+     * rate-limits. In Lambda every call does, to pick up the invocation's facade. */
     int saved = errno;
-    xrc_init();
+    if (xrc_facade_ensure(t)) {
+        errno = saved;
+        return t->recording ? xrc_open(t, site->name, 0) : 0;
+    }
     if (xrc_cfg.enabled && xrc_cfg.context_missing != XRAY_CONTEXT_MISSING_IGNORE_ERROR) {
         char what[300];
         snprintf(what, sizeof what, "captured '%.100s' (%.100s:%u) called with no segment open "
@@ -20,8 +24,8 @@ static void __attribute__((noinline, cold)) no_segment(xrc_thread *t, const xray
                  site->line);
         xrc_context_missing(what);
     }
-    (void)t;
     errno = saved;
+    return 0;
 }
 
 xray_token __xraycap_enter(const xray_site *site)
@@ -29,8 +33,8 @@ xray_token __xraycap_enter(const xray_site *site)
     xrc_thread *t = &xrc_tls;
     if (__builtin_expect(t->recording != NULL, 1))
         return xrc_open(t, site->name, 0);
-    if (!t->seg && (t->missing++ & 255) == 0)
-        no_segment(t, site);
+    if (!t->seg && ((t->missing++ & 255) == 0 || xrc_cfg.lambda))
+        return no_segment(t, site);
     return 0;
 }
 

@@ -122,6 +122,7 @@ static void read_environment(void)
     const char *v;
     xrc_cfg.enabled = true;
     xrc_cfg.sampling = true;
+    xrc_cfg.lambda = (v = getenv("LAMBDA_TASK_ROOT")) && *v;
     xrc_cfg.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
     default_service_name(xrc_cfg.service_name, sizeof xrc_cfg.service_name);
     xrc_parse_daemon_address(DEFAULT_DAEMON, &xrc_cfg.udp, &xrc_cfg.tcp);

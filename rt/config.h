@@ -21,6 +21,7 @@ typedef struct xrc_config {
     xrc_addr udp;                          /* where segment documents go */
     xrc_addr tcp;                          /* the daemon's sampling proxy */
     bool sampling;                         /* apply sampling rules (else record everything) */
+    bool lambda;                           /* LAMBDA_TASK_ROOT is set: work under facades */
 } xrc_config;
 
 extern xrc_config xrc_cfg;

@@ -101,6 +101,8 @@ static void thread_exit(void *arg)
     xrc_thread *t = arg;
     if (t == &xrc_tls && t->foreign)
         xrc_context_leave(t);
+    if (t == &xrc_tls && t->seg && t->seg->facade)
+        xrc_facade_leave(t);
     if (t == &xrc_tls && t->seg) {
         xrc_log(XRAY_LOG_WARN, "thread exited with segment '%s' open; ending and sending it",
                 t->seg->ent.name);

@@ -32,6 +32,16 @@ extern __thread xrc_thread xrc_tls;
  * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */
 xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags);
 
+/* Lambda: a direct child of the facade closed; send it with its subtree (lambda.c). */
+void xrc_facade_child_closed(xrc_segment *s, xray_entity *child);
+
+/* Lambda: makes the facade for the current _X_AMZN_TRACE_ID this thread's context, replacing
+ * an older one. Returns false outside Lambda (LAMBDA_TASK_ROOT unset). */
+bool xrc_facade_ensure(xrc_thread *t);
+
+/* Lambda: closes (and so sends) what is open under this thread's facade and drops it. */
+void xrc_facade_leave(xrc_thread *t);
+
 /* Closes the stack entries from index `idx` up to the top, innermost first. */
 static inline void xrc_close_from(xrc_thread *t, unsigned idx)
 {
@@ -43,6 +53,8 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
     t->depth = d;
     t->phantom = 0; /* anything begun above idx without being recorded is over too */
     t->recording = t->depth ? t->stack[t->depth - 1] : t->base;
+    if (__builtin_expect(idx == 0 && s->facade, 0))
+        xrc_facade_child_closed(s, t->stack[0]);
 }
 
 /* Makes `s` the thread's own segment (s may be NULL to clear). */

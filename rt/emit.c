@@ -35,16 +35,14 @@ static void note_dropped_subsegments(xrc_segment *s)
                            "limits)", s->ent.name, s->dropped);
 }
 
-void xrc_emit_segment(xrc_segment *s)
+/* Sends `root` (with as much of its subtree as fits per document) and what did not fit. */
+static void emit_from(xrc_segment *s, xray_entity *root)
 {
-    int saved = errno;
     const size_t header = sizeof XRC_DAEMON_HEADER - 1;
     xrc_buf b;
     xrc_spill spill = {0};
-    note_dropped_subsegments(s);
-    xrc_link_tree(s);
     xrc_buf_init(&b, XRC_MAX_DATAGRAM);
-    xrc_spill_push(&spill, &s->ent);
+    xrc_spill_push(&spill, root);
     while (spill.n) {
         xray_entity *e = spill.v[--spill.n];
         xrc_buf_rewind(&b, 0);
@@ -69,6 +67,32 @@ void xrc_emit_segment(xrc_segment *s)
                                 "documents were not sent", s->ent.name);
     free(spill.v);
     xrc_buf_free(&b);
+}
+
+void xrc_emit_segment(xrc_segment *s)
+{
+    int saved = errno;
+    note_dropped_subsegments(s);
+    xrc_link_tree(s);
+    emit_from(s, &s->ent);
+    errno = saved;
+}
+
+void xrc_emit_subtree(xrc_segment *s, xray_entity *root)
+{
+    int saved = errno;
+    /* Entities made on this thread after root, while it was open, are its descendants. */
+    for (xray_entity *e = root; e; e = e->next)
+        e->first_child = e->last_child = e->next_sibling = NULL;
+    for (xray_entity *e = root->next; e; e = e->next) {
+        xray_entity *p = e->parent;
+        if (p->last_child)
+            p->last_child->next_sibling = e;
+        else
+            p->first_child = e;
+        p->last_child = e;
+    }
+    emit_from(s, root);
     errno = saved;
 }
 

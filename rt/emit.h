@@ -24,6 +24,10 @@ extern xrc_counters xrc_stats;
 /* Serializes the (sampled, finished) segment into one or more documents and sends them. */
 void xrc_emit_segment(xrc_segment *s);
 
+/* Sends `root` and its subtree as independent subsegment documents (a Lambda facade's child:
+ * the facade itself is never sent). Only for entities made by the facade's own thread. */
+void xrc_emit_subtree(xrc_segment *s, xray_entity *root);
+
 /* Sends one datagram to the daemon; never blocks. False when it was not sent. */
 bool xrc_udp_send(const char *data, size_t len);
 

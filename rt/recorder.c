@@ -92,6 +92,11 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
     xrc_thread *t = &xrc_tls;
     if (!xrc_cfg.enabled)
         return NULL;
+    if (xrc_cfg.lambda) {
+        xrc_log(XRAY_LOG_WARN, "Cannot create segments inside Lambda function. Discarded.");
+        errno = saved;
+        return NULL;
+    }
     if (t->foreign) {
         xrc_log(XRAY_LOG_WARN, "xray_begin_segment('%s'): this thread was working in a segment "
                                "handed to it; leaving that context first", name ? name : "");
@@ -128,6 +133,11 @@ void xray_end_segment(void)
     int saved = errno;
     xrc_thread *t = &xrc_tls;
     xrc_segment *s = t->seg;
+    if ((s && s->facade) || (!s && xrc_cfg.lambda)) {
+        xrc_log(XRAY_LOG_WARN, "Cannot end segment inside Lambda function. Ignored.");
+        errno = saved;
+        return;
+    }
     if (!s) {
         xrc_init();
         if (xrc_cfg.enabled)
@@ -176,6 +186,8 @@ xray_entity *xray_begin_subsegment(const char *name)
     int saved = errno;
     xrc_thread *t = &xrc_tls;
     xray_entity *result = NULL;
+    if (!t->seg || t->seg->facade)
+        xrc_facade_ensure(t);
     if (!t->seg) {
         xrc_init();
         if (xrc_cfg.enabled) {
@@ -239,6 +251,8 @@ void xray_end_subsegment(void)
 xray_entity *xray_current_segment(void)
 {
     xrc_thread *t = &xrc_tls;
+    if (!t->seg || t->seg->facade)
+        xrc_facade_ensure(t);
     return t->seg ? &t->seg->ent : NULL;
 }
 

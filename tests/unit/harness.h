@@ -29,6 +29,7 @@ void register_config(void);
 void register_process(void);
 void register_headers(void);
 void register_sampling(void);
+void register_lambda(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

@@ -56,6 +56,7 @@ static const struct {
     {"limits", register_limits},       {"macros", register_macros}, {"threads", register_threads},
     {"config", register_config},       {"process", register_process},
     {"headers", register_headers},     {"sampling", register_sampling},
+    {"lambda", register_lambda},
 };
 
 int main(int argc, char **argv)

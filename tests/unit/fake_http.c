@@ -1,0 +1,113 @@
+/* fake_http.c — see fake_http.h. */
+#include "fake_http.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int read_request(int c, http_request *r)
+{
+    static char buf[sizeof r->body + 8192];
+    size_t len = 0;
+    char *end = NULL;
+    while (!end) {
+        struct pollfd p = {.fd = c, .events = POLLIN};
+        if (poll(&p, 1, 5000) <= 0 || len >= sizeof buf - 1)
+            return -1;
+        ssize_t n = recv(c, buf + len, sizeof buf - 1 - len, 0);
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+        buf[len] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    *end = '\0';
+    sscanf(buf, "%15s %511s", r->method, r->path);
+    char *nl = strstr(buf, "\r\n");
+    snprintf(r->headers, sizeof r->headers, "%s", nl ? nl + 2 : "");
+    size_t want = 0;
+    for (char *h = r->headers; h && *h; h = strstr(h, "\r\n") ? strstr(h, "\r\n") + 2 : NULL)
+        if (!strncasecmp(h, "Content-Length:", 15))
+            want = strtoul(h + 15, NULL, 10);
+    size_t have = len - (size_t)(end + 4 - buf);
+    if (want > sizeof r->body - 1)
+        return -1;
+    memcpy(r->body, end + 4, have);
+    while (have < want) {
+        ssize_t n = recv(c, r->body + have, want - have, 0);
+        if (n <= 0)
+            return -1;
+        have += (size_t)n;
+    }
+    r->body[have] = '\0';
+    r->body_len = have;
+    return 0;
+}
+
+static void *serve(void *arg)
+{
+    fake_http *s = arg;
+    static http_request req;
+    static http_response resp;
+    while (!s->stop) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        memset(&req, 0, sizeof req);
+        memset(&resp, 0, sizeof resp);
+        if (read_request(c, &req) == 0) {
+            resp.status = 200;
+            s->handler(&req, &resp, s->ctx);
+            s->requests++;
+            if (resp.delay_ms) {
+                struct timespec ts = {resp.delay_ms / 1000, (resp.delay_ms % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+            char head[2048];
+            if (resp.raw) {
+                send(c, resp.body, strlen(resp.body), MSG_NOSIGNAL);
+            } else if (resp.status) {
+                int n = snprintf(head, sizeof head, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
+                                 "Connection: close\r\n%s\r\n", resp.status, strlen(resp.body), resp.headers);
+                send(c, head, (size_t)n, MSG_NOSIGNAL);
+                send(c, resp.body, strlen(resp.body), MSG_NOSIGNAL);
+            }
+        }
+        close(c);
+    }
+    return NULL;
+}
+
+int fake_http_start(fake_http *s, http_handler handler, void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->handler = handler;
+    s->ctx = ctx;
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(s->fd, (struct sockaddr *)&a, sizeof a) || listen(s->fd, 16) ||
+        getsockname(s->fd, (struct sockaddr *)&a, &len))
+        return -1;
+    s->port = ntohs(a.sin_port);
+    snprintf(s->address, sizeof s->address, "127.0.0.1:%d", s->port);
+    return pthread_create(&s->thread, NULL, serve, s);
+}
+
+void fake_http_stop(fake_http *s)
+{
+    s->stop = 1;
+    pthread_join(s->thread, NULL);
+    close(s->fd);
+}

@@ -1,0 +1,40 @@
+/* fake_http.h — a tiny HTTP/1.1 server on loopback for tests: plays the Lambda Runtime API and
+ * the daemon's sampling proxy. One connection at a time, on its own thread. */
+#ifndef TEST_FAKE_HTTP_H
+#define TEST_FAKE_HTTP_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+typedef struct http_request {
+    char method[16];
+    char path[512];
+    char headers[4096];   /* raw header lines */
+    char body[65536];
+    size_t body_len;
+} http_request;
+
+typedef struct http_response {
+    int status;               /* 0: close the connection without answering */
+    char headers[1024];       /* extra header lines, each ending in \r\n */
+    char body[65536];
+    int delay_ms;             /* wait before answering */
+    int raw;                  /* body is sent as is, without a status line (garbage) */
+} http_response;
+
+typedef void (*http_handler)(const http_request *req, http_response *resp, void *ctx);
+
+typedef struct fake_http {
+    int fd, port;
+    char address[64];         /* "127.0.0.1:PORT" */
+    pthread_t thread;
+    http_handler handler;
+    void *ctx;
+    volatile int stop;
+    int requests;             /* served so far */
+} fake_http;
+
+int fake_http_start(fake_http *s, http_handler handler, void *ctx);
+void fake_http_stop(fake_http *s);
+
+#endif

@@ -1,0 +1,124 @@
+/* test_lambda.c — the custom-runtime loop against a fake Runtime API, and what a Lambda
+ * invocation sends: subsegments under the facade, never the facade. */
+#include "fake_http.h"
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef LAMBDA_PROBE
+#define LAMBDA_PROBE "build/tests/lambda_probe"
+#endif
+
+#define ROOT1 "1-5759e988-bd862e3fe1be46a994272793"
+#define ROOT2 "1-5759e988-bd862e3fe1be46a994272794"
+#define ROOT3 "1-5759e988-bd862e3fe1be46a994272795"
+
+typedef struct runtime_api {
+    int served;
+    char responses[4][128];   /* body posted for invocation i */
+    char kinds[4][16];        /* "response" or "error" */
+} runtime_api;
+
+static void runtime_handler(const http_request *req, http_response *resp, void *ctx)
+{
+    runtime_api *api = ctx;
+    static const char *traces[] = {
+        "Root=" ROOT1 ";Parent=1111111111111111;Sampled=1;Lineage=a87bd80c:0",
+        "Root=" ROOT2 ";Parent=2222222222222222;Sampled=0",
+        "Root=" ROOT3 ";Parent=3333333333333333;Sampled=1",
+    };
+    static const char *events[] = {"{\"n\":1}", "{\"n\":2}", "{\"n\":3,\"fail\":true}"};
+    if (!strcmp(req->method, "GET") && strstr(req->path, "/2018-06-01/runtime/invocation/next")) {
+        if (api->served == 3) {
+            resp->status = 500; /* ends the loop */
+            return;
+        }
+        int i = api->served++;
+        snprintf(resp->headers, sizeof resp->headers,
+                 "Lambda-Runtime-Aws-Request-Id: req-%d\r\nLambda-Runtime-Trace-Id: %s\r\n"
+                 "Lambda-Runtime-Deadline-Ms: 1893456000000\r\n", i, traces[i]);
+        snprintf(resp->body, sizeof resp->body, "%s", events[i]);
+        return;
+    }
+    int i = -1;
+    char kind[16] = "";
+    if (sscanf(req->path, "/2018-06-01/runtime/invocation/req-%d/%15s", &i, kind) == 2 && i >= 0 && i < 4) {
+        snprintf(api->kinds[i], sizeof api->kinds[i], "%s", kind);
+        snprintf(api->responses[i], sizeof api->responses[i], "%.120s", req->body);
+        resp->status = 202;
+        return;
+    }
+    resp->status = 404;
+}
+
+static cJSON *doc_with_trace(const char *root, const char *name)
+{
+    for (size_t i = 0; i < L.ndocs; i++) {
+        cJSON *t = cJSON_GetObjectItem(L.docs[i], "trace_id"), *n = cJSON_GetObjectItem(L.docs[i], "name");
+        if (!strcmp(t->valuestring, root) && !strcmp(n->valuestring, name))
+            return L.docs[i];
+    }
+    return NULL;
+}
+
+static void test_runtime_loop_traces_each_invocation_under_its_facade(void)
+{
+    test_reset();
+    runtime_api api = {0};
+    fake_http server;
+    CU_ASSERT_EQUAL_FATAL(fake_http_start(&server, runtime_handler, &api), 0);
+    char cmd[512], out[8192] = "";
+    snprintf(cmd, sizeof cmd, "env LAMBDA_TASK_ROOT=/var/task AWS_LAMBDA_RUNTIME_API=%s "
+             "AWS_XRAY_DAEMON_ADDRESS=%s %s 2>&1", server.address, L.address, LAMBDA_PROBE);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    fake_http_stop(&server);
+    collect();
+
+    CU_ASSERT_EQUAL(api.served, 3);
+    CU_ASSERT_STRING_EQUAL(api.kinds[0], "response");
+    CU_ASSERT_STRING_EQUAL(api.responses[0], "{\"got\":1}");
+    CU_ASSERT_STRING_EQUAL(api.kinds[1], "response");
+    CU_ASSERT_STRING_EQUAL(api.kinds[2], "error");
+    CU_ASSERT_PTR_NOT_NULL(strstr(api.responses[2], "\"errorMessage\":\"boom\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Cannot create segments inside Lambda function. Discarded."));
+
+    /* invocation 1 (sampled): its subsegments, each a document of its own under the facade */
+    cJSON *h1 = doc_with_trace(ROOT1, "handle");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h1);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(h1, "type")->valuestring, "subsegment");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(h1, "parent_id")->valuestring, "1111111111111111");
+    cJSON *inner = child_named(h1, "inner");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inner);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(inner, "annotations"), "n")->valueint, 1);
+    cJSON *open1 = doc_with_trace(ROOT1, "left_open");
+    CU_ASSERT_PTR_NOT_NULL(open1);
+    CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(open1, "end_time"));
+    /* invocation 2 (Sampled=0): nothing; invocation 3: traced though it failed */
+    CU_ASSERT_PTR_NULL(doc_with_trace(ROOT2, "handle"));
+    CU_ASSERT_PTR_NOT_NULL(doc_with_trace(ROOT3, "handle"));
+    CU_ASSERT_EQUAL(listener_count(&L, "facade"), 0);
+    CU_ASSERT_EQUAL(L.ndocs, 4);
+    for (size_t i = 0; i < L.ndocs; i++)
+        CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
+}
+
+static void test_runtime_loop_reports_a_missing_runtime_api(void)
+{
+    char out[2048] = "";
+    FILE *p = popen("env -u AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT=/var/task " LAMBDA_PROBE " 2>&1", "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(p), 0); /* the loop returned -1, the probe turns that into 0 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_LAMBDA_RUNTIME_API is not set"));
+}
+
+void register_lambda(void)
+{
+    CU_pSuite s = CU_add_suite("lambda", NULL, NULL);
+    ADD(s, test_runtime_loop_traces_each_invocation_under_its_facade);
+    ADD(s, test_runtime_loop_reports_a_missing_runtime_api);
+}
