@@ -120,6 +120,8 @@ typedef struct xray_config {
                                              or 2); default: 1 per second, then 5% */
     xray_switch sampling;                 /* XRAYCAP_SAMPLING: OFF records every segment
                                              (incoming Sampled=0/1 is still obeyed); on */
+    xray_switch sampling_remote;          /* XRAYCAP_SAMPLING_REMOTE: poll the daemon for
+                                             centralized rules on a background thread; on */
 } xray_config;
 
 #define XRAY_CONFIG_INIT {0}

@@ -122,6 +122,7 @@ static void read_environment(void)
     const char *v;
     xrc_cfg.enabled = true;
     xrc_cfg.sampling = true;
+    xrc_cfg.sampling_remote = true;
     xrc_cfg.lambda = (v = getenv("LAMBDA_TASK_ROOT")) && *v;
     xrc_cfg.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
     default_service_name(xrc_cfg.service_name, sizeof xrc_cfg.service_name);
@@ -158,6 +159,13 @@ static void read_environment(void)
             xrc_log(XRAY_LOG_WARN, "XRAYCAP_SAMPLING=%.40s is neither true nor false; sampling "
                                    "stays on", v);
     }
+    if ((v = getenv("XRAYCAP_SAMPLING_REMOTE")) && *v) {
+        if (env_false(v))
+            xrc_cfg.sampling_remote = false;
+        else if (!env_true(v))
+            xrc_log(XRAY_LOG_WARN, "XRAYCAP_SAMPLING_REMOTE=%.40s is neither true nor false; "
+                                   "centralized sampling stays on", v);
+    }
     if ((v = getenv("AWS_XRAY_SAMPLING_RULES")) && *v)
         xrc_sampling_load_file(v);
     if ((v = getenv("AWS_XRAY_TRACING_NAME")) && *v)
@@ -188,6 +196,8 @@ xray_status xray_recorder_configure(const xray_config *c)
     xrc_context_missing_reset();
     if (c->sampling != XRAY_SWITCH_DEFAULT)
         xrc_cfg.sampling = c->sampling == XRAY_SWITCH_ON;
+    if (c->sampling_remote != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.sampling_remote = c->sampling_remote == XRAY_SWITCH_ON;
     if (c->sampling_rules && xrc_sampling_load_file(c->sampling_rules) != XRAY_OK)
         st = XRAY_ERR_INVALID;
     if (c->service_name && *c->service_name)

@@ -22,6 +22,7 @@ typedef struct xrc_config {
     xrc_addr tcp;                          /* the daemon's sampling proxy */
     bool sampling;                         /* apply sampling rules (else record everything) */
     bool lambda;                           /* LAMBDA_TASK_ROOT is set: work under facades */
+    bool sampling_remote;                  /* ask the daemon for centralized rules */
 } xrc_config;
 
 extern xrc_config xrc_cfg;

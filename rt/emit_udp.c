@@ -3,6 +3,7 @@
 #include "config.h"
 #include "emit.h"
 #include "log.h"
+#include "sampling_remote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +70,7 @@ void xrc_emit_after_fork(void)
 void xray_recorder_shutdown(void)
 {
     int saved = errno;
+    xrc_remote_stop();
     xrc_emit_reset();
     errno = saved;
 }

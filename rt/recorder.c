@@ -6,6 +6,7 @@
 #include "emit.h"
 #include "log.h"
 #include "sampling.h"
+#include "sampling_remote.h"
 #include "sanitize.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@ static void child_after_fork(void)
     t->registered = false;
     xrc_rng_reset();
     xrc_emit_after_fork();
+    xrc_remote_after_fork();
 }
 
 static void install_fork_handler(void) { pthread_atfork(NULL, NULL, child_after_fork); }

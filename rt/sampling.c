@@ -3,7 +3,9 @@
  * never in a captured call. */
 #include "sampling.h"
 #include "id.h"
+#include "config.h"
 #include "log.h"
+#include "sampling_remote.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -263,6 +265,9 @@ static bool decide(rule *r)
 bool xrc_sampling_decide(const char *service, const char *host, const char *method,
                          const char *path)
 {
+    bool remote;
+    if (xrc_cfg.sampling_remote && xrc_remote_decide(service, host, method, path, &remote))
+        return remote;
     pthread_mutex_lock(&rules_lock);
     rule *match = &fallback;
     for (size_t i = 0; i < nrules; i++)

@@ -90,6 +90,8 @@ static void *serve(void *arg)
 int fake_http_start(fake_http *s, http_handler handler, void *ctx)
 {
     memset(s, 0, sizeof *s);
+    atomic_init(&s->stop, 0);
+    atomic_init(&s->requests, 0);
     s->handler = handler;
     s->ctx = ctx;
     s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

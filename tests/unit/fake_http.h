@@ -4,6 +4,7 @@
 #define TEST_FAKE_HTTP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct http_request {
@@ -30,8 +31,8 @@ typedef struct fake_http {
     pthread_t thread;
     http_handler handler;
     void *ctx;
-    volatile int stop;
-    int requests;             /* served so far */
+    atomic_int stop;
+    atomic_int requests;      /* served so far */
 } fake_http;
 
 int fake_http_start(fake_http *s, http_handler handler, void *ctx);

@@ -30,6 +30,7 @@ void register_process(void);
 void register_headers(void);
 void register_sampling(void);
 void register_lambda(void);
+void register_sampling_remote(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

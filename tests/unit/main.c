@@ -33,7 +33,8 @@ void test_reset(void)
     c.log_fn = capture_log;
     c.daemon_address = L.address;
     c.service_name = "unit-tests";
-    c.sampling = XRAY_SWITCH_OFF; /* record every segment; the sampling suite turns it on */
+    c.sampling = XRAY_SWITCH_OFF; /* record every segment; the sampling suites turn it on */
+    c.sampling_remote = XRAY_SWITCH_OFF;
     c.sampling_rules = NULL;
     xray_config quiet = XRAY_CONFIG_INIT;
     quiet.context_missing = XRAY_CONTEXT_MISSING_IGNORE_ERROR;
@@ -56,7 +57,7 @@ static const struct {
     {"limits", register_limits},       {"macros", register_macros}, {"threads", register_threads},
     {"config", register_config},       {"process", register_process},
     {"headers", register_headers},     {"sampling", register_sampling},
-    {"lambda", register_lambda},
+    {"lambda", register_lambda},       {"sampling_remote", register_sampling_remote},
 };
 
 int main(int argc, char **argv)

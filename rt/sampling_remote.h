@@ -1,0 +1,31 @@
+/* sampling_remote.h — centralized sampling rules from the X-Ray service, through the daemon's
+ * TCP proxy (POST /GetSamplingRules, /SamplingTargets), polled on a background thread. */
+#ifndef XRC_SAMPLING_REMOTE_H
+#define XRC_SAMPLING_REMOTE_H
+
+#include <stdbool.h>
+
+#define XRC_RULES_INTERVAL_S 300   /* rules poll, plus up to 5 s of jitter */
+#define XRC_TARGETS_INTERVAL_S 10  /* statistics and quotas */
+#define XRC_RULES_TTL_S 3600       /* rules older than this are not trusted */
+
+/* Decides with the centralized rules when they are known and fresh: returns true and sets
+ * *sampled; false means "no centralized rule applies, use the local rules". Starts the poller
+ * on first use. */
+bool xrc_remote_decide(const char *service, const char *host, const char *method,
+                       const char *path, bool *sampled);
+
+/* One round now, on the calling thread: fetch rules, then report statistics and take quotas.
+ * Returns false when the daemon did not answer usefully (tests call this instead of waiting). */
+bool xrc_remote_poll_now(void);
+
+/* Stops the poller (xray_recorder_shutdown); the next decision may start it again. */
+void xrc_remote_stop(void);
+
+/* In a forked child: the poller thread is gone; forget it and the parent's statistics. */
+void xrc_remote_after_fork(void);
+
+/* Forgets all centralized rules (tests, and a change of daemon address). */
+void xrc_remote_reset(void);
+
+#endif
