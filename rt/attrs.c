@@ -70,6 +70,8 @@ static cJSON *utf8_string(const char *s, size_t max_chars)
     return v;
 }
 
+cJSON *xrc_json_string(const char *s, size_t max_chars) { return utf8_string(s, max_chars); }
+
 static xray_status put_annotation(xray_entity *e, const char *key, cJSON *value)
 {
     int saved = errno;
@@ -312,4 +314,20 @@ xray_status xray_set_namespace(xray_entity *e, const char *ns)
         return XRAY_ERR_INVALID;
     }
     return put_top_string(e, "namespace", ns, "xray_set_namespace");
+}
+
+xray_status xrc_put_field(xray_entity *e, const char *outer, const char *inner, const char *key,
+                          cJSON *value)
+{
+    xray_status st;
+    if (!xrc_edit_begin(e, "xrc_put_field", &st)) {
+        cJSON_Delete(value);
+        return st;
+    }
+    if (inner)
+        st = put_nested(e, outer, inner, key, value);
+    else
+        st = put_item(xrc_extra_object(e, outer), key, value);
+    xrc_edit_end(e);
+    return st;
 }

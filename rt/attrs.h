@@ -13,4 +13,12 @@ void xrc_edit_end(xray_entity *e);
 /* The object `key` inside e->extra (created on demand); NULL when out of memory. */
 struct cJSON *xrc_extra_object(xray_entity *e, const char *key);
 
+/* Sets extra[outer][inner][key] (inner NULL: extra[outer][key]) = value, taking ownership;
+ * locks the segment. For the library integrations. */
+xray_status xrc_put_field(xray_entity *e, const char *outer, const char *inner, const char *key,
+                          struct cJSON *value);
+
+/* A cJSON string of s, made valid UTF-8 and cut to max_chars; NULL when out of memory. */
+struct cJSON *xrc_json_string(const char *s, size_t max_chars);
+
 #endif

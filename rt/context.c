@@ -73,6 +73,65 @@ xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
     return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
 }
 
+char *xrc_copy_name(xrc_thread *t, const char *name)
+{
+    xrc_segment *s = t->seg;
+    size_t n = strlen(name) + 1;
+    char *p;
+    if (t->foreign) {
+        pthread_mutex_lock(&s->lock);
+        p = xrc_foreign_alloc(s, n);
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        p = xrc_arena_alloc(s, n);
+    }
+    if (p)
+        memcpy(p, name, n);
+    return p;
+}
+
+xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name, uint64_t id,
+                            int64_t start_ns)
+{
+    xrc_segment *s = t->seg;
+    xray_entity *e;
+    if (t->foreign) {
+        pthread_mutex_lock(&s->lock);
+        e = xrc_foreign_alloc(s, sizeof *e);
+        if (e) {
+            memset(e, 0, sizeof *e);
+            if (s->foreign_tail)
+                s->foreign_tail->next = e;
+            else
+                s->foreign_head = e;
+            s->foreign_tail = e;
+            s->foreign_nsub++;
+        } else {
+            s->foreign_dropped++;
+        }
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        e = xrc_arena_alloc(s, sizeof *e);
+        if (e) {
+            memset(e, 0, sizeof *e);
+            s->tail->next = e;
+            s->tail = e;
+            s->nsub++;
+        } else {
+            s->dropped++;
+        }
+    }
+    if (!e)
+        return NULL;
+    e->seg = s;
+    e->parent = parent;
+    e->name = name;
+    e->id = id;
+    e->start_ns = start_ns;
+    e->end_ns = xrc_mono_ns() - s->mono_base_ns;
+    return e;
+}
+
 void xrc_context_leave(xrc_thread *t)
 {
     xrc_segment *s = t->seg;

@@ -57,6 +57,15 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
         xrc_facade_child_closed(s, t->stack[0]);
 }
 
+/* Records a finished subsegment under `parent` after the fact (a curl_multi transfer, a
+ * SQLite statement run over several calls): not pushed on the stack. `name` must live as long
+ * as the segment. Returns it, or NULL when a limit or memory stopped it (counted). */
+xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name, uint64_t id,
+                            int64_t start_ns);
+
+/* A copy of `name` in the memory of the thread's segment (locked when handed in), or NULL. */
+char *xrc_copy_name(xrc_thread *t, const char *name);
+
 /* Makes `s` the thread's own segment (s may be NULL to clear). */
 void xrc_context_enter(xrc_thread *t, xrc_segment *s);
 

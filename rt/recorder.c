@@ -164,25 +164,6 @@ void xray_end_segment(void)
     errno = saved;
 }
 
-/* A copy of name in the segment's memory; a thread the segment was handed to must not touch
- * the owner's arena, so it uses the locked one. */
-static char *copy_name(xrc_thread *t, const char *name)
-{
-    xrc_segment *s = t->seg;
-    size_t n = strlen(name) + 1;
-    char *p;
-    if (t->foreign) {
-        pthread_mutex_lock(&s->lock);
-        p = xrc_foreign_alloc(s, n);
-        pthread_mutex_unlock(&s->lock);
-    } else {
-        p = xrc_arena_alloc(s, n);
-    }
-    if (p)
-        memcpy(p, name, n);
-    return p;
-}
-
 xray_entity *xray_begin_subsegment(const char *name)
 {
     int saved = errno;
@@ -211,7 +192,7 @@ xray_entity *xray_begin_subsegment(const char *name)
             result = &t->seg->ent; /* a stand-in on which every call is a no-op */
     } else {
         const char *n = checked_name(name, "subsegment");
-        char *copy = copy_name(t, n ? n : "unnamed");
+        char *copy = xrc_copy_name(t, n ? n : "unnamed");
         xray_token tok = copy ? xrc_open(t, copy, XRC_F_MANUAL) : 0;
         if (tok) {
             result = t->recording;

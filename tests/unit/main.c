@@ -58,6 +58,7 @@ static const struct {
     {"config", register_config},       {"process", register_process},
     {"headers", register_headers},     {"sampling", register_sampling},
     {"lambda", register_lambda},       {"sampling_remote", register_sampling_remote},
+    {"curl", register_curl},
 };
 
 int main(int argc, char **argv)

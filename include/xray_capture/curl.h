@@ -1,0 +1,67 @@
+/*
+ * xray_capture/curl.h — libcurl calls as X-Ray subsegments, the C counterpart of the Python
+ * SDK's patch_all() for requests and boto3.
+ *
+ * Each transfer made inside a segment becomes a subsegment: namespace "remote" and named after
+ * the host, with http.request (method, url, traced) and http.response (status,
+ * content_length), flags from the status (5xx fault, 429 throttle and error, other 4xx error),
+ * and a transport error as a fault whose cause names the CURLcode. The request carries
+ * X-Amzn-Trace-Id (Root, Parent = that subsegment, Sampled) — also from an unsampled segment,
+ * with Sampled=0 — added to a copy of your header list: your list is never changed.
+ *
+ * AWS API calls (host *.amazonaws.com, or an endpoint you register, signed with SigV4) are
+ * named after the service (DynamoDB, S3, SQS, ...), namespace "aws", with aws.operation,
+ * aws.region, aws.request_id, aws.table_name (DynamoDB) and aws.bucket_name/key (S3).
+ * Credentials, the Authorization header and presigned query strings never appear in a document.
+ *
+ * Three ways to turn it on:
+ *   - compile time, no source change: -fplugin-arg-xraycap-patch=curl (or =all)
+ *   - link time, code not recompiled: $(pkg-config --variable=patch_ldflags xraycap) with the
+ *     static library
+ *   - explicitly: call the xray_curl_* functions below instead of curl_*.
+ * The setopt/cleanup/reset/duphandle wrappers keep track of each handle's header list; use
+ * them together with perform (the plugin and the link flags do that for you).
+ */
+#ifndef XRAY_CAPTURE_CURL_H
+#define XRAY_CAPTURE_CURL_H
+
+#include <curl/curl.h>
+#include <xray_capture.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef XRAY_COMPILED_OUT
+CURLcode xray_curl_easy_perform(CURL *handle);
+CURLcode xray_curl_easy_setopt(CURL *handle, CURLoption option, ...);
+void xray_curl_easy_cleanup(CURL *handle);
+void xray_curl_easy_reset(CURL *handle);
+CURL *xray_curl_easy_duphandle(CURL *handle);
+CURLMcode xray_curl_multi_add_handle(CURLM *multi, CURL *handle);
+CURLMcode xray_curl_multi_remove_handle(CURLM *multi, CURL *handle);
+CURLMsg *xray_curl_multi_info_read(CURLM *multi, int *msgs_in_queue);
+
+/*
+ * Declares that requests whose URL starts with `url_prefix` go to the AWS service `service`
+ * ("DynamoDB", "S3", ...): for local stand-ins (dynalite, s3rver) and private endpoints.
+ * Returns XRAY_ERR_INVALID for an empty prefix or service, XRAY_ERR_LIMIT past 64 endpoints.
+ */
+xray_status xray_curl_register_aws_endpoint(const char *url_prefix, const char *service);
+#else
+#define xray_curl_easy_perform curl_easy_perform
+#define xray_curl_easy_setopt curl_easy_setopt
+#define xray_curl_easy_cleanup curl_easy_cleanup
+#define xray_curl_easy_reset curl_easy_reset
+#define xray_curl_easy_duphandle curl_easy_duphandle
+#define xray_curl_multi_add_handle curl_multi_add_handle
+#define xray_curl_multi_remove_handle curl_multi_remove_handle
+#define xray_curl_multi_info_read curl_multi_info_read
+static inline xray_status xray_curl_register_aws_endpoint(const char *p, const char *s) { (void)p; (void)s; return XRAY_OK; }
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
