@@ -70,7 +70,7 @@ static void service_name(const char *code, char *out, size_t len)
             snprintf(out, len, "%s", known[i][1]);
             return;
         }
-    snprintf(out, len, "%s", code);
+    snprintf(out, len, "%.31s", code);
     if (*out)
         out[0] = (char)toupper((unsigned char)out[0]);
 }
