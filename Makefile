@@ -16,7 +16,7 @@ VERSION := 0.1.0
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iinclude -Irt -fvisibility=default
-LIBS := -lcjson -lcurl -lpthread -lm -ldl
+LIBS := -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl
 
 RT_SRC := $(wildcard rt/*.c)
 RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)

@@ -6,6 +6,7 @@
 #include "attrs.h"
 #include "aws_call.h"
 #include "context.h"
+#include "lib_guard.h"
 #include "log.h"
 #include "xray_capture/curl.h"
 
@@ -43,9 +44,8 @@ typedef struct handle_info {
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the table */
 static handle_info *table[BUCKETS];
 
-/* Set while this thread is inside a wrapper: libcurl calls made by the wrapper itself (which
- * --wrap links back to the wrappers) go straight through. */
-static __thread int inside;
+/* Set while this thread is inside a wrapper (see lib_guard.h). */
+__thread int xrc_lib_inside;
 
 static size_t slot(CURL *h) { return ((uintptr_t)h >> 4) % BUCKETS; }
 
@@ -112,7 +112,7 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
     va_list ap;
     va_start(ap, opt);
     CURLcode rc;
-    inside++;
+    xrc_lib_inside++;
     if (opt < CURLOPTTYPE_OBJECTPOINT) {
         long v = va_arg(ap, long);
         rc = curl_easy_setopt(h, opt, v);
@@ -145,7 +145,7 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
         void *v = va_arg(ap, void *);
         rc = curl_easy_setopt(h, opt, v);
     }
-    inside--;
+    xrc_lib_inside--;
     va_end(ap);
     return rc;
 }
@@ -153,24 +153,24 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
 void xray_curl_easy_cleanup(CURL *h)
 {
     drop(h);
-    inside++;
+    xrc_lib_inside++;
     curl_easy_cleanup(h);
-    inside--;
+    xrc_lib_inside--;
 }
 
 void xray_curl_easy_reset(CURL *h)
 {
     drop(h);
-    inside++;
+    xrc_lib_inside++;
     curl_easy_reset(h);
-    inside--;
+    xrc_lib_inside--;
 }
 
 CURL *xray_curl_easy_duphandle(CURL *h)
 {
-    inside++;
+    xrc_lib_inside++;
     CURL *copy = curl_easy_duphandle(h);
-    inside--;
+    xrc_lib_inside--;
     if (!copy)
         return NULL;
     pthread_mutex_lock(&table_lock);
@@ -330,14 +330,14 @@ static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
 CURLcode xray_curl_easy_perform(CURL *h)
 {
     xrc_thread *t = &xrc_tls;
-    if (inside || !t->seg) {
-        inside++;
+    if (xrc_lib_inside || !t->seg) {
+        xrc_lib_inside++;
         CURLcode rc = curl_easy_perform(h);
-        inside--;
+        xrc_lib_inside--;
         return rc;
     }
     int saved = errno;
-    inside++;
+    xrc_lib_inside++;
     char *url = NULL;
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     call c;
@@ -371,7 +371,7 @@ CURLcode xray_curl_easy_perform(CURL *h)
         record(h, e, &c, rc);
         __xraycap_exit(tok);
     }
-    inside--;
+    xrc_lib_inside--;
     errno = saved;
     return rc;
 }
@@ -381,14 +381,14 @@ CURLcode xray_curl_easy_perform(CURL *h)
 CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
 {
     xrc_thread *t = &xrc_tls;
-    if (inside || !t->seg) {
-        inside++;
+    if (xrc_lib_inside || !t->seg) {
+        xrc_lib_inside++;
         CURLMcode rc = curl_multi_add_handle(m, h);
-        inside--;
+        xrc_lib_inside--;
         return rc;
     }
     int saved = errno;
-    inside++;
+    xrc_lib_inside++;
     char *url = NULL;
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     call c;
@@ -428,7 +428,7 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
     pthread_mutex_unlock(&table_lock);
     errno = saved;
     CURLMcode rc = curl_multi_add_handle(m, h);
-    inside--;
+    xrc_lib_inside--;
     return rc;
 }
 
@@ -473,20 +473,20 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
 
 CURLMsg *xray_curl_multi_info_read(CURLM *m, int *msgs_in_queue)
 {
-    inside++;
+    xrc_lib_inside++;
     CURLMsg *msg = curl_multi_info_read(m, msgs_in_queue);
     if (msg && msg->msg == CURLMSG_DONE) {
         int saved = errno;
         finish_pending(msg->easy_handle, msg->data.result, false);
         errno = saved;
     }
-    inside--;
+    xrc_lib_inside--;
     return msg;
 }
 
 CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
 {
-    inside++;
+    xrc_lib_inside++;
     int saved = errno;
     pthread_mutex_lock(&table_lock);
     handle_info *i = find(h, false);
@@ -505,6 +505,6 @@ CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
         i->our_headers = NULL;
     }
     pthread_mutex_unlock(&table_lock);
-    inside--;
+    xrc_lib_inside--;
     return rc;
 }

@@ -32,6 +32,7 @@ void register_sampling(void);
 void register_lambda(void);
 void register_sampling_remote(void);
 void register_curl(void);
+void register_sqlite(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

@@ -58,7 +58,7 @@ static const struct {
     {"config", register_config},       {"process", register_process},
     {"headers", register_headers},     {"sampling", register_sampling},
     {"lambda", register_lambda},       {"sampling_remote", register_sampling_remote},
-    {"curl", register_curl},
+    {"curl", register_curl},           {"sqlite", register_sqlite},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,148 @@
+/* test_sqlite.c — SQLite statement executions as subsegments: one per execution, named after
+ * the database, with the query's literals replaced. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <xray_capture/sqlite3.h>
+
+static char path[64];
+
+static sqlite3 *open_db(void)
+{
+    snprintf(path, sizeof path, "/tmp/xraycap-test-%d.db", (int)getpid());
+    unlink(path);
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    return db;
+}
+
+static cJSON *sql_of(cJSON *e) { return cJSON_GetObjectItem(e, "sql"); }
+
+static void test_each_statement_execution_is_one_subsegment(void)
+{
+    test_reset();
+    sqlite3 *db = open_db();
+    xray_begin_segment("app");
+    CU_ASSERT_EQUAL(xray_sqlite3_exec(db, "CREATE TABLE users(id INTEGER, name TEXT)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *ins;
+    xray_sqlite3_prepare_v2(db, "INSERT INTO users VALUES(?, ?)", -1, &ins, NULL);
+    for (int i = 0; i < 3; i++) {
+        sqlite3_bind_int(ins, 1, i);
+        sqlite3_bind_text(ins, 2, "bob", -1, SQLITE_STATIC);
+        CU_ASSERT_EQUAL(xray_sqlite3_step(ins), SQLITE_DONE);
+        xray_sqlite3_reset(ins);
+    }
+    xray_sqlite3_finalize(ins);
+    sqlite3_stmt *sel;
+    xray_sqlite3_prepare_v2(db, "SELECT name FROM users WHERE id >= 1 AND name = 'bob'", -1, &sel, NULL);
+    int rows = 0;
+    while (xray_sqlite3_step(sel) == SQLITE_ROW)
+        rows++;
+    xray_sqlite3_finalize(sel);
+    xray_end_segment();
+    sqlite3_close(db);
+    unlink(path);
+    CU_ASSERT_EQUAL(rows, 2); /* ids 1 and 2 */
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    char name[64];
+    snprintf(name, sizeof name, "%s", strrchr(path, '/') + 1);
+    CU_ASSERT_EQUAL(listener_count(&L, name), 1 + 3 + 1); /* create, 3 inserts, 1 select */
+    cJSON *c, *select = NULL, *create = NULL;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(L.docs[0], "subsegments")) {
+        const char *q = cJSON_GetObjectItem(sql_of(c), "sanitized_query")->valuestring;
+        if (!strncmp(q, "SELECT", 6))
+            select = c;
+        if (!strncmp(q, "CREATE", 6))
+            create = c;
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(select);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(select), "sanitized_query")->valuestring,
+                           "SELECT name FROM users WHERE id >= ? AND name = ?");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(select), "database_type")->valuestring, "sqlite3");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(select), "database_version")->valuestring, sqlite3_libversion());
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(select), "url")->valuestring, path);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(select), "preparation")->valuestring, "statement");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(create), "preparation")->valuestring, "call");
+    CU_ASSERT_TRUE(entity_valid(L.docs[0], 1));
+}
+
+static void test_errors_are_faults_with_sqlites_message(void)
+{
+    test_reset();
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    xray_begin_segment("app");
+    char *err = NULL;
+    CU_ASSERT_NOT_EQUAL(xray_sqlite3_exec(db, "SELECT * FROM missing_table", NULL, NULL, &err), SQLITE_OK);
+    sqlite3_free(err);
+    xray_end_segment();
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    cJSON *e = child_named(L.docs[0], "memory");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(e, "fault")));
+    cJSON *x = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "cause"), "exceptions"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(x, "message")->valuestring, "no such table: missing_table"));
+}
+
+static void test_sanitizing_replaces_every_kind_of_literal(void)
+{
+    static const char *cases[][2] = {
+        {"SELECT * FROM t WHERE a = 'it''s' AND b = 42", "SELECT * FROM t WHERE a = ? AND b = ?"},
+        {"INSERT INTO t VALUES(3.14, -7, 1e-5, 0x1F, X'CAFE')", "INSERT INTO t VALUES(?, -?, ?, ?, ?)"},
+        {"SELECT \"col 1\", [col2], `col3` FROM t2 WHERE c3 = 'x'", "SELECT \"col 1\", [col2], `col3` FROM t2 WHERE c3 = ?"},
+        {"SELECT a1, b_2 FROM t3 LIMIT 10", "SELECT a1, b_2 FROM t3 LIMIT ?"},
+        {"SELECT 'unterminated", "SELECT ?"},
+        {"", ""},
+    };
+    char out[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        xray_sql_sanitize(cases[i][0], out, sizeof out);
+        CU_ASSERT_STRING_EQUAL(out, cases[i][1]);
+    }
+    xray_sql_sanitize("SELECT 1234567890", out, 8); /* cut, never overrun */
+    CU_ASSERT_EQUAL(strlen(out), 7);
+}
+
+static void test_raw_queries_when_sanitizing_is_off(void)
+{
+    test_reset();
+    xray_sqlite3_sanitize(false);
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    xray_begin_segment("app");
+    xray_sqlite3_exec(db, "SELECT 'visible'", NULL, NULL, NULL);
+    xray_end_segment();
+    sqlite3_close(db);
+    xray_sqlite3_sanitize(true);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sql_of(child_named(L.docs[0], "memory")), "sanitized_query")->valuestring,
+                           "SELECT 'visible'");
+}
+
+static void test_no_segment_means_plain_sqlite(void)
+{
+    test_reset();
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    CU_ASSERT_EQUAL(xray_sqlite3_exec(db, "CREATE TABLE t(a)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    xray_sqlite3_prepare_v2(db, "SELECT 1", -1, &s, NULL);
+    CU_ASSERT_EQUAL(xray_sqlite3_step(s), SQLITE_ROW);
+    xray_sqlite3_finalize(s);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(collect(), 0);
+    CU_ASSERT_EQUAL(test_log_lines, 0);
+}
+
+void register_sqlite(void)
+{
+    CU_pSuite s = CU_add_suite("sqlite", NULL, NULL);
+    ADD(s, test_each_statement_execution_is_one_subsegment);
+    ADD(s, test_errors_are_faults_with_sqlites_message);
+    ADD(s, test_sanitizing_replaces_every_kind_of_literal);
+    ADD(s, test_raw_queries_when_sanitizing_is_off);
+    ADD(s, test_no_segment_means_plain_sqlite);
+}
