@@ -39,8 +39,10 @@ $(BUILD)/rt $(BUILD)/tests $(BUILD)/asan $(BUILD)/tsan $(BUILD)/samples:
 $(BUILD)/libxraycap.a: $(RT_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# The --wrap shims need __real_* symbols that exist only in a --wrap link: static library only.
+WRAP_OBJ := $(filter $(BUILD)/rt/wrap_%.o,$(RT_OBJ))
 $(BUILD)/libxraycap.so: $(RT_OBJ)
-	$(CC) -shared -Wl,-soname,libxraycap.so.0 -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,libxraycap.so.0 -o $@ $(filter-out $(WRAP_OBJ),$^) $(LIBS)
 
 $(BUILD)/xraycap.pc: xraycap.pc.in Makefile | $(BUILD)/rt
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@

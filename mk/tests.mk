@@ -46,9 +46,11 @@ check: deps all check-unit check-plugin check-off
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).
 CLANG_FLAGS = -fplugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -fpass-plugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -D__XRAYCAP__=1
-$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h $(BUILD)/libxraycap.a | $(BUILD)/tests
+PATCH_LDFLAGS = $(shell sed -n 's/^patch_ldflags=//p' xraycap.pc.in)
+$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h tests/unit/fake_http.c $(BUILD)/libxraycap.a xraycap.pc.in | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' -DWITH_CLANG -DCLANG_PLUGIN_FLAGS='"$(CLANG_FLAGS)"' \
-	  tests/plugin/matrix.c tests/unit/listener.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+	  -DPATCH_LDFLAGS='"$(PATCH_LDFLAGS)"' \
+	  tests/plugin/matrix.c tests/unit/listener.c tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 check-plugin: $(BUILD)/tests/plugin-matrix $(BUILD)/xraycap.so $(BUILD)/xraycap-clang.so $(BUILD)/libxraycap.a
 	@echo "== plugin matrix (gcc/g++ and clang/clang++ at -O0 -O1 -O2 -O3 -Os -O2 -flto)"

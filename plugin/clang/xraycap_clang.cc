@@ -54,7 +54,25 @@ const char ANNOTATION_PREFIX[] = "xray_capture:";
 const char INSTRUMENTED[] = "xraycap-instrumented"; /* function attribute: already done */
 
 /* Settings from the plugin arguments, shared by both roles (one copy of this object). */
+enum { PATCH_CURL = 1, PATCH_SQLITE = 2 };
+const struct { const char *from, *to; int lib; } patches[] = {
+    {"curl_easy_perform", "xray_curl_easy_perform", PATCH_CURL},
+    {"curl_easy_setopt", "xray_curl_easy_setopt", PATCH_CURL},
+    {"curl_easy_cleanup", "xray_curl_easy_cleanup", PATCH_CURL},
+    {"curl_easy_reset", "xray_curl_easy_reset", PATCH_CURL},
+    {"curl_easy_duphandle", "xray_curl_easy_duphandle", PATCH_CURL},
+    {"curl_multi_add_handle", "xray_curl_multi_add_handle", PATCH_CURL},
+    {"curl_multi_remove_handle", "xray_curl_multi_remove_handle", PATCH_CURL},
+    {"curl_multi_info_read", "xray_curl_multi_info_read", PATCH_CURL},
+    {"sqlite3_exec", "xray_sqlite3_exec", PATCH_SQLITE},
+    {"sqlite3_prepare_v2", "xray_sqlite3_prepare_v2", PATCH_SQLITE},
+    {"sqlite3_step", "xray_sqlite3_step", PATCH_SQLITE},
+    {"sqlite3_reset", "xray_sqlite3_reset", PATCH_SQLITE},
+    {"sqlite3_finalize", "xray_sqlite3_finalize", PATCH_SQLITE},
+};
+
 struct options {
+    int patch = 0;
     bool disable = false;
     bool verbose = false;
     std::unique_ptr<llvm::Regex> functions, exclude;
@@ -142,6 +160,28 @@ bool parse_regex(DiagnosticsEngine &D, const std::string &key, const std::string
     return true;
 }
 
+bool parse_patch(DiagnosticsEngine &D, const std::string &list)
+{
+    llvm::SmallVector<llvm::StringRef, 4> items;
+    llvm::StringRef(list).split(items, ',');
+    for (llvm::StringRef item : items) {
+        if (item == "curl")
+            opts.patch |= PATCH_CURL;
+        else if (item == "sqlite3")
+            opts.patch |= PATCH_SQLITE;
+        else if (item == "all")
+            opts.patch |= PATCH_CURL | PATCH_SQLITE;
+        else {
+            unsigned id = D.getCustomDiagID(DiagnosticsEngine::Error,
+                                            "xraycap: 'patch=%0': unknown library '%1'; known: "
+                                            "curl, sqlite3, all");
+            D.Report(id) << list << item;
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Runs before the main action: defines the macro and arms the pass. */
 class XraycapAction : public PluginASTAction {
 protected:
@@ -171,10 +211,13 @@ protected:
                 ok = parse_regex(D, key, value, opts.functions) && ok;
             else if (key == "exclude")
                 ok = parse_regex(D, key, value, opts.exclude) && ok;
+            else if (key == "patch")
+                ok = parse_patch(D, value) && ok;
             else {
                 unsigned id = D.getCustomDiagID(DiagnosticsEngine::Error,
                                                 "xraycap: unknown option '%0'; known options: "
-                                                "disable, functions=REGEX, exclude=REGEX, verbose");
+                                                "disable, functions=REGEX, exclude=REGEX, verbose, "
+                                                "patch=LIST");
                 D.Report(id) << a;
                 ok = false;
             }
@@ -273,17 +316,34 @@ llvm::Constant *cstring(llvm::Module &M, llvm::StringRef s)
     return llvm::ConstantExpr::getPointerCast(gv, llvm::Type::getInt8PtrTy(M.getContext()));
 }
 
+/* patch=: calls to the library functions go to xraycap's tracing wrappers instead. */
+bool redirect_library_calls(llvm::Module &M)
+{
+    bool changed = false;
+    for (const auto &p : patches) {
+        llvm::Function *F = M.getFunction(p.from);
+        if (!(opts.patch & p.lib) || !F || !F->isDeclaration() || F->use_empty())
+            continue;
+        llvm::FunctionCallee W = M.getOrInsertFunction(p.to, F->getFunctionType());
+        F->replaceAllUsesWith(llvm::ConstantExpr::getPointerCast(
+            llvm::cast<llvm::Constant>(W.getCallee()), F->getType()));
+        changed = true;
+    }
+    return changed;
+}
+
 struct CapturePass : llvm::PassInfoMixin<CapturePass> {
     llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &)
     {
         if (opts.disable)
             return llvm::PreservedAnalyses::all();
+        bool patched = redirect_library_calls(M);
         std::map<llvm::Function *, site_info> marked = marked_functions(M);
         llvm::LLVMContext &C = M.getContext();
         llvm::Type *i8p = llvm::Type::getInt8PtrTy(C), *tok = llvm::Type::getInt64Ty(C);
         llvm::Type *i32 = llvm::Type::getInt32Ty(C);
         llvm::StructType *site_type = llvm::StructType::get(C, {i8p, i8p, i8p, i32, i32});
-        bool changed = !marked.empty();
+        bool changed = !marked.empty() || patched;
         for (llvm::Function &F : M) {
             if (F.isDeclaration())
                 continue;

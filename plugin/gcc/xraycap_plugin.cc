@@ -31,6 +31,7 @@
 #include "basic-block.h"
 #include "gimple.h"
 #include "gimple-iterator.h"
+#include "gimple-walk.h"
 #include "gimplify.h"
 #include "stringpool.h"
 #include "attribs.h"
@@ -64,10 +65,31 @@ struct plugin_info xraycap_info = {
     "  functions=REGEX    also capture functions whose name matches REGEX (POSIX extended)\n"
     "  exclude=REGEX      never capture functions whose name matches REGEX\n"
     "  verbose            print each function instrumented\n"
+    "  patch=LIST         trace library calls: curl, sqlite3 or all (comma-separated)\n"
     "GCC cuts option values at '=', so a REGEX cannot contain '='.",
 };
 
+/* Library calls redirected to xraycap's tracing wrappers by patch=. */
+enum { PATCH_CURL = 1, PATCH_SQLITE = 2 };
+const struct { const char *from, *to; int lib; } patches[] = {
+    {"curl_easy_perform", "xray_curl_easy_perform", PATCH_CURL},
+    {"curl_easy_setopt", "xray_curl_easy_setopt", PATCH_CURL},
+    {"curl_easy_cleanup", "xray_curl_easy_cleanup", PATCH_CURL},
+    {"curl_easy_reset", "xray_curl_easy_reset", PATCH_CURL},
+    {"curl_easy_duphandle", "xray_curl_easy_duphandle", PATCH_CURL},
+    {"curl_multi_add_handle", "xray_curl_multi_add_handle", PATCH_CURL},
+    {"curl_multi_remove_handle", "xray_curl_multi_remove_handle", PATCH_CURL},
+    {"curl_multi_info_read", "xray_curl_multi_info_read", PATCH_CURL},
+    {"sqlite3_exec", "xray_sqlite3_exec", PATCH_SQLITE},
+    {"sqlite3_prepare_v2", "xray_sqlite3_prepare_v2", PATCH_SQLITE},
+    {"sqlite3_step", "xray_sqlite3_step", PATCH_SQLITE},
+    {"sqlite3_reset", "xray_sqlite3_reset", PATCH_SQLITE},
+    {"sqlite3_finalize", "xray_sqlite3_finalize", PATCH_SQLITE},
+};
+#define NPATCHES (sizeof patches / sizeof patches[0])
+
 /* Settings from the plugin arguments. */
+int opt_patch;
 bool opt_disable;
 bool opt_verbose;
 bool have_functions, have_exclude;
@@ -79,6 +101,7 @@ tree exit_decl;
 tree exit_exception_decl;
 tree site_type;
 tree site_fields[5];
+tree patch_decls[NPATCHES]; /* wrapper declarations, made on first use in a unit */
 
 const struct ggc_root_tab xraycap_roots[] = {
     {&enter_decl, 1, sizeof(enter_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
@@ -86,6 +109,7 @@ const struct ggc_root_tab xraycap_roots[] = {
     {&exit_exception_decl, 1, sizeof(exit_exception_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
     {&site_type, 1, sizeof(site_type), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
     {&site_fields[0], 5, sizeof(site_fields[0]), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
+    {&patch_decls[0], NPATCHES, sizeof(patch_decls[0]), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node},
     LAST_GGC_ROOT_TAB,
 };
 
@@ -155,6 +179,8 @@ tree runtime_fn(const char *name, tree type)
 
 void build_runtime_decls(void *, void *)
 {
+    for (size_t i = 0; i < NPATCHES; i++)
+        patch_decls[i] = NULL_TREE;
     tree token = long_unsigned_type_node;
     enter_decl = runtime_fn("__xraycap_enter",
                             build_function_type_list(token, const_ptr_type_node, NULL_TREE));
@@ -239,6 +265,37 @@ bool wanted(tree fndecl, std::string *name)
     return true;
 }
 
+/* ---- patch=: library calls to their tracing wrappers -------------------------------------- */
+
+tree redirect_call(gimple_stmt_iterator *gsi, bool *handled, struct walk_stmt_info *)
+{
+    *handled = false;
+    gcall *call = dyn_cast<gcall *>(gsi_stmt(*gsi));
+    tree fn = call ? gimple_call_fndecl(call) : NULL_TREE;
+    if (!fn || !DECL_NAME(fn) || !DECL_EXTERNAL(fn))
+        return NULL_TREE;
+    const char *name = IDENTIFIER_POINTER(DECL_NAME(fn));
+    for (size_t i = 0; i < NPATCHES; i++) {
+        if (!(opt_patch & patches[i].lib) || strcmp(name, patches[i].from))
+            continue;
+        if (!patch_decls[i])
+            patch_decls[i] = runtime_fn(patches[i].to, TREE_TYPE(fn));
+        TREE_NOTHROW(patch_decls[i]) = TREE_NOTHROW(fn);
+        gimple_call_set_fndecl(call, patch_decls[i]);
+        break;
+    }
+    return NULL_TREE;
+}
+
+void redirect_library_calls(tree fndecl)
+{
+    struct walk_stmt_info wi;
+    memset(&wi, 0, sizeof wi);
+    gimple_seq body = gimple_body(fndecl);
+    walk_gimple_seq_mod(&body, redirect_call, NULL, &wi);
+    gimple_set_body(fndecl, body);
+}
+
 /* ---- the instrumentation pass ------------------------------------------------------------ */
 
 const pass_data capture_pass_data = {
@@ -254,6 +311,8 @@ struct capture_pass : gimple_opt_pass {
     {
         tree fndecl = fun->decl;
         std::string name;
+        if (opt_patch)
+            redirect_library_calls(fndecl);
         if (!wanted(fndecl, &name))
             return 0;
         gimple_seq body = gimple_body(fndecl);
@@ -352,6 +411,35 @@ bool compile_regex(regex_t *re, const char *key, const char *value)
     return true;
 }
 
+bool parse_patch(const char *value)
+{
+    std::string list = value ? value : "";
+    if (list.empty()) {
+        error("xraycap: option %<patch%> needs a list: curl, sqlite3 or all");
+        return false;
+    }
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t comma = list.find(',', start);
+        std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (item == "curl")
+            opt_patch |= PATCH_CURL;
+        else if (item == "sqlite3")
+            opt_patch |= PATCH_SQLITE;
+        else if (item == "all")
+            opt_patch |= PATCH_CURL | PATCH_SQLITE;
+        else {
+            error("xraycap: %<patch=%s%>: unknown library %qs; known: curl, sqlite3, all",
+                  list.c_str(), item.c_str());
+            return false;
+        }
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return true;
+}
+
 bool parse_args(const struct plugin_name_args *info)
 {
     bool ok = true;
@@ -365,12 +453,14 @@ bool parse_args(const struct plugin_name_args *info)
             ok = (have_functions = compile_regex(&re_functions, key, value)) && ok;
         else if (!strcmp(key, "exclude"))
             ok = (have_exclude = compile_regex(&re_exclude, key, value)) && ok;
+        else if (!strcmp(key, "patch"))
+            ok = parse_patch(value) && ok;
         else if (!strcmp(key, "disable") || !strcmp(key, "verbose")) {
             error("xraycap: option %<%s%> takes no value", key);
             ok = false;
         } else {
             error("xraycap: unknown option %<-fplugin-arg-%s-%s%>; known options: disable, "
-                  "functions=REGEX, exclude=REGEX, verbose",
+                  "functions=REGEX, exclude=REGEX, verbose, patch=LIST",
                   info->base_name, key);
             ok = false;
         }

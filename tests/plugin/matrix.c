@@ -2,6 +2,7 @@
  * optimization level with the plugin, and again with tracing compiled out; both builds must
  * compile warning-free, print the same output and exit the same way, and the traced build's
  * documents must show one subsegment per call with the right names and nesting. */
+#include "../unit/fake_http.h"
 #include "../unit/listener.h"
 
 #include <CUnit/Basic.h>
@@ -350,6 +351,77 @@ static void regex_capture(void)
 
 static void test_functions_regex_captures_without_source_changes(void) { per_toolchain(regex_capture); }
 
+/* ---- library patching --------------------------------------------------------------- */
+
+static char received[512]; /* X-Amzn-Trace-Id the server got */
+
+static void answer(const http_request *req, http_response *resp, void *ctx)
+{
+    (void)ctx;
+    const char *h = strcasestr(req->headers, "X-Amzn-Trace-Id: ");
+    snprintf(received, sizeof received, "%.*s", h ? (int)strcspn(h + 17, "\r\n") : 0, h ? h + 17 : "");
+    resp->status = 200;
+    snprintf(resp->body, sizeof resp->body, "hello");
+}
+
+/* Builds libs.c with `flags`, runs it against a local server, checks what was traced. */
+static void check_patched(const char *cc, const char *flags, int expect_traced)
+{
+    char cmd[4096], exe[] = OUT "/libs", out[8192];
+    snprintf(cmd, sizeof cmd, "%s -O2 -Wall -Wextra -Werror %s -I" ROOT "/include " ROOT
+             "/tests/plugin/progs/libs.c -o %s %s >" OUT "/libs.log 2>&1", cc, flags, exe,
+             ROOT "/build/libxraycap.a -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl");
+    if (system(cmd) != 0) {
+        fprintf(stderr, "\n%s\n%s\n", cmd, slurp(OUT "/libs.log", out, sizeof out));
+        CU_FAIL("libs.c did not build");
+        return;
+    }
+    fake_http server;
+    received[0] = '\0';
+    fake_http_start(&server, answer, NULL);
+    char env[128];
+    snprintf(env, sizeof env, "TARGET_URL=http://%s/hello", server.address);
+    run_result r;
+    run(exe, env, &r);
+    fake_http_stop(&server);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "curl 0 status 200 headers-untouched 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "step 101"));
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    if (expect_traced) {
+        CU_ASSERT_EQUAL(count("127.0.0.1"), 1);
+        CU_ASSERT_EQUAL(count("memory"), 2); /* the exec and the statement */
+        CU_ASSERT_PTR_NOT_NULL(strstr(received, "Root=1-"));
+    } else {
+        CU_ASSERT_EQUAL(count("127.0.0.1") + count("memory"), 0);
+        CU_ASSERT_STRING_EQUAL(received, "");
+    }
+}
+
+static void test_library_calls_are_traced_by_plugin_or_link_flags(void)
+{
+    for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
+        char flags[1024];
+        snprintf(flags, sizeof flags, "%s -fplugin-arg-xraycap-patch=all", toolchains[t].plugin_flags);
+        check_patched(toolchains[t].cc, flags, 1);
+        snprintf(flags, sizeof flags, "%s -fplugin-arg-xraycap-patch=curl,sqlite3", toolchains[t].plugin_flags);
+        check_patched(toolchains[t].cc, flags, 1);
+    }
+    check_patched("gcc", PATCH_LDFLAGS, 1);   /* not recompiled with the plugin: --wrap */
+    check_patched("gcc", "", 0);              /* neither: plain libraries */
+}
+
+static void test_unknown_patch_library_is_an_error(void)
+{
+    char err[4096];
+    const char *src = "int f(void);\nint f(void) { return 1; }\n";
+    for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
+        snippet_tc = &toolchains[t];
+        CU_ASSERT_NOT_EQUAL(compile_snippet(src, "-fplugin-arg-xraycap-patch=curl,mysql", err, sizeof err), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "mysql"));
+    }
+    snippet_tc = &toolchains[0];
+}
+
 static void test_preprocessing_alone_sees_the_announcing_macro(void)
 {
     char cmd[1024], out[4096];
@@ -376,6 +448,8 @@ int main(void)
     CU_add_test(s, "test_plugin_options_are_checked_and_listed", test_plugin_options_are_checked_and_listed);
     CU_add_test(s, "test_functions_regex_captures_without_source_changes", test_functions_regex_captures_without_source_changes);
     CU_add_test(s, "test_preprocessing_alone_sees_the_announcing_macro", test_preprocessing_alone_sees_the_announcing_macro);
+    CU_add_test(s, "test_library_calls_are_traced_by_plugin_or_link_flags", test_library_calls_are_traced_by_plugin_or_link_flags);
+    CU_add_test(s, "test_unknown_patch_library_is_an_error", test_unknown_patch_library_is_an_error);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
