@@ -22,12 +22,18 @@ $(SAMPLE_DIR)/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS)
 	mkdir -p $(SAMPLE_DIR)
 	$(CC) $(CFLAGS) -std=c11 $(WARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
 
+# users-api is an HTTP server (libmicrohttpd) whose libcurl calls are traced by patching.
+$(SAMPLE_DIR)/users-api: samples/users-api/main.c include/xray_capture.h $(SAMPLE_DEPS)
+	mkdir -p $(SAMPLE_DIR)
+	$(CC) $(CFLAGS) -std=c11 $(WARN) -Iinclude $(SAMPLE_CFLAGS) $(if $(filter 0,$(XRAY)),,-fplugin-arg-xraycap-patch=curl) \
+	  $< $(SAMPLE_LIBS) -lmicrohttpd -lcurl -o $@
+
 SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main.c))
 samples: $(SAMPLES)
 all: $(BUILD)/xraycap samples
 
 # Samples that run on their own (samples/lambda needs a Lambda Runtime API).
-DEMO_SAMPLES := $(filter-out %/lambda,$(SAMPLES))
+DEMO_SAMPLES := $(filter-out %/lambda %/users-api,$(SAMPLES))
 
 demo: deps all
 	@for s in $(DEMO_SAMPLES); do \
