@@ -2,7 +2,7 @@
 TOOL_SRC := $(wildcard tools/xraycap/*.c)
 
 $(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h | $(BUILD)/rt
-	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(TOOL_SRC) -lcjson -o $@
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(TOOL_SRC) -lcjson -lsqlite3 -lm -o $@
 
 ifeq ($(XRAY),0)
 SAMPLE_CFLAGS := -DXRAY_COMPILED_OUT

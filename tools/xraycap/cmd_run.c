@@ -131,7 +131,7 @@ int cmd_run(int argc, char **argv)
         cJSON_Delete(docs);
     } else {
         cJSON *roots = timeline_assemble(docs), *r;
-        cJSON_ArrayForEach(r, roots) timeline_print(stdout, r, 40);
+        cJSON_ArrayForEach(r, roots) timeline_print(stdout, r, 40, 0);
         printf("%d document(s) received", ndocs);
         if (rejected)
             printf(", %d rejected", rejected);

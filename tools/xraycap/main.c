@@ -1,21 +1,45 @@
-/* xraycap — the local companion of the runtime. Commands:
- *   xraycap run [--json] [--udp HOST:PORT] -- COMMAND [ARGS...]
- *       runs COMMAND with AWS_XRAY_DAEMON_ADDRESS pointing at a private loopback port, receives
- *       every document it sends, and prints the traces as timelines (or the raw documents).
- *       Sampling is switched off for the command (every segment recorded) unless --sampling. */
+/* xraycap — the local companion of the runtime: a daemon that stores what programs send, and
+ * the console's three views (trace list, timeline, trace map) in the terminal and in a web
+ * browser, with no AWS account. `xraycap` without arguments lists the commands. */
 #include "timeline.h"
 
 #include <stdio.h>
 #include <string.h>
 
 int cmd_run(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_traces(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_html(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"daemon", cmd_daemon, "daemon [--udp 127.0.0.1:2000] [--db FILE] [--forward HOST:PORT]\n"
+                           "        receive segment documents like the X-Ray daemon and store them"},
+    {"traces", cmd_traces, "traces [--db FILE] [--since 15m] [--filter EXPR]\n        the trace list"},
+    {"show", cmd_show, "show [--db FILE] [-v] TRACE_ID\n        a trace's timeline"},
+    {"map", cmd_map, "map [--db FILE] [--since 15m] [--dot]\n        the trace map"},
+    {"serve", cmd_serve, "serve [--db FILE] [--http 127.0.0.1:8080]\n        the same in a web browser"},
+    {"export", cmd_export, "export [--db FILE] TRACE_ID\n        the trace as BatchGetTraces returns it"},
+    {"html", cmd_html, "html [--db FILE] TRACE_ID\n        one trace as a self-contained HTML page"},
+    {"import", cmd_import, "import [--db FILE] FILE...\n        store documents from JSON-lines files"},
+    {"run", cmd_run, "run [--json] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
+                     "        run COMMAND against a private daemon port and print its traces"},
+};
 
 static void usage(FILE *out)
 {
-    fputs("usage: xraycap run [--json] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
-          "  run   run COMMAND against a private X-Ray daemon port and print its traces;\n"
-          "        every segment is recorded (XRAYCAP_SAMPLING=false) unless --sampling\n",
-          out);
+    fputs("usage: xraycap COMMAND ...\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  xraycap %s\n", commands[i].help);
+    fputs("The store defaults to $XDG_DATA_HOME/xraycap/traces.db.\n", out);
 }
 
 int main(int argc, char **argv)
@@ -24,8 +48,9 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (!strcmp(argv[1], "run"))
-        return cmd_run(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "xraycap: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -64,7 +64,28 @@ static int by_start(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void row(FILE *out, const cJSON *e, int depth, double t0, double span, int width)
+static void details(FILE *out, const cJSON *e, int depth)
+{
+    static const char *keys[] = {"metadata", "http", "aws", "sql", "user", "origin"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, keys[i]);
+        if (!v)
+            continue;
+        char *text = cJSON_PrintUnformatted(v);
+        fprintf(out, "%*s    %s: %s\n", depth * 2, "", keys[i], text ? text : "?");
+        cJSON_free(text);
+    }
+    const cJSON *cause = cJSON_GetObjectItemCaseSensitive(e, "cause"), *x;
+    if (cJSON_IsString(cause))
+        fprintf(out, "%*s    cause: exception %s (recorded in an inner subsegment)\n", depth * 2, "", cause->valuestring);
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cause, "exceptions")) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(x, "type"), *msg = cJSON_GetObjectItemCaseSensitive(x, "message");
+        fprintf(out, "%*s    exception %s: %s\n", depth * 2, "", cJSON_IsString(type) ? type->valuestring : "?",
+                cJSON_IsString(msg) ? msg->valuestring : "");
+    }
+}
+
+static void row(FILE *out, const cJSON *e, int depth, double t0, double span, int width, int verbose)
 {
     double st = num(e, "start_time"), et = num(e, "end_time");
     int open = cJSON_IsTrue(cJSON_GetObjectItem(e, "in_progress"));
@@ -97,6 +118,8 @@ static void row(FILE *out, const cJSON *e, int depth, double t0, double span, in
         cJSON_free(v);
     }
     fputc('\n', out);
+    if (verbose)
+        details(out, e, depth);
     const cJSON *subs = cJSON_GetObjectItem(e, "subsegments");
     int n = cJSON_GetArraySize(subs), i = 0;
     if (n <= 0)
@@ -107,14 +130,14 @@ static void row(FILE *out, const cJSON *e, int depth, double t0, double span, in
     cJSON_ArrayForEach(c, subs) kids[i++] = c;
     qsort(kids, (size_t)n, sizeof *kids, by_start);
     for (i = 0; i < n; i++)
-        row(out, kids[i], depth + 1, t0, span, width);
+        row(out, kids[i], depth + 1, t0, span, width, verbose);
     free(kids);
 }
 
-void timeline_print(FILE *out, const cJSON *root, int width)
+void timeline_print(FILE *out, const cJSON *root, int width, int verbose)
 {
     const cJSON *tid = cJSON_GetObjectItem(root, "trace_id");
     fprintf(out, "trace %s\n", cJSON_IsString(tid) ? tid->valuestring : "?");
     double t0 = num(root, "start_time"), span = num(root, "end_time") - t0;
-    row(out, root, 0, t0, span, width > 200 ? 200 : width);
+    row(out, root, 0, t0, span, width > 200 ? 200 : width, verbose);
 }

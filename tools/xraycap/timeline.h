@@ -11,7 +11,8 @@
 cJSON *timeline_assemble(cJSON *docs);
 
 /* Prints one tree: a row per entity, indented by nesting, with a bar scaled to the root's
- * duration, the duration in ms, flags and annotations. */
-void timeline_print(FILE *out, const cJSON *root, int width);
+ * duration, the duration in ms, flags and annotations; with `verbose`, also each entity's
+ * metadata, http, aws and sql fields and exceptions. */
+void timeline_print(FILE *out, const cJSON *root, int width, int verbose);
 
 #endif

@@ -1,0 +1,20 @@
+/* html.h — the web view's pages: trace list with a filter box, timeline as SVG with a details
+ * panel, trace map as SVG. Self-contained (no CDN); every value is escaped. */
+#ifndef XRAYCAP_HTML_H
+#define XRAYCAP_HTML_H
+
+#include "trace.h"
+
+#include <stdio.h>
+
+struct trace_map;
+
+void html_escape(FILE *out, const char *s);
+void html_begin(FILE *out, const char *title);
+void html_end(FILE *out);
+/* A table row per trace; `error` (when not NULL) is shown above the table. */
+void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error);
+void html_timeline(FILE *out, const trace *t);
+void html_map(FILE *out, const struct trace_map *m);
+
+#endif
