@@ -32,13 +32,5 @@ SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main
 samples: $(SAMPLES)
 all: $(BUILD)/xraycap samples
 
-# Samples that run on their own (samples/lambda needs a Lambda Runtime API).
-DEMO_SAMPLES := $(filter-out %/lambda %/users-api,$(SAMPLES))
-
-demo: deps all
-	@for s in $(DEMO_SAMPLES); do \
-	  echo "== $$s (traced by xraycap run: a private daemon port, then the timeline)"; \
-	  $(BUILD)/xraycap run -- $$s || exit 1; \
-	  echo "== the same, as the documents the daemon receives"; \
-	  $(BUILD)/xraycap run --json -- $$s || exit 1; \
-	done
+demo: deps all $(BUILD)/npm/.installed
+	@bash tools/demo.sh

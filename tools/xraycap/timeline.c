@@ -112,6 +112,9 @@ static void row(FILE *out, const cJSON *e, int depth, double t0, double span, in
     const cJSON *ns = cJSON_GetObjectItem(e, "namespace"), *a;
     if (cJSON_IsString(ns))
         fprintf(out, " [%s]", ns->valuestring);
+    const cJSON *op = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "aws"), "operation");
+    if (cJSON_IsString(op))
+        fprintf(out, " %s", op->valuestring);
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(e, "annotations")) {
         char *v = cJSON_PrintUnformatted(a);
         fprintf(out, " %s=%s", a->string, v ? v : "?");

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# demo.sh — what `make demo` runs: the seed's request, traced end to end on this machine.
+# Starts `xraycap daemon` on a free loopback port, local DynamoDB and S3 stand-ins (npm's
+# dynalite and s3rver, in build/npm), and samples/users-api; sends the seed's POST /users; then
+# prints the trace list, the timeline and the trace map, writes build/demo/trace.html, and stops
+# everything it started. Without npm it runs the standalone samples instead.
+set -u
+cd "$(dirname "$0")/.."
+B=build
+OUT=$B/demo
+mkdir -p "$OUT"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 40000))
+    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  echo 0
+}
+wait_port() {
+  for _ in $(seq 1 200); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+  echo "demo: nothing answers on port $1" >&2; return 1
+}
+
+if [ ! -x "$B/npm/node_modules/.bin/dynalite" ] || [ ! -x "$B/npm/node_modules/.bin/s3rver" ]; then
+  echo "== dynalite/s3rver are not installed (no npm registry?): the standalone samples instead"
+  for s in manual capture; do
+    echo "== $B/samples/$s"
+    "$B/xraycap" run -- "$B/samples/$s" || exit 1
+  done
+  exit 0
+fi
+
+DB=$OUT/traces.db
+rm -f "$DB" "$DB-wal" "$DB-shm"
+UDP=$(free_port)
+"$B/xraycap" daemon --udp "127.0.0.1:$UDP" --db "$DB" 2>"$OUT/daemon.log" & pids+=($!)
+DDB=$(free_port); S3=$(free_port); S3IDS=$(free_port); API=$(free_port)
+"$B/npm/node_modules/.bin/dynalite" --host 127.0.0.1 --port "$DDB" --createTableMs 0 >"$OUT/dynalite.log" 2>&1 & pids+=($!)
+rm -rf "$OUT/s3" && mkdir -p "$OUT/s3"
+"$B/npm/node_modules/.bin/s3rver" -d "$OUT/s3" -p "$S3" -a 127.0.0.1 --silent >"$OUT/s3rver.log" 2>&1 & pids+=($!)
+node tests/e2e/request_id_proxy.js "$S3IDS" "$S3" >"$OUT/proxy.log" 2>&1 & pids+=($!)
+wait_port "$DDB" && wait_port "$S3" && wait_port "$S3IDS" || exit 1
+PORT=$API DYNAMODB_ENDPOINT=http://127.0.0.1:$DDB S3_ENDPOINT=http://127.0.0.1:$S3IDS \
+  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:$UDP \
+  XRAYCAP_SAMPLING_REMOTE=false "$B/samples/users-api" >"$OUT/users-api.log" 2>&1 & pids+=($!)
+wait_port "$API" || exit 1
+
+echo "== the seed's request: curl -X POST http://127.0.0.1:$API/users -d '{\"name\": \"alice\"}'"
+curl -s -X POST "http://127.0.0.1:$API/users" -H 'Content-Type: application/json' -d '{"name": "alice"}'
+echo
+sleep 0.5
+kill "${pids[0]}" 2>/dev/null; wait "${pids[0]}" 2>/dev/null   # the daemon commits and stops
+
+echo; echo "== xraycap traces"
+"$B/xraycap" traces --db "$DB"
+ID=$("$B/xraycap" traces --db "$DB" --filter 'service("users-api")' | awk 'NR==2 {print $1}')
+[ -n "$ID" ] || { echo "demo: no users-api trace was stored (see $OUT/*.log)"; exit 1; }
+echo; echo "== xraycap show $ID"
+"$B/xraycap" show --db "$DB" "$ID"
+echo; echo "== xraycap map"
+"$B/xraycap" map --db "$DB"
+"$B/xraycap" html --db "$DB" "$ID" >"$OUT/trace.html"
+echo; echo "== wrote $OUT/trace.html; browse all traces with: $B/xraycap serve --db $DB"
