@@ -13,12 +13,14 @@ $(BUILD)/tests/unit: $(UNIT_MAIN) tests/unit/*.h $(BUILD)/libxraycap.a | $(BUILD
 $(BUILD)/tests/env_probe: tests/unit/env_probe.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
-# The sanitizer builds compile the runtime sources along with the tests.
+# The sanitizer builds compile the runtime sources along with the tests (not the --wrap shims,
+# which only link where --wrap is given).
+RT_SAN_SRC := $(filter-out rt/wrap_%.c,$(RT_SRC))
 $(BUILD)/tests/unit-asan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $(ASAN) $(UNIT_MAIN) $(RT_SRC) $(TEST_LIBS) -o $@
+	$(CC) $(TEST_CFLAGS) $(ASAN) $(UNIT_MAIN) $(RT_SAN_SRC) $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/unit-tsan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $(TSAN) $(UNIT_MAIN) $(RT_SRC) $(TEST_LIBS) -o $@
+	$(CC) $(TEST_CFLAGS) $(TSAN) $(UNIT_MAIN) $(RT_SAN_SRC) $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/lambda_probe: tests/unit/lambda_probe.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
