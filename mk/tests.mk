@@ -59,7 +59,17 @@ check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/npm/
 	@echo "== end to end: users-api with DynamoDB and S3 stand-ins"
 	$(BUILD)/tests/e2e-users-api
 
-check: deps all check-unit check-plugin check-off check-e2e
+TOOL_TEST_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/trace.c \
+                 tools/xraycap/store.c tools/xraycap/timeline.c
+$(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_TEST_SRC) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/tool/test_tool.c $(TOOL_TEST_SRC) \
+	  -lcunit -lcjson -lsqlite3 -lm -o $@
+
+check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap
+	@echo "== xraycap tool: daemon, store, filters, load"
+	$(BUILD)/tests/tool
+
+check: deps all check-unit check-plugin check-off check-tool check-e2e
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).

@@ -1,0 +1,341 @@
+/* test_tool.c — the xraycap tool: the daemon's parser against every malformed input, the
+ * daemon as a process (refusals counted while it keeps serving, updates and streamed
+ * subsegments put together), filter expressions, and a load test from 4 processes. */
+#include "../../tools/xraycap/doccheck.h"
+#include "../../tools/xraycap/filter.h"
+
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef ROOT
+#define ROOT "."
+#endif
+#define XRAYCAP ROOT "/build/xraycap"
+#define HEADER "{\"format\":\"json\",\"version\":1}\n"
+#define TRACE "1-5759e988-bd862e3fe1be46a994272793"
+
+static const char *reject(const char *body)
+{
+    const char *why = NULL;
+    cJSON *doc = doc_from_datagram(body, strlen(body), &why);
+    cJSON_Delete(doc);
+    return doc ? NULL : why;
+}
+
+static void test_parser_refuses_every_malformed_datagram(void)
+{
+    static const char *cases[][2] = {
+        {"{\"name\":\"a\"}", "no header line"},
+        {"{\"format\":\"xml\",\"version\":1}\n{}", "bad header"},
+        {"{\"format\":\"json\",\"version\":2}\n{}", "bad header"},
+        {"format json\n{}", "bad header"},
+        {HEADER "{\"name\":\"a\",\"id\":", "not JSON"},
+        {HEADER "[1,2]", "not a JSON object"},
+        {HEADER "{\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}", "missing name"},
+        {HEADER "{\"name\":\"a\",\"id\":7,\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}", "bad id"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}", "bad id"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"1-x\",\"start_time\":1,\"end_time\":2}", "bad trace_id"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":\"1\",\"end_time\":2}", "missing start_time"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":\"2\"}", "end_time is not a number"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1}", "neither end_time nor in_progress"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2,\"type\":\"subsegment\"}", "subsegment without parent_id"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2,\"subsegments\":{}}", "subsegments is not an array"},
+        {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2,\"subsegments\":[{\"name\":\"b\"}]}", "bad id"},
+        {HEADER "{\"name\":\"a\xff\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}", "invalid UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *why = reject(cases[i][0]);
+        CU_ASSERT_PTR_NOT_NULL(why);
+        if (why && strcmp(why, cases[i][1]))
+            fprintf(stderr, "\n  case %zu: got '%s', want '%s'\n", i, why, cases[i][1]);
+        CU_ASSERT_TRUE(why && !strcmp(why, cases[i][1]));
+    }
+    /* 64 KiB + 1 (it cannot even be sent over loopback UDP, so the parser is asked directly) */
+    static char big[65537 + 1];
+    memset(big, ' ', sizeof big - 1);
+    memcpy(big, HEADER, sizeof HEADER - 1);
+    const char *why = NULL;
+    CU_ASSERT_PTR_NULL(doc_from_datagram(big, 65537, &why));
+    CU_ASSERT_STRING_EQUAL(why, "too large");
+    /* subsegments nested 100 deep, and JSON nested deeper than the parser allows */
+    char *deep = malloc(200000);
+    strcpy(deep, HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2");
+    for (int i = 0; i < 100; i++)
+        strcat(deep, ",\"subsegments\":[{\"name\":\"b\",\"id\":\"70de5b6f19ff9a0b\",\"start_time\":1,\"end_time\":2");
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "}]");
+    strcat(deep, "}");
+    CU_ASSERT_STRING_EQUAL(reject(deep), "nested too deeply");
+    strcpy(deep, HEADER);
+    for (int i = 0; i < 5000; i++)
+        strcat(deep, "[");
+    CU_ASSERT_STRING_EQUAL(reject(deep), "not JSON");
+    free(deep);
+    /* and a good one, header written with spaces as the Python SDK writes it */
+    CU_ASSERT_PTR_NULL(reject("{\"format\": \"json\", \"version\": 1}\n{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\","
+                              "\"trace_id\":\"" TRACE "\",\"start_time\":1,\"in_progress\":true}"));
+}
+
+/* ---- the daemon as a process ------------------------------------------------------- */
+
+static char db[128], log_path[128];
+static int port;
+static pid_t daemon_pid;
+
+static int free_udp_port(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void start_daemon(void)
+{
+    snprintf(db, sizeof db, "/tmp/xraycap-tool-%d.db", (int)getpid());
+    snprintf(log_path, sizeof log_path, "/tmp/xraycap-tool-%d.log", (int)getpid());
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", db, db, db);
+    system(cmd);
+    port = free_udp_port();
+    daemon_pid = fork();
+    if (daemon_pid == 0) {
+        char udp[64];
+        snprintf(udp, sizeof udp, "127.0.0.1:%d", port);
+        freopen(log_path, "w", stderr);
+        execl(XRAYCAP, XRAYCAP, "daemon", "--udp", udp, "--db", db, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Stops the daemon; returns its final statistics line. */
+static const char *stop_daemon(void)
+{
+    static char log[4096];
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    kill(daemon_pid, SIGTERM);
+    waitpid(daemon_pid, NULL, 0);
+    FILE *f = fopen(log_path, "r");
+    size_t n = f ? fread(log, 1, sizeof log - 1, f) : 0;
+    log[n] = '\0';
+    if (f)
+        fclose(f);
+    const char *stats = strstr(log, "accepted ");
+    return stats ? stats : log;
+}
+
+static void send_datagram(int fd, const char *data, size_t len)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    sendto(fd, data, len, 0, (struct sockaddr *)&a, sizeof a);
+}
+
+static long db_count(const char *where)
+{
+    sqlite3 *d;
+    sqlite3_stmt *q;
+    char sql[256];
+    long n = -1;
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM documents %s", where);
+    if (sqlite3_open(db, &d) == SQLITE_OK && sqlite3_prepare_v2(d, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(d);
+    return n;
+}
+
+static void test_daemon_counts_refusals_and_keeps_serving(void)
+{
+    start_daemon();
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    const char *bad[] = {"garbage", HEADER "{", HEADER "{\"name\":\"a\"}", "{\"format\":\"json\",\"version\":9}\n{}",
+                         HEADER "{\"name\":\"\xc3\x28\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        send_datagram(fd, bad[i], strlen(bad[i]));
+    const char *good = HEADER "{\"name\":\"after\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE
+                              "\",\"start_time\":1795000000,\"end_time\":1795000001}";
+    send_datagram(fd, good, strlen(good));
+    close(fd);
+    const char *stats = stop_daemon();
+    CU_ASSERT_PTR_NOT_NULL(strstr(stats, "accepted 1, rejected 5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(stats, "no header line: 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(stats, "invalid UTF-8: 1"));
+    CU_ASSERT_EQUAL(db_count(""), 1);
+}
+
+static void test_updates_replace_in_progress_and_streamed_subsegments_join(void)
+{
+    start_daemon();
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    const char *docs[] = {
+        HEADER "{\"name\":\"svc\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1795000000,\"in_progress\":true}",
+        HEADER "{\"name\":\"streamed\",\"id\":\"70de5b6f19ff9a0b\",\"trace_id\":\"" TRACE "\",\"type\":\"subsegment\","
+               "\"parent_id\":\"70de5b6f19ff9a0a\",\"start_time\":1795000000.1,\"end_time\":1795000000.2}",
+        HEADER "{\"name\":\"svc\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1795000000,\"end_time\":1795000001}",
+        HEADER "{\"name\":\"svc\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1795000000,\"in_progress\":true}",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        send_datagram(fd, docs[i], strlen(docs[i]));
+        struct timespec ts = {0, 20 * 1000 * 1000}; /* in order */
+        nanosleep(&ts, NULL);
+    }
+    close(fd);
+    stop_daemon();
+    CU_ASSERT_EQUAL(db_count(""), 2);
+    CU_ASSERT_EQUAL(db_count("WHERE in_progress = 1"), 0); /* a late in_progress never wins */
+    char cmd[1024], out[8192];
+    snprintf(cmd, sizeof cmd, XRAYCAP " export --db %s " TRACE, db);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    cJSON *x = cJSON_Parse(out);
+    cJSON *segs = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(x, "Traces"), 0), "Segments");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(segs), 1);
+    cJSON *doc = cJSON_Parse(cJSON_GetObjectItem(cJSON_GetArrayItem(segs, 0), "Document")->valuestring);
+    cJSON *sub = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "subsegments"), 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sub, "name")->valuestring, "streamed");
+    CU_ASSERT_TRUE(cJSON_IsNumber(cJSON_GetObjectItem(doc, "end_time")));
+    cJSON_Delete(doc);
+    cJSON_Delete(x);
+}
+
+static void test_load_from_four_processes_is_stored_once_each(void)
+{
+    enum { SENDERS = 4, EACH = 25000 };
+    start_daemon();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int s = 0; s < SENDERS; s++) {
+        if (fork() == 0) {
+            int fd = socket(AF_INET, SOCK_DGRAM, 0);
+            char buf[512];
+            for (int i = 0; i < EACH; i++) {
+                int n = snprintf(buf, sizeof buf, HEADER "{\"name\":\"load\",\"id\":\"%08x%08x\",\"trace_id\":"
+                                 "\"1-6b0b8000-%024x\",\"start_time\":1795000000,\"end_time\":1795000001}",
+                                 s, i, s * EACH + i);
+                send_datagram(fd, buf, (size_t)n);
+                if (i % 25 == 24) { /* about 25,000 documents a second from each: busy services, not a flood */
+                    struct timespec ts = {0, 1000 * 1000};
+                    nanosleep(&ts, NULL);
+                }
+            }
+            _exit(0);
+        }
+    }
+    for (int s = 0; s < SENDERS; s++)
+        wait(NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const char *stats = stop_daemon();
+    long accepted = -1;
+    sscanf(stats, "accepted %ld", &accepted);
+    long stored = db_count("");
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("\n  load: %d sent from %d processes in %.2f s (%.0f documents/s); %ld accepted, %ld stored\n",
+           SENDERS * EACH, SENDERS, secs, SENDERS * EACH / secs, accepted, stored);
+    CU_ASSERT_TRUE(accepted > 0);
+    CU_ASSERT_EQUAL(stored, accepted); /* every accepted document, once */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm %s", db, db, db, log_path);
+    system(cmd);
+}
+
+/* ---- filter expressions ------------------------------------------------------------ */
+
+static void test_filter_errors_point_at_the_offending_token(void)
+{
+    char err[1024];
+    static const char *bad[][2] = {
+        {"annotation.user =", "expected a value"},
+        {"responsetime > \"slow\"", "compares with a number"},
+        {"service(users)", "service needs a \"name\""},
+        {"fault AND", "expected a condition"},
+        {"(fault", "expected ')'"},
+        {"colour = \"red\"", "unknown key"},
+        {"fault fault", "expected AND, OR or the end"},
+        {"http.status ! 5", "'!' must be '!='"},
+        {"annotation.x = \"open", "unterminated string"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        filter *f = filter_parse(bad[i][0], err, sizeof err);
+        CU_ASSERT_PTR_NULL(f);
+        filter_free(f);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i][1]));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "^"));
+    }
+    filter *f = filter_parse("annotation.user =", err, sizeof err);
+    CU_ASSERT_PTR_NULL(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "position 18"));
+}
+
+static void test_filters_select_the_right_traces(void)
+{
+    trace t = {0};
+    cJSON *root = cJSON_Parse("{\"name\":\"users-api\",\"start_time\":1,\"end_time\":1.8,\"http\":{\"request\":"
+                              "{\"method\":\"POST\",\"url\":\"http://x/users\"},\"response\":{\"status\":500}},"
+                              "\"fault\":true,\"annotations\":{\"user\":\"alice\",\"n\":3,\"vip\":true},"
+                              "\"subsegments\":[{\"name\":\"DynamoDB\",\"start_time\":1.1,\"end_time\":1.2}]}");
+    t.roots = cJSON_CreateArray();
+    cJSON_AddItemToArray(t.roots, root);
+    t.root = root;
+    t.start = 1;
+    t.end = 1.8;
+    t.method = "POST";
+    t.url = "http://x/users";
+    t.status = 500;
+    t.fault = true;
+    t.annotations = cJSON_GetObjectItem(root, "annotations");
+    static const char *yes[] = {"fault", "annotation.user = \"alice\"", "annotation.n >= 3", "annotation.vip = true",
+                                "service(\"DynamoDB\")", "responsetime > 0.5", "duration < 1", "http.status = 500",
+                                "http.method = \"POST\" AND http.url CONTAINS \"users\"", "NOT error",
+                                "(error OR fault) AND NOT throttle", "fault = true", "ok = false"};
+    static const char *no[] = {"error", "annotation.user = \"bob\"", "annotation.missing = 1", "service(\"S3\")",
+                               "responsetime > 1", "http.status != 500", "ok", "fault AND error"};
+    char err[512];
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        filter *f = filter_parse(yes[i], err, sizeof err);
+        CU_ASSERT_TRUE(f && filter_match(f, &t));
+        filter_free(f);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        filter *f = filter_parse(no[i], err, sizeof err);
+        CU_ASSERT_TRUE(f && !filter_match(f, &t));
+        filter_free(f);
+    }
+    cJSON_Delete(t.roots);
+}
+
+int main(void)
+{
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite("xraycap tool", NULL, NULL);
+    CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
+    CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);
+    CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);
+    CU_add_test(s, "test_filter_errors_point_at_the_offending_token", test_filter_errors_point_at_the_offending_token);
+    CU_add_test(s, "test_filters_select_the_right_traces", test_filters_select_the_right_traces);
+    CU_add_test(s, "test_load_from_four_processes_is_stored_once_each", test_load_from_four_processes_is_stored_once_each);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
