@@ -69,7 +69,14 @@ check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap
 	@echo "== xraycap tool: daemon, store, filters, load"
 	$(BUILD)/tests/tool
 
-check: deps all check-unit check-plugin check-off check-tool check-e2e
+$(BUILD)/tests/viewer: tests/e2e/viewer.c | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< -lcunit -o $@
+
+check-viewer: $(BUILD)/tests/viewer $(BUILD)/xraycap $(BUILD)/samples/capture
+	@echo "== web view in headless Chromium"
+	$(BUILD)/tests/viewer
+
+check: deps all check-unit check-plugin check-off check-tool check-e2e check-viewer
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).

@@ -394,8 +394,12 @@ int cmd_serve(int argc, char **argv)
     store *s = open_store(&o);
     if (!s)
         return 1;
-    signal(SIGINT, stop_serving);
-    signal(SIGTERM, stop_serving);
+    /* No SA_RESTART: a signal must interrupt accept() so the loop can end. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = stop_serving;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     fprintf(stderr, "xraycap serve: http://%s/\n", spec);
     while (serving) {
         int c = accept(fd, NULL, NULL);

@@ -1,0 +1,170 @@
+/* viewer.c — the web view in a real browser: `xraycap serve` over a store filled by the
+ * daemon, pages loaded in headless Chromium (Debian's chromium), the DOM checked for the trace
+ * list, the timeline and the map, a hostile value shown as text, and a screenshot saved under
+ * build/. Skipped, saying so, where chromium is not installed. */
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef ROOT
+#define ROOT "."
+#endif
+#define B ROOT "/build"
+#define CHROMIUM "/usr/bin/chromium"
+#define TRACE "1-6b0b9000-bd862e3fe1be46a994272793"
+
+static char db[128], base[64];
+static pid_t server;
+
+static int free_port(int type)
+{
+    int fd = socket(AF_INET, type, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs a command, returns its stdout (static buffer). */
+static const char *capture(const char *cmd)
+{
+    static char out[1 << 20];
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
+    out[n] = '\0';
+    if (p)
+        pclose(p);
+    return out;
+}
+
+static const char *dom(const char *path)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout 60 " CHROMIUM " --headless --no-sandbox --disable-gpu --no-first-run "
+             "--disable-background-networking --disable-component-update --disable-sync --disable-quic "
+             "--user-data-dir=" B "/chromium-profile --dump-dom 'http://%s%s' 2>/dev/null", base, path);
+    return capture(cmd);
+}
+
+/* Fills a store through the daemon: the capture sample and one hand-made hostile document. */
+static void fill_store(void)
+{
+    int udp = free_port(SOCK_DGRAM);
+    char cmd[1024], addr[64];
+    snprintf(db, sizeof db, "/tmp/xraycap-viewer-%d.db", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -f %s*", db);
+    system(cmd);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", udp);
+    pid_t d = fork();
+    if (d == 0) {
+        freopen("/dev/null", "w", stderr);
+        execl(B "/xraycap", B "/xraycap", "daemon", "--udp", addr, "--db", db, (char *)NULL);
+        _exit(127);
+    }
+    sleep_ms(300);
+    snprintf(cmd, sizeof cmd, "AWS_XRAY_DAEMON_ADDRESS=%s XRAYCAP_SAMPLING=false " B "/samples/capture >/dev/null", addr);
+    system(cmd);
+    char doc[1024];
+    int n = snprintf(doc, sizeof doc, "{\"format\":\"json\",\"version\":1}\n{\"name\":\"hostile\",\"id\":"
+                     "\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":%ld,\"end_time\":%ld,"
+                     "\"annotations\":{\"note\":\"<b id=injected>x</b>\"}}", (long)time(NULL), (long)time(NULL) + 1);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)udp),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    sendto(fd, doc, (size_t)n, 0, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+    sleep_ms(500);
+    kill(d, SIGTERM);
+    waitpid(d, NULL, 0);
+}
+
+static void test_trace_list_timeline_and_map_render_in_a_browser(void)
+{
+    const char *list = dom("/");
+    CU_ASSERT_PTR_NOT_NULL(strstr(list, "id=\"traces\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(list, "class=\"trace\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(list, "quantity=12"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(list, "id=\"filter\""));
+    /* the hostile annotation is text, not markup */
+    CU_ASSERT_PTR_NULL(strstr(list, "<b id=\"injected\">"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(list, "&lt;b id=injected&gt;"));
+
+    /* the capture sample's trace: its id from the list */
+    const char *link = strstr(list, "href=\"/trace/");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(link);
+    char id[64] = "";
+    for (const char *l = link; (l = strstr(l, "href=\"/trace/")); l++) {
+        snprintf(id, sizeof id, "%.35s", l + 13);
+        if (strcmp(id, TRACE))
+            break;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "/trace/%s", id);
+    const char *page = dom(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "id=\"timeline\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, ">capture-sample<"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, ">lookup_unit_price<"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "id=\"details\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "class=\"node\" data-name=\"capture-sample\""));
+
+    const char *map = dom("/map");
+    CU_ASSERT_PTR_NOT_NULL(strstr(map, "class=\"map\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(map, "data-name=\"client\""));
+
+    const char *bad = dom("/?filter=responsetime+%3E");
+    CU_ASSERT_PTR_NOT_NULL(strstr(bad, "id=\"filter-error\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(bad, "expected a value"));
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout 60 " CHROMIUM " --headless --no-sandbox --disable-gpu --no-first-run "
+             "--disable-background-networking --disable-component-update --disable-sync --disable-quic "
+             "--user-data-dir=" B "/chromium-profile --window-size=1280,900 --screenshot=" B "/viewer.png "
+             "'http://%s%s' >/dev/null 2>&1", base, path);
+    system(cmd);
+    CU_ASSERT_EQUAL(access(B "/viewer.png", R_OK), 0);
+}
+
+int main(void)
+{
+    if (access(CHROMIUM, X_OK)) {
+        printf("SKIPPED web view browser test: " CHROMIUM " is not installed (apt-get install chromium)\n");
+        return 0;
+    }
+    fill_store();
+    int http = free_port(SOCK_STREAM);
+    snprintf(base, sizeof base, "127.0.0.1:%d", http);
+    server = fork();
+    if (server == 0) {
+        execl(B "/xraycap", B "/xraycap", "serve", "--db", db, "--http", base, (char *)NULL);
+        _exit(127);
+    }
+    sleep_ms(300);
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite("viewer", NULL, NULL);
+    CU_add_test(s, "test_trace_list_timeline_and_map_render_in_a_browser", test_trace_list_timeline_and_map_render_in_a_browser);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s*", db);
+    system(cmd);
+    return failed ? 1 : 0;
+}
