@@ -43,6 +43,8 @@
 #include "cpplib.h"
 #include "c-family/c-pragma.h"
 
+#include "../patch_table.h"
+
 #include <regex.h>
 #include <string>
 
@@ -69,24 +71,7 @@ struct plugin_info xraycap_info = {
     "GCC cuts option values at '=', so a REGEX cannot contain '='.",
 };
 
-/* Library calls redirected to xraycap's tracing wrappers by patch=. */
-enum { PATCH_CURL = 1, PATCH_SQLITE = 2 };
-const struct { const char *from, *to; int lib; } patches[] = {
-    {"curl_easy_perform", "xray_curl_easy_perform", PATCH_CURL},
-    {"curl_easy_setopt", "xray_curl_easy_setopt", PATCH_CURL},
-    {"curl_easy_cleanup", "xray_curl_easy_cleanup", PATCH_CURL},
-    {"curl_easy_reset", "xray_curl_easy_reset", PATCH_CURL},
-    {"curl_easy_duphandle", "xray_curl_easy_duphandle", PATCH_CURL},
-    {"curl_multi_add_handle", "xray_curl_multi_add_handle", PATCH_CURL},
-    {"curl_multi_remove_handle", "xray_curl_multi_remove_handle", PATCH_CURL},
-    {"curl_multi_info_read", "xray_curl_multi_info_read", PATCH_CURL},
-    {"sqlite3_exec", "xray_sqlite3_exec", PATCH_SQLITE},
-    {"sqlite3_prepare_v2", "xray_sqlite3_prepare_v2", PATCH_SQLITE},
-    {"sqlite3_step", "xray_sqlite3_step", PATCH_SQLITE},
-    {"sqlite3_reset", "xray_sqlite3_reset", PATCH_SQLITE},
-    {"sqlite3_finalize", "xray_sqlite3_finalize", PATCH_SQLITE},
-};
-#define NPATCHES (sizeof patches / sizeof patches[0])
+
 
 /* Settings from the plugin arguments. */
 int opt_patch;
