@@ -102,6 +102,8 @@ static int free_udp_port(void)
     return ntohs(a.sin_port);
 }
 
+static const char *forward_to; /* --forward for the next start_daemon, or NULL */
+
 static void start_daemon(void)
 {
     snprintf(db, sizeof db, "/tmp/xraycap-tool-%d.db", (int)getpid());
@@ -115,6 +117,8 @@ static void start_daemon(void)
         char udp[64];
         snprintf(udp, sizeof udp, "127.0.0.1:%d", port);
         freopen(log_path, "w", stderr);
+        if (forward_to)
+            execl(XRAYCAP, XRAYCAP, "daemon", "--udp", udp, "--db", db, "--forward", forward_to, (char *)NULL);
         execl(XRAYCAP, XRAYCAP, "daemon", "--udp", udp, "--db", db, (char *)NULL);
         _exit(127);
     }
@@ -258,6 +262,58 @@ static void test_load_from_four_processes_is_stored_once_each(void)
     system(cmd);
 }
 
+static void test_accepted_datagrams_are_relayed_unchanged(void)
+{
+    int real = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    bind(real, (struct sockaddr *)&a, sizeof a);
+    getsockname(real, (struct sockaddr *)&a, &len);
+    char to[64];
+    snprintf(to, sizeof to, "127.0.0.1:%d", ntohs(a.sin_port));
+    forward_to = to;
+    start_daemon();
+    forward_to = NULL;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    const char *good = "{\"format\": \"json\", \"version\": 1}\n{\"name\":\"relayed\",\"id\":\"70de5b6f19ff9a0a\","
+                       "\"trace_id\":\"" TRACE "\",\"start_time\":1795000000,\"end_time\":1795000001}";
+    send_datagram(fd, "not a datagram", 14);
+    send_datagram(fd, good, strlen(good));
+    close(fd);
+    stop_daemon();
+    char buf[2048];
+    struct timeval tv = {1, 0};
+    setsockopt(real, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t n = recv(real, buf, sizeof buf - 1, 0);
+    CU_ASSERT_EQUAL_FATAL(n, (ssize_t)strlen(good));
+    buf[n] = '\0';
+    CU_ASSERT_STRING_EQUAL(buf, good); /* byte for byte, header line included */
+    CU_ASSERT_EQUAL(recv(real, buf, sizeof buf, MSG_DONTWAIT), -1); /* the bad one was not */
+    close(real);
+}
+
+static void test_import_stores_json_lines_and_reports_bad_ones(void)
+{
+    char file[128], cmd[1024];
+    snprintf(file, sizeof file, "/tmp/xraycap-import-%d.jsonl", (int)getpid());
+    snprintf(db, sizeof db, "/tmp/xraycap-import-%d.db", (int)getpid());
+    FILE *f = fopen(file, "w");
+    fprintf(f, "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}\n"
+               "{broken\n\n"
+               "{\"name\":\"b\",\"id\":\"70de5b6f19ff9a0b\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "rm -f %s*; " XRAYCAP " import --db %s %s 2>&1", db, db, file);
+    FILE *p = popen(cmd, "r");
+    char out[1024];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_NOT_EQUAL(pclose(p), 0); /* one line was refused */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, ":2: not JSON"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 document(s) stored, 1 refused"));
+    CU_ASSERT_EQUAL(db_count(""), 2);
+    unlink(file);
+}
+
 /* ---- filter expressions ------------------------------------------------------------ */
 
 static void test_filter_errors_point_at_the_offending_token(void)
@@ -330,6 +386,8 @@ int main(void)
     CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
     CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);
     CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);
+    CU_add_test(s, "test_accepted_datagrams_are_relayed_unchanged", test_accepted_datagrams_are_relayed_unchanged);
+    CU_add_test(s, "test_import_stores_json_lines_and_reports_bad_ones", test_import_stores_json_lines_and_reports_bad_ones);
     CU_add_test(s, "test_filter_errors_point_at_the_offending_token", test_filter_errors_point_at_the_offending_token);
     CU_add_test(s, "test_filters_select_the_right_traces", test_filters_select_the_right_traces);
     CU_add_test(s, "test_load_from_four_processes_is_stored_once_each", test_load_from_four_processes_is_stored_once_each);
