@@ -6,6 +6,7 @@
 #include "attrs.h"
 #include "aws_call.h"
 #include "context.h"
+#include "emit.h"
 #include "lib_guard.h"
 #include "log.h"
 #include "xray_capture/curl.h"
@@ -451,7 +452,8 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
     if (!pending)
         return;
     if (t->seg != snapshot.seg || t->gen != snapshot.gen) {
-        xrc_log(XRAY_LOG_DEBUG, "curl_multi transfer finished after its segment ended; not recorded");
+        atomic_fetch_add(&xrc_stats.subsegments_dropped, 1);
+        xrc_log(XRAY_LOG_WARN, "a curl_multi transfer finished after its segment ended; not recorded");
         return;
     }
     char *url = NULL, *method = NULL;
@@ -492,9 +494,13 @@ CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
     handle_info *i = find(h, false);
     bool pending = i && i->pending;
     pthread_mutex_unlock(&table_lock);
-    if (pending)
-        finish_pending(h, CURLE_OK, true);
-    else if (i)
+    if (pending) {
+        /* Removed without curl_multi_info_read having reported it: done if it got an answer
+         * (a loop on curl_multi_perform until nothing runs), cut short otherwise. */
+        long status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        finish_pending(h, CURLE_OK, status == 0);
+    } else if (i)
         finish_pending(h, CURLE_OK, false); /* puts the user's header list back */
     errno = saved;
     CURLMcode rc = curl_multi_remove_handle(m, h);

@@ -4,6 +4,7 @@
 #include "attrs.h"
 #include "config.h"
 #include "context.h"
+#include "emit.h"
 #include "lib_guard.h"
 #include "log.h"
 #include "xray_capture/sqlite3.h"
@@ -195,6 +196,10 @@ static void finish(sqlite3_stmt *s, int rc)
         xray_entity *e = copy ? xrc_add_closed(t, r->parent, copy, xrc_rand64(), r->start_ns) : NULL;
         if (e)
             record_sql(e, db, sqlite3_sql(s), "statement", rc);
+    } else {
+        atomic_fetch_add(&xrc_stats.subsegments_dropped, 1);
+        xrc_log(XRAY_LOG_WARN, "an SQLite statement finished after its segment ended (or on another "
+                               "thread); not recorded");
     }
     free(r);
 }

@@ -197,6 +197,34 @@ static void test_multi_transfers_are_subsegments_ended_when_they_complete(void)
     CU_ASSERT_TRUE(entity_valid(L.docs[0], 1));
 }
 
+static void test_multi_transfer_removed_without_info_read_is_not_a_fault(void)
+{
+    start(200, NULL);
+    xray_begin_segment("fan");
+    CURLM *m = curl_multi_init();
+    CURL *h = curl_easy_init();
+    char url[256];
+    snprintf(url, sizeof url, "http://%s/done", server.address);
+    xray_curl_easy_setopt(h, CURLOPT_URL, url);
+    xray_curl_multi_add_handle(m, h);
+    int running = 1;
+    while (running) { /* never asks curl_multi_info_read */
+        curl_multi_perform(m, &running);
+        if (running)
+            curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    xray_curl_multi_remove_handle(m, h);
+    xray_curl_easy_cleanup(h);
+    curl_multi_cleanup(m);
+    xray_end_segment();
+    fake_http_stop(&server);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    cJSON *sub = child_named(L.docs[0], "127.0.0.1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sub);
+    CU_ASSERT_FALSE(flag(sub, "fault"));
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sub, "http"), "response"), "status")->valueint, 200);
+}
+
 static void test_aws_calls_are_named_after_the_service_with_their_fields(void)
 {
     start(200, "x-amzn-RequestId: REQ-DDB-1\r\n");
@@ -291,6 +319,7 @@ void register_curl(void)
     ADD(s, test_transport_error_is_a_fault_naming_the_curlcode);
     ADD(s, test_unsampled_segment_still_propagates_sampled_zero);
     ADD(s, test_multi_transfers_are_subsegments_ended_when_they_complete);
+    ADD(s, test_multi_transfer_removed_without_info_read_is_not_a_fault);
     ADD(s, test_aws_calls_are_named_after_the_service_with_their_fields);
     ADD(s, test_s3_operations_buckets_and_keys_come_from_method_and_path);
     ADD(s, test_unsigned_calls_to_registered_endpoints_stay_remote);
