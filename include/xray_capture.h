@@ -122,6 +122,24 @@ typedef struct xray_config {
                                              (incoming Sampled=0/1 is still obeyed); on */
     xray_switch sampling_remote;          /* XRAYCAP_SAMPLING_REMOTE: poll the daemon for
                                              centralized rules on a background thread; on */
+    const char *emitters;                 /* AWS_XRAY_EMITTER: where documents go, one or
+                                             more of (comma-separated)
+                                               udp         the daemon (daemon_address)
+                                               file:PATH   JSON Lines, one document a line
+                                               xray-api    PutTraceSegments, SigV4-signed
+                                               otlp[:URL]  OTLP/HTTP JSON to a collector
+                                               none        nothing (counted as sent)
+                                             udp */
+    long streaming_threshold;             /* XRAYCAP_STREAMING_THRESHOLD: once a segment
+                                             holds more subsegments than this, the finished
+                                             ones are sent ahead as subsegment documents and
+                                             their memory freed; 30 */
+    long max_subsegments;                 /* XRAYCAP_MAX_SUBSEGMENTS: subsegments recorded per
+                                             segment; later ones are counted in the segment's
+                                             metadata xraycap.dropped_subsegments; 10000 */
+    long flush_timeout_ms;                /* XRAYCAP_FLUSH_TIMEOUT_MS: how long
+                                             xray_recorder_shutdown() and process exit wait for
+                                             the HTTP emitters to send what is queued; 2000 */
 } xray_config;
 
 #define XRAY_CONFIG_INIT {0}
@@ -160,10 +178,12 @@ const char *xray_status_str(xray_status status);
 xray_status xray_recorder_configure(const xray_config *config);
 
 /*
- * Flushes everything that is queued for sending and releases the emitter. Segments still
- * open are not sent. The recorder can be used again afterwards (it reopens the emitter).
- * Thread-safe; call it once at exit if you want a clean shutdown (the UDP emitter has
- * nothing queued, so for it this only closes the socket).
+ * Flushes everything that is queued for sending and releases the emitters: the file emitter
+ * writes its buffer, the HTTP emitters (xray-api, otlp) send what they hold, waiting at most
+ * flush_timeout_ms, then give up on the rest (counted in documents_dropped). Segments still
+ * open are not sent. The recorder can be used again afterwards (it reopens the emitters).
+ * Thread-safe. Process exit (exit() or returning from main) does the same by itself; _exit()
+ * and fatal signals do not.
  */
 void xray_recorder_shutdown(void);
 
@@ -291,10 +311,16 @@ bool xray_is_sampled(void);
 
 /* What the recorder has sent and dropped since the program started. */
 typedef struct xray_stats {
-    unsigned long long documents_sent;      /* datagrams handed to the network */
-    unsigned long long documents_dropped;   /* documents not sent: too large, or send failed */
-    unsigned long long subsegments_dropped; /* subsegments not recorded (nesting, memory) */
-    unsigned long long send_errors;         /* failed sends (no buffer space, no route...) */
+    unsigned long long documents_sent;      /* documents delivered: datagrams handed to the
+                                               network, lines written, documents an HTTP
+                                               destination accepted (each emitter counts) */
+    unsigned long long documents_dropped;   /* documents not delivered: too large, send or
+                                               write failed, queue full, refused, retries
+                                               used up, flush deadline passed */
+    unsigned long long subsegments_dropped; /* subsegments not recorded (cap, nesting,
+                                               memory) */
+    unsigned long long send_errors;         /* failed sends and requests (no buffer space,
+                                               no route, HTTP errors; retries count each) */
 } xray_stats;
 
 /* Fills `out` with the counters. Thread-safe. */

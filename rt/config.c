@@ -87,6 +87,116 @@ xray_status xrc_parse_daemon_address(const char *text, xrc_addr *udp, xrc_addr *
     return XRAY_OK;
 }
 
+#define DEFAULT_OTLP "http://localhost:4318/v1/traces"
+
+/* "otlp" alone: the OpenTelemetry variables, as OTel SDKs read them. */
+static void otlp_from_environment(char *out, size_t n)
+{
+    const char *v = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    if (v && *v) {
+        snprintf(out, n, "%s", v);
+        return;
+    }
+    v = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+    if (v && *v) {
+        size_t l = strlen(v);
+        snprintf(out, n, "%.*s/v1/traces", (int)(l && v[l - 1] == '/' ? l - 1 : l), v);
+        return;
+    }
+    snprintf(out, n, "%s", DEFAULT_OTLP);
+}
+
+static bool http_url(const char *u)
+{
+    return (!strncmp(u, "http://", 7) && u[7]) || (!strncmp(u, "https://", 8) && u[8]);
+}
+
+xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, size_t whylen)
+{
+    xrc_emitters e;
+    char copy[2400];
+    bool none = false;
+    memset(&e, 0, sizeof e);
+    if (!text || strlen(text) >= sizeof copy) {
+        snprintf(why, whylen, "the list is missing or longer than %zu characters", sizeof copy - 1);
+        return XRAY_ERR_INVALID;
+    }
+    strcpy(copy, text);
+    int count = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        count++;
+        if (!strcmp(tok, "udp")) {
+            e.udp = true;
+        } else if (!strcmp(tok, "none")) {
+            none = true;
+        } else if (!strcmp(tok, "xray-api")) {
+            e.xray_api = true;
+        } else if (!strncmp(tok, "file:", 5)) {
+            if (!tok[5] || strlen(tok + 5) >= sizeof e.file) {
+                snprintf(why, whylen, "'%.100s' needs a path after file: (shorter than %zu)",
+                         tok, sizeof e.file);
+                return XRAY_ERR_INVALID;
+            }
+            if (e.file[0]) {
+                snprintf(why, whylen, "more than one file: emitter");
+                return XRAY_ERR_INVALID;
+            }
+            strcpy(e.file, tok + 5);
+        } else if (!strcmp(tok, "otlp") || !strncmp(tok, "otlp:", 5)) {
+            if (e.otlp[0]) {
+                snprintf(why, whylen, "more than one otlp emitter");
+                return XRAY_ERR_INVALID;
+            }
+            if (!tok[4]) {
+                otlp_from_environment(e.otlp, sizeof e.otlp);
+            } else if (!http_url(tok + 5) || strlen(tok + 5) >= sizeof e.otlp) {
+                snprintf(why, whylen, "'%.100s': the OTLP endpoint must be an http:// or "
+                                      "https:// URL", tok);
+                return XRAY_ERR_INVALID;
+            } else {
+                strcpy(e.otlp, tok + 5);
+            }
+            /* An endpoint without a path means the collector's standard one. */
+            const char *path = strchr(strstr(e.otlp, "://") + 3, '/');
+            if ((!path || !strcmp(path, "/")) && strlen(e.otlp) + 11 < sizeof e.otlp) {
+                if (path)
+                    e.otlp[strlen(e.otlp) - 1] = '\0';
+                strcat(e.otlp, "/v1/traces");
+            }
+        } else {
+            snprintf(why, whylen, "'%.100s' is not an emitter (udp, file:PATH, xray-api, "
+                                  "otlp[:URL], none)", tok);
+            return XRAY_ERR_INVALID;
+        }
+    }
+    if (!count) {
+        snprintf(why, whylen, "the list is empty (use none to send nothing)");
+        return XRAY_ERR_INVALID;
+    }
+    if (none && count > 1) {
+        snprintf(why, whylen, "none cannot be combined with other emitters");
+        return XRAY_ERR_INVALID;
+    }
+    *out = e;
+    return XRAY_OK;
+}
+
+/* A count setting from the environment: digits only, within [min, max]. */
+static bool env_count(const char *name, const char *v, size_t min, size_t max, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!isdigit((unsigned char)*v) || *end || errno || n < min || n > max) {
+        xrc_log(XRAY_LOG_WARN, "%s=%.40s is not a whole number from %zu to %zu; keeping %zu",
+                name, v, min, max, *out);
+        return false;
+    }
+    *out = (size_t)n;
+    return true;
+}
+
 static bool env_true(const char *v) { return !strcasecmp(v, "true") || !strcmp(v, "1"); }
 static bool env_false(const char *v) { return !strcasecmp(v, "false") || !strcmp(v, "0"); }
 
@@ -127,6 +237,10 @@ static void read_environment(void)
     xrc_cfg.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
     default_service_name(xrc_cfg.service_name, sizeof xrc_cfg.service_name);
     xrc_parse_daemon_address(DEFAULT_DAEMON, &xrc_cfg.udp, &xrc_cfg.tcp);
+    xrc_cfg.streaming_threshold = XRC_DEFAULT_STREAMING_THRESHOLD;
+    xrc_cfg.max_subsegments = XRC_DEFAULT_MAX_SUBSEGMENTS;
+    xrc_cfg.emit.udp = true;
+    xrc_cfg.flush_timeout_ms = 2000;
 
     if ((v = getenv("XRAYCAP_LOG_LEVEL")) && *v) {
         xray_log_level l = parse_log_level(v);
@@ -174,7 +288,31 @@ static void read_environment(void)
         xrc_parse_daemon_address(v, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK)
         xrc_log(XRAY_LOG_ERROR, "AWS_XRAY_DAEMON_ADDRESS=%.100s is not host:port or "
                                 "'tcp:host:port udp:host:port'; using " DEFAULT_DAEMON, v);
+    if ((v = getenv("XRAYCAP_STREAMING_THRESHOLD")) && *v)
+        env_count("XRAYCAP_STREAMING_THRESHOLD", v, 0, XRC_MAX_COUNT, &xrc_cfg.streaming_threshold);
+    if ((v = getenv("XRAYCAP_MAX_SUBSEGMENTS")) && *v)
+        env_count("XRAYCAP_MAX_SUBSEGMENTS", v, 1, XRC_MAX_COUNT, &xrc_cfg.max_subsegments);
+    if ((v = getenv("XRAYCAP_FLUSH_TIMEOUT_MS")) && *v)
+        env_count("XRAYCAP_FLUSH_TIMEOUT_MS", v, 0, 600000, &xrc_cfg.flush_timeout_ms);
+    if ((v = getenv("AWS_XRAY_EMITTER")) && *v) {
+        char why[200];
+        if (xrc_parse_emitters(v, &xrc_cfg.emit, why, sizeof why) != XRAY_OK)
+            xrc_log(XRAY_LOG_ERROR, "AWS_XRAY_EMITTER=%.200s: %s; sending to the daemon (udp)",
+                    v, why);
+    }
     errno = saved;
+}
+
+/* A count from xray_config: 0 keeps the current value, negatives and huge ones are refused. */
+static void set_count(const char *name, long v, size_t *out, xray_status *st)
+{
+    if (v < 0 || v > XRC_MAX_COUNT) {
+        xrc_log(XRAY_LOG_ERROR, "%s %ld is out of range (0 for the default, up to %d); keeping "
+                                "%zu", name, v, XRC_MAX_COUNT, *out);
+        *st = XRAY_ERR_INVALID;
+    } else if (v) {
+        *out = (size_t)v;
+    }
 }
 
 void xrc_init(void) { pthread_once(&init_once, read_environment); }
@@ -202,6 +340,26 @@ xray_status xray_recorder_configure(const xray_config *c)
         st = XRAY_ERR_INVALID;
     if (c->service_name && *c->service_name)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
+    set_count("streaming_threshold", c->streaming_threshold, &xrc_cfg.streaming_threshold, &st);
+    set_count("max_subsegments", c->max_subsegments, &xrc_cfg.max_subsegments, &st);
+    if (c->flush_timeout_ms > 600000) {
+        xrc_log(XRAY_LOG_ERROR, "flush_timeout_ms %ld is over 600000; keeping %zu",
+                c->flush_timeout_ms, xrc_cfg.flush_timeout_ms);
+        st = XRAY_ERR_INVALID;
+    } else {
+        set_count("flush_timeout_ms", c->flush_timeout_ms, &xrc_cfg.flush_timeout_ms, &st);
+    }
+    if (c->emitters) {
+        char why[200];
+        xrc_emitters e;
+        if (xrc_parse_emitters(c->emitters, &e, why, sizeof why) != XRAY_OK) {
+            xrc_log(XRAY_LOG_ERROR, "emitters '%.200s': %s; keeping the previous ones",
+                    c->emitters, why);
+            st = XRAY_ERR_INVALID;
+        } else {
+            xrc_emit_configure(&e);
+        }
+    }
     if (c->daemon_address) {
         if (xrc_parse_daemon_address(c->daemon_address, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK) {
             xrc_log(XRAY_LOG_ERROR, "daemon address '%.100s' is not host:port or "

@@ -1,6 +1,7 @@
 /* context.c — thread-local context: opening subsegments, resetting the stack, and cleaning up
  * what a thread leaves open when it exits or when the process forks. */
 #include "context.h"
+#include "emit.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -11,12 +12,26 @@ __thread xrc_thread xrc_tls;
 static pthread_key_t exit_key;            /* its destructor runs at thread exit */
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
+/* Only the owner thread writes nsub: a plain increment, published for the others' cap check. */
+static inline void count_own(xrc_segment *s)
+{
+    atomic_store_explicit(&s->nsub, atomic_load_explicit(&s->nsub, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+static inline void count_foreign(xrc_segment *s)
+{
+    atomic_store_explicit(&s->foreign_nsub,
+                          atomic_load_explicit(&s->foreign_nsub, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
 {
     xrc_segment *s = t->seg;
     if (__builtin_expect(t->foreign, 0))
         return xrc_open_foreign(t, name, flags);
-    if (__builtin_expect(t->depth >= XRC_MAX_DEPTH, 0)) {
+    if (__builtin_expect(t->depth >= XRC_MAX_DEPTH || xrc_recorded(s) >= s->max_sub, 0)) {
         s->dropped++;
         return 0;
     }
@@ -36,7 +51,7 @@ xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
     e->next = NULL;
     s->tail->next = e;
     s->tail = e;
-    s->nsub++;
+    count_own(s);
     t->stack[t->depth++] = e;
     t->recording = e;
     e->start_ns = xrc_mono_ns() - s->mono_base_ns;
@@ -47,7 +62,8 @@ xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
 {
     xrc_segment *s = t->seg;
     pthread_mutex_lock(&s->lock);
-    xray_entity *e = t->depth < XRC_MAX_DEPTH ? xrc_foreign_alloc(s, sizeof *e) : NULL;
+    xray_entity *e = t->depth < XRC_MAX_DEPTH && xrc_recorded(s) < s->max_sub
+                         ? xrc_foreign_alloc(s, sizeof *e) : NULL;
     if (!e) {
         s->foreign_dropped++;
         pthread_mutex_unlock(&s->lock);
@@ -65,7 +81,7 @@ xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
     else
         s->foreign_head = e;
     s->foreign_tail = e;
-    s->foreign_nsub++;
+    count_foreign(s);
     pthread_mutex_unlock(&s->lock);
     t->stack[t->depth++] = e;
     t->recording = e;
@@ -95,9 +111,10 @@ xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name
 {
     xrc_segment *s = t->seg;
     xray_entity *e;
+    bool full = xrc_recorded(s) >= s->max_sub;
     if (t->foreign) {
         pthread_mutex_lock(&s->lock);
-        e = xrc_foreign_alloc(s, sizeof *e);
+        e = full ? NULL : xrc_foreign_alloc(s, sizeof *e);
         if (e) {
             memset(e, 0, sizeof *e);
             if (s->foreign_tail)
@@ -105,18 +122,18 @@ xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name
             else
                 s->foreign_head = e;
             s->foreign_tail = e;
-            s->foreign_nsub++;
+            count_foreign(s);
         } else {
             s->foreign_dropped++;
         }
         pthread_mutex_unlock(&s->lock);
     } else {
-        e = xrc_arena_alloc(s, sizeof *e);
+        e = full ? NULL : xrc_arena_alloc(s, sizeof *e);
         if (e) {
             memset(e, 0, sizeof *e);
             s->tail->next = e;
             s->tail = e;
-            s->nsub++;
+            count_own(s);
         } else {
             s->dropped++;
         }
@@ -130,6 +147,16 @@ xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name
     e->start_ns = start_ns;
     e->end_ns = xrc_mono_ns() - s->mono_base_ns;
     return e;
+}
+
+xray_entity *xrc_parent_alive(xrc_segment *s, xray_entity *parent, unsigned streams)
+{
+    if (s->streams == streams || parent == &s->ent)
+        return parent;
+    for (xray_entity *e = s->ent.next; e; e = e->next)
+        if (e == parent)
+            return parent;
+    return &s->ent;
 }
 
 void xrc_context_leave(xrc_thread *t)
@@ -168,6 +195,7 @@ static void thread_exit(void *arg)
         xray_end_segment();
     }
     xrc_arena_cache_drop();
+    xrc_emit_thread_exit();
 }
 
 static void make_key(void) { pthread_key_create(&exit_key, thread_exit); }

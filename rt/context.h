@@ -32,8 +32,21 @@ extern __thread xrc_thread xrc_tls;
  * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */
 xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags);
 
-/* Lambda: a direct child of the facade closed; send it with its subtree (lambda.c). */
-void xrc_facade_child_closed(xrc_segment *s, xray_entity *child);
+/* Sends the finished subtrees of the thread's own segment as subsegment documents and frees
+ * their memory (stream.c). Called when a subsegment closes and the segment holds more than
+ * its streaming threshold, and in Lambda whenever a direct child of the facade closes. */
+void xrc_stream(xrc_thread *t);
+
+/* `parent` as remembered by an operation that began before the segment last streamed:
+ * itself when it is still held, else the segment (it was sent and its memory reused). */
+xray_entity *xrc_parent_alive(xrc_segment *s, xray_entity *parent, unsigned streams);
+
+/* Subsegments recorded in s so far, by every thread (for the cap). */
+static inline size_t xrc_recorded(xrc_segment *s)
+{
+    return atomic_load_explicit(&s->nsub, memory_order_relaxed) +
+           atomic_load_explicit(&s->foreign_nsub, memory_order_relaxed);
+}
 
 /* Lambda: makes the facade for the current _X_AMZN_TRACE_ID this thread's context, replacing
  * an older one. Returns false outside Lambda (LAMBDA_TASK_ROOT unset). */
@@ -53,8 +66,9 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
     t->depth = d;
     t->phantom = 0; /* anything begun above idx without being recorded is over too */
     t->recording = t->depth ? t->stack[t->depth - 1] : t->base;
-    if (__builtin_expect(idx == 0 && s->facade, 0))
-        xrc_facade_child_closed(s, t->stack[0]);
+    if (__builtin_expect(atomic_load_explicit(&s->nsub, memory_order_relaxed) > s->stream_at ||
+                         (idx == 0 && s->facade), 0) && !t->foreign)
+        xrc_stream(t);
 }
 
 /* Records a finished subsegment under `parent` after the fact (a curl_multi transfer, a
@@ -65,6 +79,10 @@ xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name
 
 /* A copy of `name` in the memory of the thread's segment (locked when handed in), or NULL. */
 char *xrc_copy_name(xrc_thread *t, const char *name);
+
+/* The innermost open entity of the thread's context (what xray_context_get returns, without
+ * marking the segment as handed out), or NULL. */
+xray_entity *xrc_context_entity(const xrc_thread *t);
 
 /* Makes `s` the thread's own segment (s may be NULL to clear). */
 void xrc_context_enter(xrc_thread *t, xrc_segment *s);

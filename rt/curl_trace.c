@@ -37,6 +37,7 @@ typedef struct handle_info {
     xrc_segment *seg;
     unsigned long gen;
     xray_entity *parent;
+    unsigned streams;              /* parent's segment had streamed this often */
     uint64_t id;
     int64_t start_ns;
     struct handle_info *next;
@@ -351,7 +352,7 @@ CURLcode xray_curl_easy_perform(CURL *h)
         e = tok ? t->recording : NULL;
     }
     char header[XRAY_TRACE_HEADER_MAX];
-    xray_trace_header(e ? e : xray_context_get(), header, sizeof header);
+    xray_trace_header(e ? e : xrc_context_entity(&xrc_tls), header, sizeof header);
     c.our_headers = with_trace_header(c.user_headers, header);
     if (c.our_headers)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c.our_headers);
@@ -396,7 +397,7 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
     prepare(h, &c, url, NULL);
     uint64_t id = t->recording ? xrc_rand64() : 0;
     char header[XRAY_TRACE_HEADER_MAX];
-    xray_entity *ctx = xray_context_get();
+    xray_entity *ctx = xrc_context_entity(t);
     if (id) {
         /* the subsegment is made when the transfer completes; its id is needed now */
         char idhex[17];
@@ -421,6 +422,7 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
         i->seg = t->seg;
         i->gen = t->gen;
         i->parent = ctx;
+        i->streams = t->seg->streams;
         i->id = id;
         i->start_ns = xrc_mono_ns() - t->seg->mono_base_ns;
     } else {
@@ -462,7 +464,8 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
     call c;
     prepare(h, &c, url, method);
     char *name = xrc_copy_name(t, c.name);
-    xray_entity *e = name ? xrc_add_closed(t, snapshot.parent, name, snapshot.id, snapshot.start_ns) : NULL;
+    xray_entity *parent = xrc_parent_alive(t->seg, snapshot.parent, snapshot.streams);
+    xray_entity *e = name ? xrc_add_closed(t, parent, name, snapshot.id, snapshot.start_ns) : NULL;
     if (!e)
         return;
     record(h, e, &c, rc);

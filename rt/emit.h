@@ -24,9 +24,26 @@ extern xrc_counters xrc_stats;
 /* Serializes the (sampled, finished) segment into one or more documents and sends them. */
 void xrc_emit_segment(xrc_segment *s);
 
-/* Sends `root` and its subtree as independent subsegment documents (a Lambda facade's child:
- * the facade itself is never sent). Only for entities made by the facade's own thread. */
-void xrc_emit_subtree(xrc_segment *s, xray_entity *root);
+/* Sends `root` with its linked subtree (first_child/next_sibling): one document when it fits,
+ * else split into several. `root` other than the segment goes as a subsegment document. */
+void xrc_emit_tree(xrc_segment *s, xray_entity *root);
+
+/* Frees the calling thread's serialization buffers (thread exit). */
+void xrc_emit_thread_exit(void);
+
+/* Hands one document to every configured emitter. `framed` is XRC_DAEMON_HEADER followed by
+ * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON. */
+void xrc_emit_doc(const char *framed, size_t len, size_t header);
+
+/* A segment's documents are all out: emitters that buffer write what they hold. */
+void xrc_emit_segment_done(void);
+
+/* Switches to another set of emitters (xray_recorder_configure), flushing those turned off. */
+struct xrc_emitters;
+void xrc_emit_configure(const struct xrc_emitters *e);
+
+/* Flushes and stops every emitter within the flush deadline (shutdown, process exit). */
+void xrc_emit_stop_all(void);
 
 /* Sends one datagram to the daemon; never blocks. False when it was not sent. */
 bool xrc_udp_send(const char *data, size_t len);
@@ -34,7 +51,19 @@ bool xrc_udp_send(const char *data, size_t len);
 /* Closes the socket so the next send opens one for the current address. */
 void xrc_emit_reset(void);
 
-/* In a forked child: forget the parent's emitter state. */
+/* In a forked child: forget the parent's emitter state (sockets, buffers, queues, threads). */
 void xrc_emit_after_fork(void);
+void xrc_udp_after_fork(void);
+
+/* The file emitter (emit_file.c). */
+bool xrc_file_write(const char *doc, size_t len);
+void xrc_file_flush(void);
+void xrc_file_set(const char *path); /* "" closes it */
+void xrc_file_after_fork(void);
+
+/* The HTTP emitters (emit_xray_api.c, emit_otlp.c), each on its own queue and thread
+ * (http_queue.h): these replace their settings, flushing what was queued. */
+void xrc_xray_api_set(bool on);
+void xrc_otlp_set(const char *url); /* "" stops it */
 
 #endif

@@ -57,7 +57,7 @@ void xrc_emit_reset(void)
     pthread_mutex_unlock(&udp_lock);
 }
 
-void xrc_emit_after_fork(void)
+void xrc_udp_after_fork(void)
 {
     /* The lock may have been held by another thread at fork; the child has only this one. */
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
@@ -71,6 +71,7 @@ void xray_recorder_shutdown(void)
 {
     int saved = errno;
     xrc_remote_stop();
+    xrc_emit_stop_all();
     xrc_emit_reset();
     errno = saved;
 }

@@ -2,11 +2,13 @@
  * last freed segment and a few spare chunks, so a loop that begins and ends segments does not
  * call malloc once it has warmed up. */
 #include "entity.h"
+#include "config.h"
 #include "emit.h"
 #include "log.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +49,9 @@ xrc_segment *xrc_segment_new(void)
     s->ent.seg = s;
     s->ent.flags = XRC_F_SEGMENT;
     s->ent.end_ns = -1;
+    s->max_sub = xrc_cfg.max_subsegments;
+    s->threshold = xrc_cfg.streaming_threshold;
+    s->stream_at = s->threshold;
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->lock, NULL);
     return s;
@@ -104,6 +109,41 @@ void *xrc_foreign_alloc(xrc_segment *s, size_t n)
     return c->mem;
 }
 
+static void recycle_chunk(xrc_chunk *c)
+{
+    if (c->cap + sizeof *c == CHUNK_SIZE && ncached_chunks < CACHE_CHUNKS) {
+        c->next = cached_chunks;
+        cached_chunks = c;
+        ncached_chunks++;
+    } else {
+        free(c);
+    }
+}
+
+static bool chunk_holds(const xrc_chunk *c, const void *const *keep, size_t nkeep)
+{
+    for (size_t i = 0; i < nkeep; i++) {
+        const unsigned char *p = keep[i];
+        if (p >= c->mem && p < c->mem + c->cap)
+            return true;
+    }
+    return false;
+}
+
+void xrc_arena_reclaim(xrc_segment *s, const void *const *keep, size_t nkeep)
+{
+    xrc_chunk *prev = s->arena;
+    while (prev->next && prev->next->next) { /* the last chunk is in the segment's block */
+        xrc_chunk *c = prev->next;
+        if (chunk_holds(c, keep, nkeep)) {
+            prev = c;
+            continue;
+        }
+        prev->next = c->next;
+        recycle_chunk(c);
+    }
+}
+
 void xrc_segment_free(xrc_segment *s)
 {
     XRC_FOR_EACH_ENTITY(s, e)
@@ -119,13 +159,7 @@ void xrc_segment_free(xrc_segment *s)
         next = c->next;
         if (!next)
             break;
-        if (c->cap + sizeof *c == CHUNK_SIZE && ncached_chunks < CACHE_CHUNKS) {
-            c->next = cached_chunks;
-            cached_chunks = c;
-            ncached_chunks++;
-        } else {
-            free(c);
-        }
+        recycle_chunk(c);
     }
     if (!cached_first)
         cached_first = s;

@@ -23,6 +23,7 @@ enum {
     XRC_F_THROTTLE = 1u << 2,
     XRC_F_SEGMENT = 1u << 4,
     XRC_F_MANUAL = 1u << 5,   /* begun by xray_begin_subsegment, so ended by xray_end_subsegment */
+    XRC_F_SENT = 1u << 6,     /* streamed out before its segment ended (owner thread sets it) */
 };
 
 struct xray_entity {
@@ -56,14 +57,22 @@ struct xrc_segment {
     const char *facade_header;     /* the _X_AMZN_TRACE_ID it was made from */
     xrc_chunk *arena;              /* newest chunk first */
     xray_entity *tail;             /* last entity in creation order */
-    size_t nsub;                   /* subsegments recorded by the owner thread */
+    _Atomic size_t nsub;           /* subsegments recorded by the owner thread (written by it
+                                      alone; other threads read it for the cap) */
     size_t dropped;                /* subsegments not recorded (limits, memory) */
+    size_t max_sub;                /* cap on nsub + foreign_nsub (max_subsegments) */
+    size_t stream_at;              /* stream finished subsegments once nsub passes this */
+    size_t threshold;              /* streaming_threshold, as it was when the segment began */
+    unsigned streams;              /* times finished subsegments were streamed out and freed */
+    atomic_bool shared;            /* handed to another thread: its entities may be pointed to
+                                      from there, so streaming frees no memory */
     atomic_uint refs;              /* 1 while open + 1 per thread it is handed to; the last
                                       release sends and frees */
     pthread_mutex_t lock;          /* guards `extra`, `marks` and everything foreign_* */
     xrc_chunk *foreign_arena;      /* entities made by threads the segment was handed to */
     xray_entity *foreign_head, *foreign_tail;
-    size_t foreign_nsub, foreign_dropped;
+    _Atomic size_t foreign_nsub;   /* written under lock; the owner reads it for the cap */
+    size_t foreign_dropped;
 };
 
 /* Allocates a segment (reusing this thread's cached block when it has one). NULL: no memory. */
@@ -95,6 +104,10 @@ void *xrc_foreign_alloc(xrc_segment *s, size_t n);
 #define XRC_FOR_EACH_ENTITY(s, e)                                                             \
     for (int xrc_pass_ = 0; xrc_pass_ < 2; xrc_pass_++)                                       \
         for (xray_entity *e = xrc_pass_ ? (s)->foreign_head : &(s)->ent; e; e = e->next)
+
+/* Frees the chunks of the owner's arena that hold none of the `keep` addresses (the first
+ * block and the chunk being filled always stay): memory of subsegments already sent. */
+void xrc_arena_reclaim(xrc_segment *s, const void *const *keep, size_t nkeep);
 
 /* A copy of s in the arena, or NULL. */
 char *xrc_arena_strdup(xrc_segment *s, const char *str);

@@ -1,7 +1,7 @@
 /* lambda.c — AWS Lambda: the function's segment belongs to Lambda itself, so the recorder works
  * under a facade built from _X_AMZN_TRACE_ID (Root, Parent, Sampled). The facade is never
  * sent; each of its direct subsegments is sent as a `type: subsegment` document when it
- * closes, as the Python SDK does. */
+ * closes (stream.c), as the Python SDK does. */
 #include "config.h"
 #include "context.h"
 #include "emit.h"
@@ -11,12 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-void xrc_facade_child_closed(xrc_segment *s, xray_entity *child)
-{
-    if (s->sampled)
-        xrc_emit_subtree(s, child);
-}
 
 void xrc_facade_leave(xrc_thread *t)
 {

@@ -156,6 +156,7 @@ void xray_end_segment(void)
     if (t->depth)
         xrc_log(XRAY_LOG_DEBUG, "xray_end_segment: closing %u subsegment(s) still open",
                 t->depth);
+    s->stream_at = SIZE_MAX; /* all of it goes out in a moment: no streaming on the way */
     if (t->recording)
         xrc_close_from(t, 0);
     s->ent.end_ns = xrc_mono_ns() - s->mono_base_ns;
@@ -251,14 +252,21 @@ xray_entity *xray_current_subsegment(void)
     return t->base != &t->seg->ent ? t->base : NULL; /* a subsegment handed to this thread */
 }
 
+xray_entity *xrc_context_entity(const xrc_thread *t)
+{
+    if (!t->seg)
+        return NULL;
+    return t->depth ? t->stack[t->depth - 1] : t->base;
+}
+
 xray_entity *xray_context_get(void)
 {
     xrc_thread *t = &xrc_tls;
     if (!t->seg)
         return NULL;
-    if (t->depth)
-        return t->stack[t->depth - 1];
-    return t->base;
+    /* Another thread will point into this segment: streaming must stop freeing its memory. */
+    atomic_store_explicit(&t->seg->shared, true, memory_order_release);
+    return xrc_context_entity(t);
 }
 
 void xray_context_set(xray_entity *entity)
@@ -279,6 +287,7 @@ void xray_context_set(xray_entity *entity)
     if (entity) {
         xrc_segment *s = entity->seg;
         atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+        atomic_store_explicit(&s->shared, true, memory_order_release);
         xrc_context_register(t);
         xrc_context_enter(t, s);
         t->base = entity;

@@ -32,8 +32,8 @@ void xrc_link_tree(xrc_segment *s)
         e->first_child = e->last_child = e->next_sibling = NULL;
     XRC_FOR_EACH_ENTITY(s, e) {
         xray_entity *p = e->parent;
-        if (!p)
-            continue;
+        if (!p || (p->flags & XRC_F_SENT))
+            continue; /* a parent streamed out earlier: sent on its own (emit.c) */
         if (p->last_child)
             p->last_child->next_sibling = e;
         else

@@ -158,6 +158,7 @@ typedef struct running {
     xrc_segment *seg;
     unsigned long gen;
     xray_entity *parent;
+    unsigned streams;              /* parent's segment had streamed this often */
     int64_t start_ns;
     struct running *next;
 } running;
@@ -193,7 +194,8 @@ static void finish(sqlite3_stmt *s, int rc)
         sqlite3 *db = sqlite3_db_handle(s);
         db_name(db, name, sizeof name, &file);
         char *copy = xrc_copy_name(t, name);
-        xray_entity *e = copy ? xrc_add_closed(t, r->parent, copy, xrc_rand64(), r->start_ns) : NULL;
+        xray_entity *parent = xrc_parent_alive(t->seg, r->parent, r->streams);
+        xray_entity *e = copy ? xrc_add_closed(t, parent, copy, xrc_rand64(), r->start_ns) : NULL;
         if (e)
             record_sql(e, db, sqlite3_sql(s), "statement", rc);
     } else {
@@ -224,6 +226,7 @@ int xray_sqlite3_step(sqlite3_stmt *s)
             r->seg = t->seg;
             r->gen = t->gen;
             r->parent = t->recording;
+            r->streams = t->seg->streams;
             r->start_ns = xrc_mono_ns() - t->seg->mono_base_ns;
             pthread_mutex_lock(&running_lock);
             r->next = runs[slot(s)];

@@ -33,6 +33,8 @@ void register_lambda(void);
 void register_sampling_remote(void);
 void register_curl(void);
 void register_sqlite(void);
+void register_stream(void);
+void register_emitters(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

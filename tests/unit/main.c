@@ -36,6 +36,9 @@ void test_reset(void)
     c.sampling = XRAY_SWITCH_OFF; /* record every segment; the sampling suites turn it on */
     c.sampling_remote = XRAY_SWITCH_OFF;
     c.sampling_rules = NULL;
+    c.streaming_threshold = 30;
+    c.max_subsegments = 10000;
+    c.emitters = "udp";
     xray_config quiet = XRAY_CONFIG_INIT;
     quiet.context_missing = XRAY_CONTEXT_MISSING_IGNORE_ERROR;
     xray_recorder_configure(&quiet);
@@ -59,6 +62,7 @@ static const struct {
     {"headers", register_headers},     {"sampling", register_sampling},
     {"lambda", register_lambda},       {"sampling_remote", register_sampling_remote},
     {"curl", register_curl},           {"sqlite", register_sqlite},
+    {"stream", register_stream},       {"emitters", register_emitters},
 };
 
 int main(int argc, char **argv)

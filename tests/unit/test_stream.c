@@ -1,0 +1,294 @@
+/* test_stream.c — long segments: finished subsegments stream out past the threshold, the cap
+ * counts what it drops, and a million subsegments keep memory bounded with exact counts. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static void configure_limits(long threshold, long max_subsegments, const char *emitters)
+{
+    xray_config c = XRAY_CONFIG_INIT;
+    c.streaming_threshold = threshold;
+    c.max_subsegments = max_subsegments;
+    c.emitters = emitters;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static size_t count_subsegment_docs(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < L.ndocs; i++)
+        n += !strcmp(str_of(L.docs[i], "type"), "subsegment");
+    return n;
+}
+
+static void test_finished_subsegments_stream_once_past_the_threshold(void)
+{
+    test_reset();
+    xray_begin_segment("streamer");
+    xray_begin_subsegment("batch");
+    for (int i = 0; i < 100; i++) {
+        xray_begin_subsegment("item");
+        xray_put_annotation(xray_current_subsegment(), "i", i);
+        xray_end_subsegment();
+    }
+    xray_end_subsegment();
+    xray_end_segment();
+    collect();
+    CU_ASSERT_EQUAL(L.bad, 0);
+    CU_ASSERT_EQUAL(listener_count(&L, "item"), 100);
+    CU_ASSERT_EQUAL(listener_count(&L, "batch"), 1);
+    CU_ASSERT_EQUAL(listener_count(&L, "streamer"), 1);
+    /* Streamed while "batch" was open: subsegment documents whose parent is batch. */
+    cJSON *b = listener_find(&L, "batch");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    size_t under_batch = 0;
+    for (size_t i = 0; i < L.ndocs; i++)
+        if (!strcmp(str_of(L.docs[i], "type"), "subsegment")) {
+            CU_ASSERT_STRING_EQUAL(str_of(L.docs[i], "trace_id"),
+                                   str_of(listener_find(&L, "streamer"), "trace_id"));
+            under_batch += !strcmp(str_of(L.docs[i], "parent_id"), str_of(b, "id"));
+        }
+    CU_ASSERT_TRUE(under_batch >= 60);
+    /* Every annotation value 0..99 arrived exactly once. */
+    int seen[100] = {0};
+    for (size_t i = 0; i < L.ndocs; i++) {
+        cJSON *stack[300];
+        int n = 0;
+        stack[n++] = L.docs[i];
+        while (n) {
+            cJSON *e = stack[--n], *c;
+            if (!strcmp(str_of(e, "name"), "item")) {
+                cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "annotations"), "i");
+                if (cJSON_IsNumber(v) && v->valueint >= 0 && v->valueint < 100)
+                    seen[v->valueint]++;
+            }
+            cJSON_ArrayForEach(c, cJSON_GetObjectItem(e, "subsegments")) if (n < 300) stack[n++] = c;
+        }
+    }
+    for (int i = 0; i < 100; i++)
+        CU_ASSERT_EQUAL(seen[i], 1);
+}
+
+static void test_segment_within_the_threshold_goes_as_one_document(void)
+{
+    test_reset();
+    xray_begin_segment("small");
+    for (int i = 0; i < 30; i++)
+        XRAY_CAPTURE_BLOCK("step") {}
+    xray_end_segment();
+    collect();
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    CU_ASSERT_EQUAL(listener_count(&L, "step"), 30);
+}
+
+static void test_threshold_is_settable(void)
+{
+    test_reset();
+    configure_limits(5, 0, NULL);
+    xray_begin_segment("eager");
+    for (int i = 0; i < 12; i++)
+        XRAY_CAPTURE_BLOCK("step") {}
+    xray_end_segment();
+    collect();
+    CU_ASSERT_EQUAL(listener_count(&L, "step"), 12);
+    CU_ASSERT_TRUE(count_subsegment_docs() >= 6);
+    test_reset();
+    configure_limits(1000, 0, NULL);
+    xray_begin_segment("patient");
+    for (int i = 0; i < 500; i++)
+        XRAY_CAPTURE_BLOCK("step") {}
+    xray_end_segment();
+    collect();
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    CU_ASSERT_EQUAL(listener_count(&L, "step"), 500);
+}
+
+static void test_bad_limits_are_refused_and_kept(void)
+{
+    test_reset();
+    xray_config c = XRAY_CONFIG_INIT;
+    c.streaming_threshold = -1;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "streaming_threshold -1"));
+    c.streaming_threshold = 0;
+    c.max_subsegments = -5;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "max_subsegments -5"));
+    /* Still the defaults: 31 subsegments stream. */
+    xray_begin_segment("defaults");
+    for (int i = 0; i < 31; i++)
+        XRAY_CAPTURE_BLOCK("step") {}
+    xray_end_segment();
+    collect();
+    CU_ASSERT_TRUE(L.ndocs > 1);
+}
+
+static double dropped_in(cJSON *seg)
+{
+    cJSON *n = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(seg, "metadata"),
+                                                       "xraycap"), "dropped_subsegments");
+    return cJSON_IsNumber(n) ? n->valuedouble : 0;
+}
+
+static void test_cap_counts_what_it_drops_in_the_segment(void)
+{
+    test_reset();
+    configure_limits(0, 50, NULL);
+    xray_stats before, after;
+    xray_recorder_stats(&before);
+    xray_begin_segment("capped");
+    for (int i = 0; i < 80; i++) {
+        xray_entity *s = xray_begin_subsegment("manual");
+        xray_put_annotation(s, "i", i); /* past the cap: a stand-in, harmless */
+        xray_end_subsegment();
+        XRAY_CAPTURE_BLOCK("block") {}
+    }
+    xray_end_segment();
+    collect();
+    xray_recorder_stats(&after);
+    CU_ASSERT_EQUAL(listener_count(&L, "manual") + listener_count(&L, "block"), 50);
+    CU_ASSERT_EQUAL(dropped_in(listener_find(&L, "capped")), 110);
+    CU_ASSERT_EQUAL(after.subsegments_dropped - before.subsegments_dropped, 110);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "past the cap of 50"));
+}
+
+/* Resident memory now, in KiB. */
+static long rss_kib(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+typedef struct file_counts {
+    size_t lines, bad, over, segments, subsegments;
+    double dropped;
+} file_counts;
+
+static file_counts read_jsonl(const char *path, const char *segment)
+{
+    file_counts c = {0};
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t cap = 1 << 17;
+    char *line = malloc(cap);
+    while (fgets(line, (int)cap, f)) {
+        size_t len = strlen(line);
+        c.lines++;
+        if (len >= 65507)
+            c.over++;
+        cJSON *d = cJSON_ParseWithLength(line, len);
+        if (!d || !entity_valid(d, 1)) {
+            c.bad++;
+            cJSON_Delete(d);
+            continue;
+        }
+        size_t n = count_tree(d);
+        if (!strcmp(str_of(d, "name"), segment) && !cJSON_GetObjectItem(d, "type")) {
+            c.segments++;
+            c.dropped = dropped_in(d);
+            n--;
+        }
+        c.subsegments += n;
+        cJSON_Delete(d);
+    }
+    free(line);
+    fclose(f);
+    return c;
+}
+
+#define MILLION 1000000
+
+/* 1000 batches of 999 items: a million subsegments in one segment. */
+static void million(void)
+{
+    xray_begin_segment("million");
+    for (int b = 0; b < 1000; b++) {
+        xray_begin_subsegment("batch");
+        for (int i = 0; i < 999; i++)
+            XRAY_CAPTURE_BLOCK("item") {}
+        xray_end_subsegment();
+    }
+    xray_end_segment();
+}
+
+static void test_a_million_subsegments_stream_with_bounded_memory(void)
+{
+    test_reset();
+    char path[] = "/tmp/xraycap-million-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char emitters[64];
+    snprintf(emitters, sizeof emitters, "file:%s", path);
+    configure_limits(0, 2 * MILLION, emitters);
+    long rss_before = rss_kib();
+    million();
+    long growth = peak_rss_kib() - rss_before;
+    xray_recorder_shutdown();
+    file_counts c = read_jsonl(path, "million");
+    printf("\n    1,000,000 subsegments: %zu documents, peak RSS grew by %ld KiB ", c.lines,
+           growth > 0 ? growth : 0);
+    CU_ASSERT_EQUAL(c.bad, 0);
+    CU_ASSERT_EQUAL(c.over, 0);
+    CU_ASSERT_EQUAL(c.segments, 1);
+    CU_ASSERT_EQUAL(c.subsegments, MILLION);
+    CU_ASSERT_EQUAL(c.dropped, 0);
+    /* Held in memory it would take over 100 MiB (112 bytes a subsegment). */
+    CU_ASSERT_TRUE(growth < 32 * 1024);
+    unlink(path);
+}
+
+static void test_a_million_subsegments_past_the_default_cap_add_up(void)
+{
+    test_reset();
+    char path[] = "/tmp/xraycap-capped-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char emitters[64];
+    snprintf(emitters, sizeof emitters, "file:%s", path);
+    configure_limits(0, 0, emitters);
+    million();
+    xray_recorder_shutdown();
+    file_counts c = read_jsonl(path, "million");
+    CU_ASSERT_EQUAL(c.bad, 0);
+    CU_ASSERT_EQUAL(c.segments, 1);
+    CU_ASSERT_EQUAL(c.subsegments, 10000);
+    CU_ASSERT_EQUAL(c.dropped, MILLION - 10000);
+    unlink(path);
+}
+
+void register_stream(void)
+{
+    CU_pSuite s = CU_add_suite("stream", NULL, NULL);
+    ADD(s, test_finished_subsegments_stream_once_past_the_threshold);
+    ADD(s, test_segment_within_the_threshold_goes_as_one_document);
+    ADD(s, test_threshold_is_settable);
+    ADD(s, test_bad_limits_are_refused_and_kept);
+    ADD(s, test_cap_counts_what_it_drops_in_the_segment);
+    ADD(s, test_a_million_subsegments_stream_with_bounded_memory);
+    ADD(s, test_a_million_subsegments_past_the_default_cap_add_up);
+}
