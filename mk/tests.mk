@@ -55,9 +55,15 @@ $(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c $(BUIL
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/e2e/users_api.c tests/unit/listener.c \
 	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
-check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/npm/.installed
+$(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/npm/.installed \
+           $(BUILD)/tests/e2e-xray-api
 	@echo "== end to end: users-api with DynamoDB and S3 stand-ins"
 	$(BUILD)/tests/e2e-users-api
+	@echo "== end to end: xray-api emitter, signatures checked by botocore (and moto_server if present)"
+	$(BUILD)/tests/e2e-xray-api
 
 TOOL_TEST_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/trace.c \
                  tools/xraycap/store.c tools/xraycap/timeline.c

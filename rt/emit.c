@@ -179,7 +179,8 @@ void xrc_emit_stop_all(void)
     pthread_mutex_unlock(&emit_lock);
 }
 
-/* At exit, what the HTTP emitters still hold gets its chance (within the flush deadline). */
+/* At exit the file emitter writes what it holds. (The HTTP queues are flushed earlier, from
+ * an atexit handler registered when their thread starts: see http_queue.c.) */
 __attribute__((destructor)) static void emit_at_exit(void) { xrc_emit_stop_all(); }
 
 void xrc_emit_after_fork(void)

@@ -205,13 +205,19 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Registered after curl_global_init has set up OpenSSL (which cleans itself up from atexit):
+ * handlers run in reverse order, so the queues are flushed while TLS and HMAC still work. */
+static void register_exit_flush(void) { atexit(xrc_emit_stop_all); }
+
 static void start(xrc_http_queue *q)
 {
+    static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
     /* The thread takes no signal meant for the program. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_once(&exit_once, register_exit_flush);
     if (pthread_create(&q->thread, NULL, worker, q) == 0)
         q->running = true;
     else
