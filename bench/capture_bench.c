@@ -90,6 +90,8 @@ int main(int argc, char **argv)
     xray_config c = XRAY_CONFIG_INIT;
     c.context_missing = XRAY_CONTEXT_MISSING_IGNORE_ERROR;
     c.daemon_address = getenv("AWS_XRAY_DAEMON_ADDRESS") ? NULL : "127.0.0.1:9"; /* discard */
+    /* The hook rows measure the call itself: no streaming inside the timed loops. */
+    c.streaming_threshold = 100000;
     xray_recorder_configure(&c);
 
     measure(target_plain, NO_SEGMENT); /* warm up caches and the CPU clock */
@@ -99,6 +101,12 @@ int main(int argc, char **argv)
     double unsampled = measure(target_captured, UNSAMPLED);
     double sampled = measure(target_captured, SAMPLED);
     double floor = measure(target_instrumented, NO_SEGMENT);
+    xray_config streaming = XRAY_CONFIG_INIT;
+    streaming.streaming_threshold = 30;
+    xray_recorder_configure(&streaming);
+    double streamed = measure(target_captured, SAMPLED);
+    streaming.streaming_threshold = 100000;
+    xray_recorder_configure(&streaming);
 
     printf("captured-call cost (%d x %d calls, best of %d rounds)\n", BATCHES, BATCH, ROUNDS);
     printf("%-46s %9s %14s %s\n", "row", "ns/call", "vs baseline", "target");
@@ -109,6 +117,7 @@ int main(int argc, char **argv)
     printf("%-46s %9.2f %+13.2f ns\n", "captured, sampled segment", sampled, sampled - base);
     printf("%-46s %9.2f %+13.2f ns\n", "floor: -finstrument-functions, 2 clock stamps", floor, floor - base);
     printf("sampled capture / floor = %.2fx (target <= 1.30x)\n", sampled / floor);
+    printf("%-46s %9.2f %+13.2f ns\n", "sampled, streaming at 30 (sending included)", streamed, streamed - base);
 
     double cbase = measure(target_clang_plain, NO_SEGMENT);
     double cnone = measure(target_clang_captured, NO_SEGMENT);

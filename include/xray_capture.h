@@ -26,12 +26,14 @@
  *         xray_end_segment();                      // serialized and sent to the daemon
  *
  * Finished segments are sent as X-Ray segment documents over UDP to the X-Ray daemon at
- * AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000), or to `xraycap daemon`.
+ * AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000), or to `xraycap daemon`; AWS_XRAY_EMITTER
+ * adds or replaces destinations: a JSON Lines file, the X-Ray API, an OpenTelemetry collector.
  *
  * Threads: every thread has its own current segment and stack of open subsegments. All
  * functions below may be called from any thread; they act on the calling thread's context
- * unless they take an entity. An entity pointer stays valid until its segment has been sent
- * (after xray_end_segment); do not use it after that.
+ * unless they take an entity. A segment pointer stays valid until the segment has been sent
+ * (after xray_end_segment); a subsegment pointer until the subsegment ends: a long segment
+ * sends finished subsegments ahead (streaming_threshold) and reuses their memory.
  *
  * Misuse (a subsegment without a segment, ending what was not begun, an annotation on NULL)
  * follows the context-missing strategy (AWS_XRAY_CONTEXT_MISSING): LOG_ERROR (the default:
@@ -275,7 +277,9 @@ xray_entity *xray_begin_subsegment(const char *name);
 /*
  * Ends the current subsegment begun by xray_begin_subsegment. Ending when none is open, or
  * when the innermost one belongs to a captured function or block, follows the
- * context-missing strategy and changes nothing.
+ * context-missing strategy and changes nothing. When the segment holds more than
+ * streaming_threshold subsegments, ending one (or leaving a captured function) sends the
+ * finished ones ahead, on this thread, one subsegment document per finished subtree.
  */
 void xray_end_subsegment(void);
 
@@ -298,7 +302,9 @@ xray_entity *xray_current_subsegment(void);
  *     xray_context_set(NULL);       // leave: closes what this thread left open there
  *
  * While a worker has the context set, the segment is not sent: it goes out when it has been
- * ended and every thread has left it (a thread that exits leaves automatically). Hand the
+ * ended and every thread has left it (a thread that exits leaves automatically). A segment
+ * whose context was handed out keeps its memory until it ends (streaming still sends ahead,
+ * but frees nothing, since other threads may point into it): max_subsegments bounds it. Hand the
  * entity over before the owner ends the segment — join the workers first, as usual.
  * xray_context_get returns NULL without a segment. xray_context_set on a thread that has begun
  * a segment of its own follows the context-missing strategy and changes nothing.

@@ -13,5 +13,18 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 	$(CLANG) $(BENCH_CFLAGS) -DTARGET=target_clang_instrumented -finstrument-functions -c bench/target.c -o $(BUILD)/bench/t_clang_instr.o
 	$(CC) $(BENCH_CFLAGS) bench/capture_bench.c $(BUILD)/bench/t_*.o $(BUILD)/libxraycap.a $(LIBS) -o $@
 
-bench: $(BUILD)/bench/capture_bench
+bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed
 	$(BUILD)/bench/capture_bench
+	$(BUILD)/bench/emit_bench
+
+# Emission throughput; the Node.js SDK is measured beside it when npm can install it.
+$(BUILD)/bench/emit_bench: bench/emit_bench.c tests/unit/fake_http.c $(BUILD)/libxraycap.a
+	mkdir -p $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -Irt -DROOT='"$(CURDIR)"' bench/emit_bench.c tests/unit/fake_http.c \
+	  $(BUILD)/libxraycap.a $(LIBS) -o $@
+
+$(BUILD)/npm-bench/.installed:
+	@mkdir -p $(BUILD)/npm-bench
+	@if npm install --prefix $(BUILD)/npm-bench --no-audit --no-fund --loglevel=error aws-xray-sdk-core@3 \
+	    >$(BUILD)/npm-bench/install.log 2>&1; then touch $@; \
+	  else echo "npm install aws-xray-sdk-core failed (see $(BUILD)/npm-bench/install.log); the Node.js rows are skipped"; fi

@@ -21,6 +21,7 @@
 #define CONNECT_TIMEOUT_MS 2000
 #define REQUEST_TIMEOUT_MS 10000
 #define MAX_BATCH 64
+#define LINGER_MS 100 /* how long a part batch waits for more documents */
 
 /* Condition variables on the monotonic clock, so deadlines ignore wall-clock jumps. */
 static void init_conds(xrc_http_queue *q)
@@ -49,16 +50,29 @@ static struct timespec after_ms(long ms)
 
 void xrc_http_fail_log(xrc_http_queue *q, const char *fmt, ...)
 {
-    unsigned long n = ++q->failures;
-    if (n > 3 && n % 100)
+    unsigned long n = atomic_fetch_add(&q->failures, 1) + 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long until = atomic_load(&q->quiet_until);
+    if (n > 3 && (ts.tv_sec < until ||
+                  !atomic_compare_exchange_strong(&q->quiet_until, &until, ts.tv_sec + 10))) {
+        atomic_fetch_add(&q->held_back, 1);
         return;
+    }
+    if (n == 3)
+        atomic_store(&q->quiet_until, ts.tv_sec + 10);
     char msg[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    xrc_log(XRAY_LOG_ERROR, "%s emitter: %s%s", q->what, msg,
-            n == 3 ? " (further failures are logged one in a hundred)" : "");
+    unsigned long held = atomic_exchange(&q->held_back, 0);
+    if (held)
+        xrc_log(XRAY_LOG_ERROR, "%s emitter: %s (and %lu similar failure(s) in the last seconds)",
+                q->what, msg, held);
+    else
+        xrc_log(XRAY_LOG_ERROR, "%s emitter: %s%s", q->what, msg,
+                n == 3 ? " (from now on at most one line every 10 s)" : "");
 }
 
 bool xrc_http_queue_aborting(xrc_http_queue *q) { return atomic_load(&q->abort); }
@@ -143,7 +157,6 @@ static void send_batch(xrc_http_queue *q, CURL *curl, char **docs, size_t *lens,
         size_t refused = 0;
         xrc_post_result r = q->post(q, curl, docs, lens, n, &refused);
         if (r == XRC_POST_OK) {
-            q->failures = 0;
             atomic_fetch_add(&xrc_stats.documents_sent, n - refused);
             count_dropped(refused);
             return;
@@ -172,8 +185,16 @@ static void *worker(void *arg)
                                 "dropped", q->what);
     pthread_mutex_lock(&q->lock);
     for (;;) {
-        while (!q->n && !q->stopping && !atomic_load(&q->abort))
+        while (!q->n && !q->stopping && !atomic_load(&q->abort)) {
+            q->waiting = true;
             pthread_cond_wait(&q->wake, &q->lock);
+            q->waiting = false;
+        }
+        /* A part batch waits a little for company: fewer, fuller requests. */
+        struct timespec until = after_ms(LINGER_MS);
+        while (q->n && q->n < q->batch && !q->stopping && !atomic_load(&q->abort) &&
+               pthread_cond_timedwait(&q->wake, &q->lock, &until) != ETIMEDOUT)
+            ;
         if (atomic_load(&q->abort) || !q->n)
             break;
         size_t most = q->batch < MAX_BATCH ? q->batch : MAX_BATCH;
@@ -229,31 +250,32 @@ static void start(xrc_http_queue *q)
 void xrc_http_queue_push(xrc_http_queue *q, const char *doc, size_t len)
 {
     int saved = errno;
-    char *copy = malloc(len + 1);
-    if (copy) {
-        memcpy(copy, doc, len);
-        copy[len] = '\0';
-    }
+    bool queued = false, full;
     pthread_mutex_lock(&q->lock);
     if (!q->ready)
         init_conds(q);
     if (!q->running && !q->stopping)
         start(q);
-    bool full = q->n == XRC_QUEUE_MAX, queued = false;
-    if (copy && !full && (q->running || q->stopping)) {
+    full = q->n == XRC_QUEUE_MAX;
+    char *copy = !full && (q->running || q->stopping) ? malloc(len + 1) : NULL;
+    if (copy) {
+        memcpy(copy, doc, len);
+        copy[len] = '\0';
         size_t slot = (q->head + q->n) % XRC_QUEUE_MAX;
         q->docs[slot] = copy;
         q->lens[slot] = len;
         q->n++;
         queued = true;
-        pthread_cond_signal(&q->wake);
+        /* Wake the thread only when it sleeps for want of work, or a batch is complete. */
+        if (q->waiting || q->n == q->batch)
+            pthread_cond_signal(&q->wake);
     }
     pthread_mutex_unlock(&q->lock);
     if (!queued) {
-        free(copy);
         count_dropped(1);
-        if (full)
-            xrc_http_fail_log(q, "queue full (%d documents waiting); a document was dropped",
+        /* While the destination is away every document lands here: keep it cheap. */
+        if (full && atomic_fetch_add_explicit(&q->full_drops, 1, memory_order_relaxed) % 1024 == 0)
+            xrc_http_fail_log(q, "queue full (%d documents waiting); documents are dropped",
                               XRC_QUEUE_MAX);
     }
     errno = saved;
@@ -297,7 +319,9 @@ void xrc_http_queue_stop(xrc_http_queue *q, void *new_ctx, void (*ctx_free)(void
         q->ctx_free(q->ctx);
     q->ctx = new_ctx;
     q->ctx_free = ctx_free;
-    q->failures = 0;
+    atomic_store(&q->failures, 0);
+    atomic_store(&q->quiet_until, 0);
+    atomic_store(&q->held_back, 0);
     pthread_mutex_unlock(&q->lock);
     errno = saved;
 }

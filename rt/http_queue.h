@@ -43,10 +43,15 @@ struct xrc_http_queue {
     size_t head, n;
     bool running;                     /* the thread exists */
     bool busy;                        /* a batch is out */
+    bool waiting;                     /* the thread sleeps until a document arrives */
     bool stopping;                    /* drain and exit */
     atomic_bool abort;                /* give up now (deadline passed) */
     pthread_t thread;
-    unsigned long failures;           /* consecutive failed batches, to thin out the log */
+    atomic_ulong failures;            /* failures logged or held back, to thin out the log */
+    atomic_long quiet_until;          /* monotonic second before which failures are only
+                                         counted */
+    atomic_ulong held_back;           /* failures not logged since the last line */
+    atomic_ulong full_drops;          /* documents refused by a full queue */
 };
 
 /* The two emitters' queues (static, initialized with what, batch, post and the lock). */
@@ -75,7 +80,8 @@ void xrc_http_setup(xrc_http_queue *q, CURL *curl, char *resp, size_t resp_size)
 xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url,
                                  const char *resp, long *status);
 
-/* Logs a failure of this emitter: the first ones, then one in a hundred. */
+/* Logs a failure of this emitter: the first three, then at most one line every ten seconds
+ * saying how many were held back. Any thread may call it. */
 void xrc_http_fail_log(xrc_http_queue *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

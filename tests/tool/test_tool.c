@@ -103,6 +103,7 @@ static int free_udp_port(void)
 }
 
 static const char *forward_to; /* --forward for the next start_daemon, or NULL */
+static const char *import_from; /* --import for the next start_daemon, or NULL */
 
 static void start_daemon(void)
 {
@@ -119,6 +120,8 @@ static void start_daemon(void)
         freopen(log_path, "w", stderr);
         if (forward_to)
             execl(XRAYCAP, XRAYCAP, "daemon", "--udp", udp, "--db", db, "--forward", forward_to, (char *)NULL);
+        if (import_from)
+            execl(XRAYCAP, XRAYCAP, "daemon", "--udp", udp, "--db", db, "--import", import_from, (char *)NULL);
         execl(XRAYCAP, XRAYCAP, "daemon", "--udp", udp, "--db", db, (char *)NULL);
         _exit(127);
     }
@@ -314,6 +317,51 @@ static void test_import_stores_json_lines_and_reports_bad_ones(void)
     unlink(file);
 }
 
+/* The file emitter's output, streamed subsegments included, loads into the daemon's store and
+ * joins into one trace. */
+static void test_daemon_imports_what_the_file_emitter_wrote(void)
+{
+    char file[128], cmd[1024], out[8192];
+    snprintf(file, sizeof file, "/tmp/xraycap-emitted-%d.jsonl", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -f %s; AWS_XRAY_EMITTER=file:%s XRAYCAP_STREAMING_THRESHOLD=1 "
+                              "XRAYCAP_SAMPLING=false " ROOT "/build/samples/capture >/dev/null",
+             file, file);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    long lines = 0;
+    char trace[64] = "";
+    FILE *f = fopen(file, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    while (fgets(out, sizeof out, f)) {
+        lines++;
+        char *t = strstr(out, "\"trace_id\":\"");
+        if (t && !trace[0])
+            snprintf(trace, sizeof trace, "%.35s", t + 12);
+    }
+    fclose(f);
+    CU_ASSERT_TRUE(lines > 2); /* streamed pieces and the segment */
+    import_from = file;
+    start_daemon();
+    const char *stats = stop_daemon();
+    import_from = NULL;
+    (void)stats;
+    char expect[80];
+    snprintf(expect, sizeof expect, "imported %ld document(s), 0 refused", lines);
+    FILE *l = fopen(log_path, "r");
+    size_t n = fread(out, 1, sizeof out - 1, l);
+    out[n] = '\0';
+    fclose(l);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, expect));
+    CU_ASSERT_EQUAL(db_count(""), lines);
+    snprintf(cmd, sizeof cmd, XRAYCAP " show --db %s %s 2>&1", db, trace);
+    FILE *p = popen(cmd, "r");
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "subsegment_1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "xray_function_sample2"));
+    unlink(file);
+}
+
 /* ---- filter expressions ------------------------------------------------------------ */
 
 static void test_filter_errors_point_at_the_offending_token(void)
@@ -388,6 +436,7 @@ int main(void)
     CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);
     CU_add_test(s, "test_accepted_datagrams_are_relayed_unchanged", test_accepted_datagrams_are_relayed_unchanged);
     CU_add_test(s, "test_import_stores_json_lines_and_reports_bad_ones", test_import_stores_json_lines_and_reports_bad_ones);
+    CU_add_test(s, "test_daemon_imports_what_the_file_emitter_wrote", test_daemon_imports_what_the_file_emitter_wrote);
     CU_add_test(s, "test_filter_errors_point_at_the_offending_token", test_filter_errors_point_at_the_offending_token);
     CU_add_test(s, "test_filters_select_the_right_traces", test_filters_select_the_right_traces);
     CU_add_test(s, "test_load_from_four_processes_is_stored_once_each", test_load_from_four_processes_is_stored_once_each);

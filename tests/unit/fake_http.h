@@ -38,4 +38,7 @@ typedef struct fake_http {
 int fake_http_start(fake_http *s, http_handler handler, void *ctx);
 void fake_http_stop(fake_http *s);
 
+/* A loopback TCP port nobody listens on (bound, read, closed): connections are refused. */
+int fake_http_free_port(void);
+
 #endif

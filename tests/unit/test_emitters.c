@@ -379,15 +379,8 @@ static void test_otlp_collector_down_drops_and_counts(void)
 {
     /* A port nobody listens on: connections are refused. */
     test_reset();
-    int port;
-    {
-        fake_http tmp;
-        fake_http_start(&tmp, sink_handler, &S);
-        port = tmp.port;
-        fake_http_stop(&tmp);
-    }
     char e[100];
-    snprintf(e, sizeof e, "otlp:http://127.0.0.1:%d", port);
+    snprintf(e, sizeof e, "otlp:http://127.0.0.1:%d", fake_http_free_port());
     use_emitters(e, 3000);
     stats_mark();
     segments(4, 0);

@@ -71,9 +71,42 @@ static bool resolve(const char *spec, int socktype, struct sockaddr_storage *out
     return true;
 }
 
+/* Stores the documents of one JSON-lines file (the file emitter's output), reporting refused
+ * lines with their number. */
+static void import_file(store *st, const char *path, unsigned long *ok, unsigned long *bad)
+{
+    static char line[DATAGRAM_MAX * 2];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "xraycap import: %s: %s\n", path, strerror(errno));
+        (*bad)++;
+        return;
+    }
+    store_begin(st);
+    for (unsigned long lineno = 1; fgets(line, sizeof line, f); lineno++) {
+        size_t len = strcspn(line, "\n");
+        line[len] = '\0';
+        if (!len)
+            continue;
+        cJSON *doc = valid_utf8(line, len) ? cJSON_Parse(line) : NULL;
+        const char *why = !doc ? "not JSON" : doc_problem(doc);
+        if (why) {
+            fprintf(stderr, "xraycap import: %s:%lu: %s\n", path, lineno, why);
+            (*bad)++;
+        } else if (store_put(st, doc, line) == 0) {
+            (*ok)++;
+        }
+        cJSON_Delete(doc);
+    }
+    store_commit(st);
+    fclose(f);
+}
+
 int cmd_daemon(int argc, char **argv)
 {
     const char *udp = "127.0.0.1:2000", *forward = NULL;
+    const char *imports[64];
+    int nimports = 0;
     char db[4096];
     store_default_path(db, sizeof db);
     for (int i = 1; i < argc; i++) {
@@ -83,8 +116,11 @@ int cmd_daemon(int argc, char **argv)
             snprintf(db, sizeof db, "%s", argv[++i]);
         else if (!strcmp(argv[i], "--forward") && i + 1 < argc)
             forward = argv[++i];
+        else if (!strcmp(argv[i], "--import") && i + 1 < argc && nimports < 64)
+            imports[nimports++] = argv[++i];
         else {
-            fprintf(stderr, "usage: xraycap daemon [--udp HOST:PORT] [--db FILE] [--forward HOST:PORT]\n"
+            fprintf(stderr, "usage: xraycap daemon [--udp HOST:PORT] [--db FILE] [--forward HOST:PORT] "
+                            "[--import FILE]...\n"
                             "xraycap daemon: unexpected argument '%s'\n", argv[i]);
             return 2;
         }
@@ -104,6 +140,12 @@ int cmd_daemon(int argc, char **argv)
     if (!st) {
         fprintf(stderr, "xraycap daemon: cannot open the store: %s\n", err);
         return 1;
+    }
+    if (nimports) {
+        unsigned long ok = 0, bad = 0;
+        for (int i = 0; i < nimports; i++)
+            import_file(st, imports[i], &ok, &bad);
+        fprintf(stderr, "xraycap daemon: imported %lu document(s), %lu refused\n", ok, bad);
     }
     int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     int size = 8 * 1024 * 1024;
@@ -179,33 +221,8 @@ int cmd_import(int argc, char **argv)
         return 1;
     }
     unsigned long ok = 0, bad = 0;
-    static char line[DATAGRAM_MAX * 2];
-    store_begin(st);
-    for (int i = first; i < argc; i++) {
-        FILE *f = fopen(argv[i], "r");
-        if (!f) {
-            fprintf(stderr, "xraycap import: %s: %s\n", argv[i], strerror(errno));
-            bad++;
-            continue;
-        }
-        for (unsigned long lineno = 1; fgets(line, sizeof line, f); lineno++) {
-            size_t len = strcspn(line, "\n");
-            line[len] = '\0';
-            if (!len)
-                continue;
-            cJSON *doc = valid_utf8(line, len) ? cJSON_Parse(line) : NULL;
-            const char *why = !doc ? "not JSON" : doc_problem(doc);
-            if (why) {
-                fprintf(stderr, "xraycap import: %s:%lu: %s\n", argv[i], lineno, why);
-                bad++;
-            } else if (store_put(st, doc, line) == 0) {
-                ok++;
-            }
-            cJSON_Delete(doc);
-        }
-        fclose(f);
-    }
-    store_commit(st);
+    for (int i = first; i < argc; i++)
+        import_file(st, argv[i], &ok, &bad);
     store_close(st);
     fprintf(stderr, "xraycap import: %lu document(s) stored, %lu refused\n", ok, bad);
     return bad ? 1 : 0;

@@ -21,7 +21,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
-    {"daemon", cmd_daemon, "daemon [--udp 127.0.0.1:2000] [--db FILE] [--forward HOST:PORT]\n"
+    {"daemon", cmd_daemon, "daemon [--udp 127.0.0.1:2000] [--db FILE] [--forward HOST:PORT] [--import FILE]...\n"
                            "        receive segment documents like the X-Ray daemon and store them"},
     {"traces", cmd_traces, "traces [--db FILE] [--since 15m] [--filter EXPR]\n        the trace list"},
     {"show", cmd_show, "show [--db FILE] [-v] TRACE_ID\n        a trace's timeline"},
