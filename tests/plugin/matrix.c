@@ -91,6 +91,9 @@ static void run(const char *exe, const char *env, run_result *r)
     if (pid == 0) {
         setenv("AWS_XRAY_DAEMON_ADDRESS", L.address, 1);
         setenv("XRAYCAP_SAMPLING", "false", 1); /* every segment, not 1 per second */
+        /* The checks read each program's whole tree from one document; streaming past the
+         * threshold is the unit tests' subject. */
+        setenv("XRAYCAP_STREAMING_THRESHOLD", "100000", 1);
         unsetenv("AWS_XRAY_CONTEXT_MISSING");
         if (env) {
             char copy[256];
