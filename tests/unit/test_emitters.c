@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- a destination that records requests and answers as told ---------------------------- */
@@ -673,6 +674,67 @@ static void test_process_exit_flushes_the_http_queue(void)
     cJSON_Delete(spans);
 }
 
+static void test_forked_child_sends_its_own_documents(void)
+{
+#ifdef __SANITIZE_THREAD__
+    /* ThreadSanitizer cannot start threads in the child of a multi-threaded fork. */
+    printf("skipped under ThreadSanitizer ");
+    return;
+#endif
+    test_reset();
+    sink_start(OK);
+    char e[100];
+    snprintf(e, sizeof e, "otlp:http://%s", H.address);
+    use_emitters(e, 5000);
+    xray_begin_segment("before-fork");
+    xray_end_segment(); /* the emitter thread is running now */
+    pid_t pid = fork();
+    if (pid == 0) {
+        xray_begin_segment("in-child");
+        xray_end_segment();
+        exit(0); /* the child's exit flushes the child's queue */
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    xray_begin_segment("after-fork");
+    xray_end_segment();
+    xray_recorder_shutdown();
+    sink_stop();
+    cJSON *spans = all_spans();
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(spans), 3);
+    CU_ASSERT_PTR_NOT_NULL(span_named(spans, "before-fork"));
+    CU_ASSERT_PTR_NOT_NULL(span_named(spans, "in-child"));
+    CU_ASSERT_PTR_NOT_NULL(span_named(spans, "after-fork"));
+    cJSON_Delete(spans);
+    restore();
+}
+
+static void test_bad_endpoint_and_numbers_in_the_environment_are_reported(void)
+{
+    test_reset();
+    setenv("AWS_ENDPOINT_URL_XRAY", "ftp://example.com", 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    use_emitters("xray-api", 1000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "endpoint 'ftp://example.com' is not an http(s) URL"));
+    restore();
+    xray_config c = XRAY_CONFIG_INIT;
+    c.flush_timeout_ms = 700000;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "flush_timeout_ms 700000 is over 600000"));
+    char cmd[400], out[4096];
+    snprintf(cmd, sizeof cmd, "env XRAYCAP_STREAMING_THRESHOLD=lots XRAYCAP_MAX_SUBSEGMENTS=0 "
+                              "XRAYCAP_FLUSH_TIMEOUT_MS=-1 %s - 2>&1", PROBE);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "XRAYCAP_STREAMING_THRESHOLD=lots is not a whole number"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "XRAYCAP_MAX_SUBSEGMENTS=0 is not a whole number from 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "XRAYCAP_FLUSH_TIMEOUT_MS=-1 is not a whole number"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "enabled")); /* and the program ran as usual */
+}
+
 void register_emitters(void)
 {
     CU_pSuite s = CU_add_suite("emitters", NULL, NULL);
@@ -694,5 +756,7 @@ void register_emitters(void)
     ADD(s, test_region_comes_from_the_environment_then_the_config_file);
     ADD(s, test_otlp_export_carries_the_span_tree_and_its_attributes);
     ADD(s, test_process_exit_flushes_the_http_queue);
+    ADD(s, test_forked_child_sends_its_own_documents);
+    ADD(s, test_bad_endpoint_and_numbers_in_the_environment_are_reported);
     ADD(s, sink_free);
 }
