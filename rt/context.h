@@ -66,8 +66,10 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
     t->depth = d;
     t->phantom = 0; /* anything begun above idx without being recorded is over too */
     t->recording = t->depth ? t->stack[t->depth - 1] : t->base;
-    if (__builtin_expect(atomic_load_explicit(&s->nsub, memory_order_relaxed) > s->stream_at ||
-                         (idx == 0 && s->facade), 0) && !t->foreign)
+    /* Only the owner streams: the others must not even read what it rewrites there. */
+    if (__builtin_expect(!t->foreign &&
+                         (atomic_load_explicit(&s->nsub, memory_order_relaxed) > s->stream_at ||
+                          (idx == 0 && s->facade)), 0))
         xrc_stream(t);
 }
 

@@ -100,6 +100,20 @@ void xrc_emit_segment(xrc_segment *s)
     errno = saved;
 }
 
+void xrc_emit_facade_rest(xrc_segment *s)
+{
+    int saved = errno;
+    s->dropped += s->foreign_dropped;
+    if (s->dropped)
+        atomic_fetch_add(&xrc_stats.subsegments_dropped, s->dropped);
+    xrc_link_tree(s);
+    XRC_FOR_EACH_ENTITY(s, e)
+        if (e != &s->ent && (e->parent == &s->ent || (e->parent->flags & XRC_F_SENT)))
+            xrc_emit_tree(s, e);
+    xrc_emit_segment_done();
+    errno = saved;
+}
+
 enum { EM_UDP = 1, EM_FILE = 2, EM_XRAY_API = 4, EM_OTLP = 8, EM_SET = 16 };
 static atomic_int emit_mask;                     /* EM_*; EM_SET once the first set is applied */
 static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes set changes */

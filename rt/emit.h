@@ -24,6 +24,11 @@ extern xrc_counters xrc_stats;
 /* Serializes the (sampled, finished) segment into one or more documents and sends them. */
 void xrc_emit_segment(xrc_segment *s);
 
+/* A Lambda facade's last reference is gone: what it still holds (subsegments of threads it
+ * was handed to, or recorded after the fact) goes out as subsegment documents. The facade
+ * itself is never sent. */
+void xrc_emit_facade_rest(xrc_segment *s);
+
 /* Sends `root` with its linked subtree (first_child/next_sibling): one document when it fits,
  * else split into several. `root` other than the segment goes as a subsegment document. */
 void xrc_emit_tree(xrc_segment *s, xray_entity *root);

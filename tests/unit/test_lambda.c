@@ -101,7 +101,12 @@ static void test_runtime_loop_traces_each_invocation_under_its_facade(void)
     CU_ASSERT_PTR_NULL(doc_with_trace(ROOT2, "handle"));
     CU_ASSERT_PTR_NOT_NULL(doc_with_trace(ROOT3, "handle"));
     CU_ASSERT_EQUAL(listener_count(&L, "facade"), 0);
-    CU_ASSERT_EQUAL(L.ndocs, 4);
+    /* a thread handed the facade's context: its work is sent too, under the facade */
+    cJSON *w1 = doc_with_trace(ROOT1, "worker");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w1);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(w1, "parent_id")->valuestring, "1111111111111111");
+    CU_ASSERT_PTR_NOT_NULL(doc_with_trace(ROOT3, "worker"));
+    CU_ASSERT_EQUAL(L.ndocs, 6);
     for (size_t i = 0; i < L.ndocs; i++)
         CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
 }

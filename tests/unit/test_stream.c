@@ -2,6 +2,7 @@
  * counts what it drops, and a million subsegments keep memory bounded with exact counts. */
 #include "harness.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,45 @@ static void test_a_million_subsegments_past_the_default_cap_add_up(void)
     unlink(path);
 }
 
+static void *handed_worker(void *ctx)
+{
+    xray_context_set(ctx);
+    for (int i = 0; i < 300; i++)
+        XRAY_CAPTURE_BLOCK("w") {}
+    xray_context_set(NULL);
+    return NULL;
+}
+
+/* The owner streams while workers add to a subsegment it handed out and already ended: every
+ * subsegment arrives once, the workers' under the handed one. Run under TSan too. */
+static void test_streaming_with_workers_in_a_handed_context_loses_nothing(void)
+{
+    test_reset();
+    xray_begin_segment("shared");
+    xray_entity *batch = xray_begin_subsegment("batch");
+    xray_entity *ctx = xray_context_get();
+    CU_ASSERT_PTR_EQUAL(ctx, batch);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, handed_worker, ctx);
+    xray_end_subsegment(); /* batch ends while the workers still use it */
+    for (int i = 0; i < 300; i++)
+        XRAY_CAPTURE_BLOCK("o") {}
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    xray_end_segment();
+    collect();
+    CU_ASSERT_EQUAL(L.bad, 0);
+    CU_ASSERT_EQUAL(listener_count(&L, "shared"), 1);
+    CU_ASSERT_EQUAL(listener_count(&L, "batch"), 1);
+    CU_ASSERT_EQUAL(listener_count(&L, "o"), 300);
+    CU_ASSERT_EQUAL(listener_count(&L, "w"), 1200);
+    const char *batch_id = str_of(listener_find(&L, "batch"), "id");
+    for (size_t i = 0; i < L.ndocs; i++)
+        if (!strcmp(str_of(L.docs[i], "name"), "w"))
+            CU_ASSERT_STRING_EQUAL(str_of(L.docs[i], "parent_id"), batch_id);
+}
+
 void register_stream(void)
 {
     CU_pSuite s = CU_add_suite("stream", NULL, NULL);
@@ -289,6 +329,7 @@ void register_stream(void)
     ADD(s, test_threshold_is_settable);
     ADD(s, test_bad_limits_are_refused_and_kept);
     ADD(s, test_cap_counts_what_it_drops_in_the_segment);
+    ADD(s, test_streaming_with_workers_in_a_handed_context_loses_nothing);
     ADD(s, test_a_million_subsegments_stream_with_bounded_memory);
     ADD(s, test_a_million_subsegments_past_the_default_cap_add_up);
 }
