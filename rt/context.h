@@ -37,6 +37,15 @@ xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags);
  * its streaming threshold, and in Lambda whenever a direct child of the facade closes. */
 void xrc_stream(xrc_thread *t);
 
+/* For subsegments recorded after the fact (xrc_add_closed): streams when the segment holds
+ * more than its threshold. Call it once the new entity is complete: it may be sent at once. */
+static inline void xrc_stream_if_due(xrc_thread *t)
+{
+    if (!t->foreign && t->seg &&
+        atomic_load_explicit(&t->seg->nsub, memory_order_relaxed) > t->seg->stream_at)
+        xrc_stream(t);
+}
+
 /* `parent` as remembered by an operation that began before the segment last streamed:
  * itself when it is still held, else the segment (it was sent and its memory reused). */
 xray_entity *xrc_parent_alive(xrc_segment *s, xray_entity *parent, unsigned streams);

@@ -474,6 +474,7 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
         xrc_put_field(e, "metadata", "xraycap", "curl_multi",
                       cJSON_CreateString("removed from the multi handle before it completed"));
     }
+    xrc_stream_if_due(t);
 }
 
 CURLMsg *xray_curl_multi_info_read(CURLM *m, int *msgs_in_queue)

@@ -198,6 +198,7 @@ static void finish(sqlite3_stmt *s, int rc)
         xray_entity *e = copy ? xrc_add_closed(t, parent, copy, xrc_rand64(), r->start_ns) : NULL;
         if (e)
             record_sql(e, db, sqlite3_sql(s), "statement", rc);
+        xrc_stream_if_due(t);
     } else {
         atomic_fetch_add(&xrc_stats.subsegments_dropped, 1);
         xrc_log(XRAY_LOG_WARN, "an SQLite statement finished after its segment ended (or on another "

@@ -68,6 +68,37 @@ static void test_each_statement_execution_is_one_subsegment(void)
     CU_ASSERT_TRUE(entity_valid(L.docs[0], 1));
 }
 
+/* Statements recorded when they finish count toward streaming like any subsegment: a long
+ * loop of them leaves the segment in pieces, each carrying its SQL, none lost. */
+static void test_many_statements_stream_with_their_sql(void)
+{
+    test_reset();
+    sqlite3 *db = open_db();
+    xray_begin_segment("batch-job");
+    xray_sqlite3_exec(db, "CREATE TABLE t(a)", NULL, NULL, NULL);
+    sqlite3_stmt *ins;
+    xray_sqlite3_prepare_v2(db, "INSERT INTO t VALUES(?)", -1, &ins, NULL);
+    for (int i = 0; i < 200; i++) {
+        sqlite3_bind_int(ins, 1, i);
+        xray_sqlite3_step(ins);
+        xray_sqlite3_reset(ins);
+    }
+    xray_sqlite3_finalize(ins);
+    xray_end_segment();
+    sqlite3_close(db);
+    unlink(path);
+    collect();
+    char name[64];
+    snprintf(name, sizeof name, "%s", strrchr(path, '/') + 1);
+    CU_ASSERT_EQUAL(listener_count(&L, name), 201);
+    CU_ASSERT_TRUE(L.ndocs > 100); /* streamed ahead, not held to the end */
+    size_t with_sql = 0;
+    for (size_t i = 0; i < L.ndocs; i++)
+        if (cJSON_GetObjectItem(L.docs[i], "type"))
+            with_sql += cJSON_GetObjectItem(sql_of(L.docs[i]), "sanitized_query") != NULL;
+    CU_ASSERT_EQUAL(with_sql, L.ndocs - 1);
+}
+
 static void test_errors_are_faults_with_sqlites_message(void)
 {
     test_reset();
@@ -141,6 +172,7 @@ void register_sqlite(void)
 {
     CU_pSuite s = CU_add_suite("sqlite", NULL, NULL);
     ADD(s, test_each_statement_execution_is_one_subsegment);
+    ADD(s, test_many_statements_stream_with_their_sql);
     ADD(s, test_errors_are_faults_with_sqlites_message);
     ADD(s, test_sanitizing_replaces_every_kind_of_literal);
     ADD(s, test_raw_queries_when_sanitizing_is_off);
