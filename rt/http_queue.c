@@ -164,7 +164,7 @@ static void send_batch(xrc_http_queue *q, CURL *curl, char **docs, size_t *lens,
         atomic_fetch_add(&xrc_stats.send_errors, 1);
         if (r == XRC_POST_REJECTED || attempt >= XRC_HTTP_ATTEMPTS || xrc_http_queue_aborting(q))
             break;
-        /* Full jitter on an exponential step, so many processes do not retry in step. */
+        /* Between half the step and the step, so many processes do not retry in step. */
         long wait = backoff / 2 + (long)(xrc_rand64() % (uint64_t)(backoff / 2 + 1));
         if (pause_ms(q, wait))
             break;
