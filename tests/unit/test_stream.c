@@ -163,24 +163,29 @@ static void test_cap_counts_what_it_drops_in_the_segment(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "past the cap of 50"));
 }
 
-/* Resident memory now, in KiB. */
-static long rss_kib(void)
+/* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1. */
+static long status_kib(const char *field)
 {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-            resident = 0;
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, field, n) && line[n] == ':')
+            v = strtol(line + n + 1, NULL, 10);
+    if (f)
         fclose(f);
-    }
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+    return v;
 }
 
-static long peak_rss_kib(void)
+/* Starts a fresh peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM). */
+static bool reset_peak(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return false;
+    bool ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
 }
 
 typedef struct file_counts {
@@ -245,20 +250,30 @@ static void test_a_million_subsegments_stream_with_bounded_memory(void)
     char emitters[64];
     snprintf(emitters, sizeof emitters, "file:%s", path);
     configure_limits(0, 2 * MILLION, emitters);
-    long rss_before = rss_kib();
+    bool fresh = reset_peak();
+    long rss_before = status_kib("VmRSS");
     million();
-    long growth = peak_rss_kib() - rss_before;
+    long peak = fresh ? status_kib("VmHWM") : 0;
+    if (!fresh) { /* no fresh window: the process's peak so far is an upper bound */
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        peak = ru.ru_maxrss;
+    }
+    long growth = peak - rss_before;
     xray_recorder_shutdown();
     file_counts c = read_jsonl(path, "million");
-    printf("\n    1,000,000 subsegments: %zu documents, peak RSS grew by %ld KiB ", c.lines,
-           growth > 0 ? growth : 0);
+    printf("\n    1,000,000 subsegments: %zu documents, peak RSS %ld KiB above the start%s ",
+           c.lines, growth > 0 ? growth : 0, fresh ? "" : " (bound: process peak)");
     CU_ASSERT_EQUAL(c.bad, 0);
     CU_ASSERT_EQUAL(c.over, 0);
     CU_ASSERT_EQUAL(c.segments, 1);
     CU_ASSERT_EQUAL(c.subsegments, MILLION);
     CU_ASSERT_EQUAL(c.dropped, 0);
-    /* Held in memory it would take over 100 MiB (112 bytes a subsegment). */
+    /* Held in memory it would take over 100 MiB (112 bytes a subsegment). ThreadSanitizer's
+     * shadow memory grows with every address touched, so there the figure is only reported. */
+#ifndef __SANITIZE_THREAD__
     CU_ASSERT_TRUE(growth < 32 * 1024);
+#endif
     unlink(path);
 }
 
