@@ -24,6 +24,11 @@ static void note_dropped_subsegments(xrc_segment *s)
     if (!s->dropped)
         return;
     atomic_fetch_add(&xrc_stats.subsegments_dropped, s->dropped);
+    xrc_log(XRAY_LOG_WARN, "segment '%s': %zu subsegment(s) not recorded (past the cap of %zu "
+                           "subsegments per segment, nesting deeper than %d, or no memory)",
+            s->ent.name, s->dropped, s->max_sub, XRC_MAX_DEPTH);
+    if (s->facade) /* never sent: the count is in the statistics only */
+        return;
     if ((!s->ent.extra && !(s->ent.extra = cJSON_CreateObject())))
         return;
     if (!(meta = cJSON_GetObjectItemCaseSensitive(s->ent.extra, "metadata")))
@@ -36,9 +41,6 @@ static void note_dropped_subsegments(xrc_segment *s)
         cJSON_DeleteItemFromObjectCaseSensitive(ns, "dropped_subsegments");
         cJSON_AddNumberToObject(ns, "dropped_subsegments", (double)s->dropped);
     }
-    xrc_log(XRAY_LOG_WARN, "segment '%s': %zu subsegment(s) not recorded (past the cap of %zu "
-                           "subsegments per segment, nesting deeper than %d, or no memory)",
-            s->ent.name, s->dropped, s->max_sub, XRC_MAX_DEPTH);
 }
 
 static __thread xrc_buf thread_buf;
@@ -91,24 +93,12 @@ void xrc_emit_segment(xrc_segment *s)
     int saved = errno;
     note_dropped_subsegments(s);
     xrc_link_tree(s);
-    xrc_emit_tree(s, &s->ent);
-    /* Subsegments whose parent was streamed out earlier go on their own, pointing to it. */
+    /* A Lambda facade is never sent: its children go as subsegment documents instead. */
+    if (!s->facade)
+        xrc_emit_tree(s, &s->ent);
+    /* So do subsegments whose parent was streamed out earlier, pointing to it. */
     XRC_FOR_EACH_ENTITY(s, e)
-        if (e->parent && (e->parent->flags & XRC_F_SENT))
-            xrc_emit_tree(s, e);
-    xrc_emit_segment_done();
-    errno = saved;
-}
-
-void xrc_emit_facade_rest(xrc_segment *s)
-{
-    int saved = errno;
-    s->dropped += s->foreign_dropped;
-    if (s->dropped)
-        atomic_fetch_add(&xrc_stats.subsegments_dropped, s->dropped);
-    xrc_link_tree(s);
-    XRC_FOR_EACH_ENTITY(s, e)
-        if (e != &s->ent && (e->parent == &s->ent || (e->parent->flags & XRC_F_SENT)))
+        if (e->parent && ((e->parent->flags & XRC_F_SENT) || (s->facade && e->parent == &s->ent)))
             xrc_emit_tree(s, e);
     xrc_emit_segment_done();
     errno = saved;
@@ -164,9 +154,9 @@ void xrc_emit_doc(const char *framed, size_t len, size_t header)
     }
     if (m & EM_UDP)
         count(xrc_udp_send(framed, len));
+    /* The file and HTTP emitters count when the document is written or answered. */
     if (m & EM_FILE)
-        count(xrc_file_write(framed + header, len - header));
-    /* The HTTP emitters count when their request is answered. */
+        xrc_file_write(framed + header, len - header);
     if (m & EM_XRAY_API)
         xrc_http_queue_push(&xrc_xray_api_queue, framed + header, len - header);
     if (m & EM_OTLP)

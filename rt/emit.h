@@ -21,13 +21,10 @@ typedef struct xrc_counters {
 
 extern xrc_counters xrc_stats;
 
-/* Serializes the (sampled, finished) segment into one or more documents and sends them. */
+/* Serializes the (sampled, finished) segment into one or more documents and sends them. For
+ * a Lambda facade, which is never sent, only what it still holds goes out (subsegments of
+ * threads it was handed to, or recorded after the fact), as subsegment documents. */
 void xrc_emit_segment(xrc_segment *s);
-
-/* A Lambda facade's last reference is gone: what it still holds (subsegments of threads it
- * was handed to, or recorded after the fact) goes out as subsegment documents. The facade
- * itself is never sent. */
-void xrc_emit_facade_rest(xrc_segment *s);
 
 /* Sends `root` with its linked subtree (first_child/next_sibling): one document when it fits,
  * else split into several. `root` other than the segment goes as a subsegment document. */
@@ -60,8 +57,8 @@ void xrc_emit_reset(void);
 void xrc_emit_after_fork(void);
 void xrc_udp_after_fork(void);
 
-/* The file emitter (emit_file.c). */
-bool xrc_file_write(const char *doc, size_t len);
+/* The file emitter (emit_file.c); it counts its documents when they are written. */
+void xrc_file_write(const char *doc, size_t len);
 void xrc_file_flush(void);
 void xrc_file_set(const char *path); /* "" closes it */
 void xrc_file_after_fork(void);

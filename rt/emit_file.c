@@ -21,8 +21,9 @@ static int file_fd = -1;
 static bool file_failed;          /* opening failed: said once, documents counted as dropped */
 static char *buf;
 static size_t buf_len;
+static size_t buf_docs;           /* documents in buf: counted as sent once written */
 
-/* Writes the buffer; false (and the lines are lost, counted by the caller) on an error. */
+/* Writes the buffer and counts its documents as sent, or on an error as dropped. */
 static bool drain(void)
 {
     size_t off = 0;
@@ -35,12 +36,15 @@ static bool drain(void)
                                     "lost", file_path, n < 0 ? strerror(errno) : "no progress",
                     buf_len - off);
             atomic_fetch_add(&xrc_stats.send_errors, 1);
-            buf_len = 0;
+            /* Lines written in part are lost too: count them all, never more than once. */
+            atomic_fetch_add(&xrc_stats.documents_dropped, buf_docs);
+            buf_len = buf_docs = 0;
             return false;
         }
         off += (size_t)n;
     }
-    buf_len = 0;
+    atomic_fetch_add(&xrc_stats.documents_sent, buf_docs);
+    buf_len = buf_docs = 0;
     return true;
 }
 
@@ -65,7 +69,7 @@ static bool ready(void)
     return true;
 }
 
-bool xrc_file_write(const char *doc, size_t len)
+void xrc_file_write(const char *doc, size_t len)
 {
     int saved = errno;
     bool ok = false;
@@ -79,12 +83,14 @@ bool xrc_file_write(const char *doc, size_t len)
             memcpy(buf + buf_len, doc, len);
             buf[buf_len + len] = '\n';
             buf_len += len + 1;
+            buf_docs++;
             ok = true;
         }
     }
     pthread_mutex_unlock(&file_lock);
+    if (!ok)
+        atomic_fetch_add(&xrc_stats.documents_dropped, 1);
     errno = saved;
-    return ok;
 }
 
 void xrc_file_flush(void)
@@ -121,5 +127,5 @@ void xrc_file_after_fork(void)
     /* The parent writes what it buffered; the child keeps the descriptor (O_APPEND). */
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
     memcpy(&file_lock, &fresh, sizeof fresh);
-    buf_len = 0;
+    buf_len = buf_docs = 0;
 }

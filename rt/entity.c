@@ -171,9 +171,7 @@ void xrc_segment_release(xrc_segment *s)
 {
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (s->sampled && s->facade)
-        xrc_emit_facade_rest(s);
-    else if (s->sampled)
+    if (s->sampled)
         xrc_emit_segment(s);
     xrc_segment_free(s);
 }

@@ -206,6 +206,26 @@ static void test_unwritable_file_is_reported_and_counted(void)
     restore();
 }
 
+static void test_failed_writes_count_every_line_lost(void)
+{
+    test_reset();
+    use_emitters("none", 0); /* how many documents the workload makes */
+    stats_mark();
+    segments(3, 40);
+    stats_delta();
+    unsigned long long documents = delta_sent;
+    CU_ASSERT_TRUE(documents > 3); /* streamed pieces too */
+    use_emitters("file:/dev/full", 0); /* opens, then every write fails with ENOSPC */
+    stats_mark();
+    segments(3, 40);
+    stats_delta();
+    CU_ASSERT_EQUAL(delta_sent, 0);
+    CU_ASSERT_EQUAL(delta_dropped, documents);
+    CU_ASSERT_TRUE(delta_errors >= 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "writing /dev/full failed"));
+    restore();
+}
+
 static void test_environment_chooses_the_emitter(void)
 {
     char path[] = "/tmp/xraycap-env-XXXXXX", cmd[400], out[4096];
@@ -742,6 +762,7 @@ void register_emitters(void)
     ADD(s, test_none_sends_nothing);
     ADD(s, test_file_emitter_writes_one_document_per_line_alongside_udp);
     ADD(s, test_unwritable_file_is_reported_and_counted);
+    ADD(s, test_failed_writes_count_every_line_lost);
     ADD(s, test_environment_chooses_the_emitter);
     ADD(s, test_xray_api_batches_signed_documents);
     ADD(s, test_xray_api_retries_server_errors_then_delivers);
