@@ -268,8 +268,9 @@ void xray_end_segment(void);
 /*
  * Begins a subsegment of the current entity (the innermost open subsegment, else the segment)
  * and makes it current. The name is copied and cleaned as for segments. Returns it, or NULL
- * when no segment is open (context-missing strategy), the recorder is disabled, or the
- * nesting limit (256) is reached. Inside a segment that is not sampled it returns a stand-in
+ * when no segment is open (context-missing strategy), the recorder is disabled, the
+ * nesting limit (256) is reached, or the segment has recorded max_subsegments already (counted
+ * in its metadata, logged once when it ends). Inside a segment that is not sampled it returns a stand-in
  * on which every call is a cheap no-op; still pair it with xray_end_subsegment().
  */
 xray_entity *xray_begin_subsegment(const char *name);

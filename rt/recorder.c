@@ -199,9 +199,12 @@ xray_entity *xray_begin_subsegment(const char *name)
             result = t->recording;
         } else {
             t->phantom++;
-            xrc_log(XRAY_LOG_WARN, "xray_begin_subsegment('%.200s'): %s; not recorded",
-                    name ? name : "", t->depth >= XRC_MAX_DEPTH ? "nesting deeper than 256"
-                                                               : "out of memory");
+            /* Past the cap every call lands here: the count goes into the segment, and the
+             * log says it once per segment (emit.c sums it up at the end). */
+            if (xrc_recorded(t->seg) < t->seg->max_sub)
+                xrc_log(XRAY_LOG_WARN, "xray_begin_subsegment('%.200s'): %s; not recorded",
+                        name ? name : "", t->depth >= XRC_MAX_DEPTH ? "nesting deeper than 256"
+                                                                   : "out of memory");
         }
     }
     errno = saved;

@@ -148,12 +148,17 @@ static void test_cap_counts_what_it_drops_in_the_segment(void)
     xray_stats before, after;
     xray_recorder_stats(&before);
     xray_begin_segment("capped");
+    int refused = 0;
     for (int i = 0; i < 80; i++) {
         xray_entity *s = xray_begin_subsegment("manual");
-        xray_put_annotation(s, "i", i); /* past the cap: a stand-in, harmless */
+        if (s)
+            xray_put_annotation(s, "i", i);
+        else
+            refused++; /* past the cap: nothing recorded, and no entity to annotate */
         xray_end_subsegment();
         XRAY_CAPTURE_BLOCK("block") {}
     }
+    CU_ASSERT_EQUAL(refused, 55);
     xray_end_segment();
     collect();
     xray_recorder_stats(&after);
@@ -161,6 +166,7 @@ static void test_cap_counts_what_it_drops_in_the_segment(void)
     CU_ASSERT_EQUAL(dropped_in(listener_find(&L, "capped")), 110);
     CU_ASSERT_EQUAL(after.subsegments_dropped - before.subsegments_dropped, 110);
     CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "past the cap of 50"));
+    CU_ASSERT_EQUAL(test_log_lines, 1); /* one summary, not a line per refused subsegment */
 }
 
 /* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1. */
