@@ -194,7 +194,7 @@ static void test_moto_stores_the_segments_put(void)
                     "exec moto_server -H 127.0.0.1 -p $port >/dev/null 2>&1", NULL};
     server s;
     CU_ASSERT_TRUE_FATAL(start(&s, argv));
-    for (int i = 0; i < 100; i++) { /* moto takes a few seconds to listen */
+    for (int i = 0; i < 300; i++) { /* moto takes a few seconds to listen */
         char cmd[100];
         snprintf(cmd, sizeof cmd, "curl -s -o /dev/null http://127.0.0.1:%d/", s.port);
         if (system(cmd) == 0)
