@@ -195,9 +195,14 @@ static void test_moto_stores_the_segments_put(void)
     server s;
     CU_ASSERT_TRUE_FATAL(start(&s, argv));
     for (int i = 0; i < 300; i++) { /* moto takes a few seconds to listen */
-        char cmd[100];
-        snprintf(cmd, sizeof cmd, "curl -s -o /dev/null http://127.0.0.1:%d/", s.port);
-        if (system(cmd) == 0)
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+        CURL *probe = curl_easy_init();
+        curl_easy_setopt(probe, CURLOPT_URL, url);
+        curl_easy_setopt(probe, CURLOPT_NOBODY, 1L);
+        CURLcode up = curl_easy_perform(probe);
+        curl_easy_cleanup(probe);
+        if (up == CURLE_OK)
             break;
         struct timespec ts = {0, 100000000};
         nanosleep(&ts, NULL);
