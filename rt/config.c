@@ -150,6 +150,12 @@ xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, s
             }
             if (!tok[4]) {
                 otlp_from_environment(e.otlp, sizeof e.otlp);
+                if (!http_url(e.otlp) || strpbrk(e.otlp, " \r\n\t")) {
+                    snprintf(why, whylen, "otlp: the endpoint from OTEL_EXPORTER_OTLP_"
+                                          "(TRACES_)ENDPOINT, '%.100s', is not an http:// or "
+                                          "https:// URL", e.otlp);
+                    return XRAY_ERR_INVALID;
+                }
             } else if (!http_url(tok + 5) || strlen(tok + 5) >= sizeof e.otlp) {
                 snprintf(why, whylen, "'%.100s': the OTLP endpoint must be an http:// or "
                                       "https:// URL", tok);

@@ -247,6 +247,15 @@ static void test_environment_chooses_the_emitter(void)
     pclose(p);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_XRAY_EMITTER=carrier-pigeon: 'carrier-pigeon' is not "
                                        "an emitter"));
+    /* A bare "otlp" takes the OpenTelemetry variables, checked the same way. */
+    snprintf(cmd, sizeof cmd, "env -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT AWS_XRAY_EMITTER=otlp "
+                              "OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318 %s - 2>&1", PROBE);
+    p = popen(cmd, "r");
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "'collector:4318/v1/traces', is not an http"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "enabled"));
 }
 
 /* ---- X-Ray API -------------------------------------------------------------------------- */
