@@ -51,9 +51,9 @@ $(BUILD)/npm/.installed:
 	    >$(BUILD)/npm/install.log 2>&1; then touch $@; \
 	  else echo "npm install dynalite s3rver failed (see $(BUILD)/npm/install.log); e2e test skipped"; fi
 
-$(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+$(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/unit/fake_http.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/e2e/users_api.c tests/unit/listener.c \
-	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+	  tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@

@@ -2,6 +2,7 @@
  * dynalite and s3rver, installed into build/npm by `make`), one POST /users carrying a trace
  * header, and the documents the daemon would receive. Skipped, saying so, when the stand-ins
  * could not be installed (no npm registry). */
+#include "../unit/fake_http.h"
 #include "../unit/listener.h"
 
 #include <CUnit/Basic.h>
@@ -25,17 +26,6 @@
 #define CALLER "53995c3f42cd8ad8"
 
 static listener L;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static int port_open(int port)
 {
@@ -101,7 +91,8 @@ static cJSON *aws_child(cJSON *e, const char *name)
 
 static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
 {
-    int ddb = free_port(), s3 = free_port(), s3ids = free_port(), api = free_port();
+    int ddb = fake_http_free_port(), s3 = fake_http_free_port(), s3ids = fake_http_free_port(),
+        api = fake_http_free_port();
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "exec " BIN "dynalite --host 127.0.0.1 --port %d --createTableMs 0 >/dev/null 2>&1", ddb);
     pid_t p_ddb = spawn(cmd);
