@@ -14,13 +14,15 @@ BUILD := build
 VERSION := 0.1.0
 
 WARN := -Wall -Wextra -Werror
+CWARN := $(WARN) -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iinclude -Irt -fvisibility=default
+RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt -fvisibility=default
 LIBS := -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl
 
-RT_SRC := $(wildcard rt/*.c)
+# rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
+RT_SRC := $(wildcard rt/*/*.c)
 RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
-RT_HDR := $(wildcard rt/*.h) include/xray_capture.h
+RT_HDR := $(wildcard rt/*/*.h) $(wildcard include/*.h include/xray_capture/*.h)
 
 .PHONY: all lib help check check-unit check-plugin demo bench deps install clean
 all: lib plugin
@@ -31,6 +33,7 @@ help:
 	@sed -n '2,8p' Makefile
 
 $(BUILD)/rt/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(RT_CFLAGS) -c $< -o $@
 
 $(BUILD)/rt $(BUILD)/tests $(BUILD)/asan $(BUILD)/tsan $(BUILD)/samples:
@@ -40,16 +43,21 @@ $(BUILD)/libxraycap.a: $(RT_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # The --wrap shims need __real_* symbols that exist only in a --wrap link: static library only.
-WRAP_OBJ := $(filter $(BUILD)/rt/wrap_%.o,$(RT_OBJ))
+WRAP_OBJ := $(filter $(BUILD)/rt/lib/wrap_%.o,$(RT_OBJ))
 $(BUILD)/libxraycap.so: $(RT_OBJ)
 	$(CC) -shared -Wl,-soname,libxraycap.so.0 -o $@ $(filter-out $(WRAP_OBJ),$^) $(LIBS)
 
-$(BUILD)/xraycap.pc: xraycap.pc.in Makefile | $(BUILD)/rt
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+# The --wrap flags, from the one list of patched functions (include/xray_capture/patched.h).
+PATCH_LDFLAGS := $(shell printf '\043include "xray_capture/patched.h"\n\043define W(l, s, r, n, p, a) -Wl,--wrap=n\nXRAY_PATCHED_ALL(W)\n' \
+                   | $(CC) -E -P -Iinclude - | tr -s ' \n' ' ')
+PC_SED = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@PATCH_LDFLAGS@|$(strip $(PATCH_LDFLAGS))|'
+
+$(BUILD)/xraycap.pc: xraycap.pc.in Makefile include/xray_capture/patched.h | $(BUILD)/rt
+	sed $(PC_SED) $< > $@
 
 # pkg-config prefers NAME-uninstalled.pc: PKG_CONFIG_PATH=$(BUILD) uses the build tree as it is.
-$(BUILD)/xraycap-uninstalled.pc: xraycap.pc.in Makefile | $(BUILD)/rt
-	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+$(BUILD)/xraycap-uninstalled.pc: xraycap.pc.in Makefile include/xray_capture/patched.h | $(BUILD)/rt
+	sed $(PC_SED) -e 's|^prefix=.*|prefix=$(CURDIR)|' \
 	    -e 's|^libdir=.*|libdir=$(CURDIR)/$(BUILD)|' -e 's|^plugin=.*|plugin=$(CURDIR)/$(BUILD)/xraycap.so|' \
 	    -e 's|^clang_plugin=.*|clang_plugin=$(CURDIR)/$(BUILD)/xraycap-clang.so|' $< > $@
 
@@ -78,8 +86,7 @@ install: lib plugin
 	install -m 644 $(BUILD)/libxraycap.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libxraycap.so $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
 	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' xraycap.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
+	sed $(PC_SED) xraycap.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
 	for p in xraycap.so xraycap-clang.so; do \
 	  if [ -f $(BUILD)/$$p ]; then install -m 755 $(BUILD)/$$p $(DESTDIR)$(PREFIX)/lib/xraycap/; fi; done
 

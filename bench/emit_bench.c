@@ -8,10 +8,10 @@
  *   4. a traced program's own throughput with each emitter, the destination down, refusing
  *      or hanging, relative to the run with no destination (emitter none).
  * Nothing here is asserted: the figures are for docs/performance.md. */
-#include "config.h"
-#include "context.h"
-#include "emit.h"
-#include "serialize.h"
+#include "base/config.h"
+#include "core/context.h"
+#include "emit/emit.h"
+#include "emit/serialize.h"
 
 #include "../tests/unit/fake_http.h"
 

@@ -2,7 +2,7 @@
 TOOL_SRC := $(wildcard tools/xraycap/*.c)
 
 $(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h | $(BUILD)/rt
-	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(TOOL_SRC) -lcjson -lsqlite3 -lm -o $@
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(CWARN) $(TOOL_SRC) -lcjson -lsqlite3 -lm -o $@
 
 ifeq ($(XRAY),0)
 SAMPLE_CFLAGS := -DXRAY_COMPILED_OUT
@@ -20,12 +20,12 @@ SAMPLE_DIR := $(BUILD)/samples$(if $(filter 0,$(XRAY)),-off,)
 
 $(SAMPLE_DIR)/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS)
 	mkdir -p $(SAMPLE_DIR)
-	$(CC) $(CFLAGS) -std=c11 $(WARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
+	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
 
 # users-api is an HTTP server (libmicrohttpd) whose libcurl calls are traced by patching.
 $(SAMPLE_DIR)/users-api: samples/users-api/main.c include/xray_capture.h $(SAMPLE_DEPS)
 	mkdir -p $(SAMPLE_DIR)
-	$(CC) $(CFLAGS) -std=c11 $(WARN) -Iinclude $(SAMPLE_CFLAGS) $(if $(filter 0,$(XRAY)),,-fplugin-arg-xraycap-patch=curl) \
+	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(SAMPLE_CFLAGS) $(if $(filter 0,$(XRAY)),,-fplugin-arg-xraycap-patch=curl) \
 	  $< $(SAMPLE_LIBS) -lmicrohttpd -lcurl -o $@
 
 SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main.c))

@@ -1,7 +1,7 @@
 # Unit tests: one CUnit runner built three ways — plain, ASan+UBSan, and TSan (threads only).
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC))
-TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"'
 TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -15,7 +15,7 @@ $(BUILD)/tests/env_probe: tests/unit/env_probe.c $(BUILD)/libxraycap.a | $(BUILD
 
 # The sanitizer builds compile the runtime sources along with the tests (not the --wrap shims,
 # which only link where --wrap is given).
-RT_SAN_SRC := $(filter-out rt/wrap_%.c,$(RT_SRC))
+RT_SAN_SRC := $(filter-out rt/lib/wrap_%.c,$(RT_SRC))
 $(BUILD)/tests/unit-asan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $(ASAN) $(UNIT_MAIN) $(RT_SAN_SRC) $(TEST_LIBS) -o $@
 
@@ -87,8 +87,7 @@ check: deps all check-unit check-plugin check-off check-tool check-e2e check-vie
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).
 CLANG_FLAGS = -fplugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -fpass-plugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -D__XRAYCAP__=1
-PATCH_LDFLAGS = $(shell sed -n 's/^patch_ldflags=//p' xraycap.pc.in)
-$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h tests/unit/fake_http.c $(BUILD)/libxraycap.a xraycap.pc.in | $(BUILD)/tests
+$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h tests/unit/fake_http.c $(BUILD)/libxraycap.a include/xray_capture/patched.h | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' -DWITH_CLANG -DCLANG_PLUGIN_FLAGS='"$(CLANG_FLAGS)"' \
 	  -DPATCH_LDFLAGS='"$(PATCH_LDFLAGS)"' \
 	  tests/plugin/matrix.c tests/unit/listener.c tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@

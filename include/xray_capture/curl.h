@@ -27,20 +27,18 @@
 
 #include <curl/curl.h>
 #include <xray_capture.h>
+#include <xray_capture/patched.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #ifndef XRAY_COMPILED_OUT
-CURLcode xray_curl_easy_perform(CURL *handle);
-CURLcode xray_curl_easy_setopt(CURL *handle, CURLoption option, ...);
-void xray_curl_easy_cleanup(CURL *handle);
-void xray_curl_easy_reset(CURL *handle);
-CURL *xray_curl_easy_duphandle(CURL *handle);
-CURLMcode xray_curl_multi_add_handle(CURLM *multi, CURL *handle);
-CURLMcode xray_curl_multi_remove_handle(CURLM *multi, CURL *handle);
-CURLMsg *xray_curl_multi_info_read(CURLM *multi, int *msgs_in_queue);
+/* xray_curl_easy_perform, xray_curl_easy_setopt, ... : one traced twin, with the same
+ * signature and result, for each libcurl function in XRAY_PATCHED_CURL (xray_capture/patched.h):
+ * easy_perform, easy_setopt, easy_cleanup, easy_reset, easy_duphandle, multi_add_handle,
+ * multi_remove_handle, multi_info_read. */
+XRAY_PATCHED_CURL(XRAY_PATCHED_DECLARE)
 
 /*
  * Declares that requests whose URL starts with `url_prefix` go to the AWS service `service`
@@ -49,14 +47,8 @@ CURLMsg *xray_curl_multi_info_read(CURLM *multi, int *msgs_in_queue);
  */
 xray_status xray_curl_register_aws_endpoint(const char *url_prefix, const char *service);
 #else
-#define xray_curl_easy_perform curl_easy_perform
-#define xray_curl_easy_setopt curl_easy_setopt
-#define xray_curl_easy_cleanup curl_easy_cleanup
-#define xray_curl_easy_reset curl_easy_reset
-#define xray_curl_easy_duphandle curl_easy_duphandle
-#define xray_curl_multi_add_handle curl_multi_add_handle
-#define xray_curl_multi_remove_handle curl_multi_remove_handle
-#define xray_curl_multi_info_read curl_multi_info_read
+XRAY_PATCHED_CURL(XRAY_PATCHED_FORWARD)
+#define xray_curl_easy_setopt curl_easy_setopt /* variadic: forwarded by name */
 static inline xray_status xray_curl_register_aws_endpoint(const char *p, const char *s) { (void)p; (void)s; return XRAY_OK; }
 #endif
 

@@ -19,29 +19,23 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <xray_capture.h>
+#include <xray_capture/patched.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #ifndef XRAY_COMPILED_OUT
-int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **),
-                      void *arg, char **errmsg);
-int xray_sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **stmt,
-                            const char **tail);
-int xray_sqlite3_step(sqlite3_stmt *stmt);
-int xray_sqlite3_reset(sqlite3_stmt *stmt);
-int xray_sqlite3_finalize(sqlite3_stmt *stmt);
+/* xray_sqlite3_exec, _prepare_v2, _step, _reset, _finalize: traced twins, with the same
+ * signatures and results, of the SQLite functions in XRAY_PATCHED_SQLITE3
+ * (xray_capture/patched.h). */
+XRAY_PATCHED_SQLITE3(XRAY_PATCHED_DECLARE)
 /* Whether queries are recorded with their literals replaced by `?` (the default). */
 void xray_sqlite3_sanitize(bool on);
 /* The sanitizing itself: writes `sql` with literals replaced into out (cut to outlen). */
 void xray_sql_sanitize(const char *sql, char *out, size_t outlen);
 #else
-#define xray_sqlite3_exec sqlite3_exec
-#define xray_sqlite3_prepare_v2 sqlite3_prepare_v2
-#define xray_sqlite3_step sqlite3_step
-#define xray_sqlite3_reset sqlite3_reset
-#define xray_sqlite3_finalize sqlite3_finalize
+XRAY_PATCHED_SQLITE3(XRAY_PATCHED_FORWARD)
 static inline void xray_sqlite3_sanitize(bool on) { (void)on; }
 #endif
 

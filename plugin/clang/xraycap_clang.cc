@@ -151,19 +151,14 @@ bool parse_patch(DiagnosticsEngine &D, const std::string &list)
     llvm::SmallVector<llvm::StringRef, 4> items;
     llvm::StringRef(list).split(items, ',');
     for (llvm::StringRef item : items) {
-        if (item == "curl")
-            opts.patch |= PATCH_CURL;
-        else if (item == "sqlite3")
-            opts.patch |= PATCH_SQLITE;
-        else if (item == "all")
-            opts.patch |= PATCH_CURL | PATCH_SQLITE;
-        else {
+        int bit = patch_lib_bit(item.data(), item.size());
+        if (!bit) {
             unsigned id = D.getCustomDiagID(DiagnosticsEngine::Error,
-                                            "xraycap: 'patch=%0': unknown library '%1'; known: "
-                                            "curl, sqlite3, all");
-            D.Report(id) << list << item;
+                                            "xraycap: 'patch=%0': unknown library '%1'; known: %2");
+            D.Report(id) << list << item << patch_lib_names();
             return false;
         }
+        opts.patch |= bit;
     }
     return true;
 }

@@ -400,24 +400,20 @@ bool parse_patch(const char *value)
 {
     std::string list = value ? value : "";
     if (list.empty()) {
-        error("xraycap: option %<patch%> needs a list: curl, sqlite3 or all");
+        error("xraycap: option %<patch%> needs a list of: %s", patch_lib_names().c_str());
         return false;
     }
     size_t start = 0;
     while (start <= list.size()) {
         size_t comma = list.find(',', start);
         std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (item == "curl")
-            opt_patch |= PATCH_CURL;
-        else if (item == "sqlite3")
-            opt_patch |= PATCH_SQLITE;
-        else if (item == "all")
-            opt_patch |= PATCH_CURL | PATCH_SQLITE;
-        else {
-            error("xraycap: %<patch=%s%>: unknown library %qs; known: curl, sqlite3, all",
-                  list.c_str(), item.c_str());
+        int bit = patch_lib_bit(item.data(), item.size());
+        if (!bit) {
+            error("xraycap: %<patch=%s%>: unknown library %qs; known: %s", list.c_str(),
+                  item.c_str(), patch_lib_names().c_str());
             return false;
         }
+        opt_patch |= bit;
         if (comma == std::string::npos)
             break;
         start = comma + 1;

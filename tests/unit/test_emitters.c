@@ -4,7 +4,7 @@
  * document is either delivered or counted as dropped. */
 #include "harness.h"
 #include "fake_http.h"
-#include "aws_credentials.h"
+#include "emit/aws_credentials.h"
 
 #include <ctype.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* test_sampling.c — local sampling rules: files in both versions, matching, reservoir and
  * rate, and every way a rules file can be wrong. Rates of 0 and 1 keep the tests exact. */
 #include "harness.h"
-#include "sampling.h"
+#include "sampling/sampling.h"
 
 #include <stdio.h>
 #include <string.h>

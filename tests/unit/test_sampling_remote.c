@@ -4,7 +4,7 @@
  * so every decision shows which side made it. */
 #include "fake_http.h"
 #include "harness.h"
-#include "sampling_remote.h"
+#include "sampling/sampling_remote.h"
 
 #include <stdio.h>
 #include <string.h>

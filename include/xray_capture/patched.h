@@ -1,0 +1,64 @@
+/*
+ * xray_capture/patched.h — the one list of library functions that xraycap traces.
+ *
+ * Everything that names these functions is generated from the lists below: the plugins'
+ * `patch=` redirections, the `--wrap` link shims in libxraycap.a, the link flags that
+ * `pkg-config --variable=patch_ldflags xraycap` prints, and the xray_* declarations in
+ * xray_capture/curl.h and xray_capture/sqlite3.h. Adding a traced function is one line here
+ * (plus its wrapper in the runtime, which the compiler then insists on).
+ *
+ * XRAY_PATCHED_LIBRARIES(L) calls L(lib, bit) for each library, where `lib` is the name that
+ * `patch=` takes. Each XRAY_PATCHED_<LIB>(X) calls X(lib, shape, ret, name, params, args) for
+ * each function of that library:
+ *   shape   CALL  the wrapper returns the function's result
+ *           VOID  the function returns nothing
+ *           OWN   variadic: its link shim and compiled-out form are written by hand
+ *   ret, name, params, args   the function's return type, name, (parameter list), (arguments)
+ * This header only defines macros and includes nothing; the library's own header must be
+ * included before a list is expanded into declarations.
+ */
+#ifndef XRAY_CAPTURE_PATCHED_H
+#define XRAY_CAPTURE_PATCHED_H
+
+#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2)
+
+#define XRAY_PATCHED_CURL(X)                                                                  \
+    X(curl, CALL, CURLcode, curl_easy_perform, (CURL *handle), (handle))                     \
+    X(curl, OWN, CURLcode, curl_easy_setopt, (CURL *handle, CURLoption option, ...), ())      \
+    X(curl, VOID, void, curl_easy_cleanup, (CURL *handle), (handle))                          \
+    X(curl, VOID, void, curl_easy_reset, (CURL *handle), (handle))                            \
+    X(curl, CALL, CURL *, curl_easy_duphandle, (CURL *handle), (handle))                      \
+    X(curl, CALL, CURLMcode, curl_multi_add_handle, (CURLM *multi, CURL *handle),             \
+      (multi, handle))                                                                        \
+    X(curl, CALL, CURLMcode, curl_multi_remove_handle, (CURLM *multi, CURL *handle),          \
+      (multi, handle))                                                                        \
+    X(curl, CALL, CURLMsg *, curl_multi_info_read, (CURLM *multi, int *msgs_in_queue),        \
+      (multi, msgs_in_queue))
+
+#define XRAY_PATCHED_SQLITE3(X)                                                               \
+    X(sqlite3, CALL, int, sqlite3_exec,                                                       \
+      (sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **),          \
+       void *arg, char **errmsg),                                                             \
+      (db, sql, callback, arg, errmsg))                                                       \
+    X(sqlite3, CALL, int, sqlite3_prepare_v2,                                                 \
+      (sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **stmt, const char **tail),      \
+      (db, sql, nbyte, stmt, tail))                                                           \
+    X(sqlite3, CALL, int, sqlite3_step, (sqlite3_stmt *stmt), (stmt))                         \
+    X(sqlite3, CALL, int, sqlite3_reset, (sqlite3_stmt *stmt), (stmt))                        \
+    X(sqlite3, CALL, int, sqlite3_finalize, (sqlite3_stmt *stmt), (stmt))
+
+#define XRAY_PATCHED_ALL(X) XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X)
+
+/* X for the lists above: declares xray_NAME with the function's own signature. */
+#define XRAY_PATCHED_DECLARE(lib, shape, ret, name, params, args) ret xray_##name params;
+
+/* X for the lists above, for builds with tracing compiled out: xray_NAME calls NAME. */
+#define XRAY_PATCHED_FORWARD(lib, shape, ret, name, params, args)                             \
+    XRAY_PATCHED_FORWARD_##shape(ret, name, params, args)
+#define XRAY_PATCHED_FORWARD_CALL(ret, name, params, args)                                    \
+    static inline ret xray_##name params { return name args; }
+#define XRAY_PATCHED_FORWARD_VOID(ret, name, params, args)                                    \
+    static inline void xray_##name params { name args; }
+#define XRAY_PATCHED_FORWARD_OWN(ret, name, params, args)
+
+#endif

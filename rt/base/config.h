@@ -1,0 +1,58 @@
+/* config.h — the recorder's settings, read once from the environment and overridden by
+ * xray_recorder_configure(). */
+#ifndef XRC_CONFIG_H
+#define XRC_CONFIG_H
+
+#include "xray_capture.h"
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#define XRC_DEFAULT_STREAMING_THRESHOLD 30   /* as the Python SDK */
+#define XRC_DEFAULT_MAX_SUBSEGMENTS 10000
+#define XRC_MAX_COUNT 100000000
+
+typedef struct xrc_addr {
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char text[160];              /* as the user wrote it, for messages */
+} xrc_addr;
+
+/* Where documents go (AWS_XRAY_EMITTER); several may be on at once. */
+typedef struct xrc_emitters {
+    bool udp;                              /* the daemon at `udp` */
+    bool xray_api;                         /* PutTraceSegments, signed (emit_xray_api.c) */
+    char file[1024];                       /* JSON Lines file, "" for none */
+    char otlp[1024];                       /* OTLP/HTTP JSON endpoint URL, "" for none */
+} xrc_emitters;
+
+typedef struct xrc_config {
+    bool enabled;                          /* AWS_XRAY_SDK_ENABLED */
+    xray_context_missing context_missing;  /* AWS_XRAY_CONTEXT_MISSING */
+    char service_name[256];                /* default segment name */
+    xrc_addr udp;                          /* where segment documents go */
+    xrc_addr tcp;                          /* the daemon's sampling proxy */
+    bool sampling;                         /* apply sampling rules (else record everything) */
+    bool lambda;                           /* LAMBDA_TASK_ROOT is set: work under facades */
+    bool sampling_remote;                  /* ask the daemon for centralized rules */
+    char sampling_rules[1024];             /* AWS_XRAY_SAMPLING_RULES: a local rules file, or "" */
+    size_t streaming_threshold;            /* held subsegments before finished ones stream */
+    size_t max_subsegments;                /* recorded subsegments per segment */
+    size_t flush_timeout_ms;               /* how long stopping HTTP emitters may take */
+    xrc_emitters emit;
+} xrc_config;
+
+extern xrc_config xrc_cfg;
+
+/* Reads the environment the first time it is called; cheap afterwards. */
+void xrc_init(void);
+
+/* Parses "host:port" (both protocols) or "tcp:host:port udp:host:port" in either order.
+ * Leaves udp/tcp untouched and returns XRAY_ERR_INVALID when the text is not of that form. */
+xray_status xrc_parse_daemon_address(const char *text, xrc_addr *udp, xrc_addr *tcp);
+
+/* Parses an emitter list ("udp,file:/tmp/x.jsonl otlp:http://host:4318"). On error returns
+ * XRAY_ERR_INVALID, leaves `out` alone and says why in `why`. */
+xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, size_t whylen);
+
+#endif

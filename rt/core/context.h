@@ -1,0 +1,112 @@
+/* context.h — the per-thread recording context: which segment the thread works in and its
+ * stack of open subsegments. Everything the capture hooks touch is in this one struct (as
+ * uftrace keeps its `mtd`), so a hook costs one thread-local access. */
+#ifndef XRC_CONTEXT_H
+#define XRC_CONTEXT_H
+
+#include "model/clock.h"
+#include "model/entity.h"
+
+#define XRC_TOKEN_DEPTH_BITS 9   /* a token is (generation << 9) | (stack index + 1) */
+#define XRC_GEN_MASK (~0UL >> XRC_TOKEN_DEPTH_BITS)
+
+typedef struct xrc_thread {
+    xray_entity *recording;      /* current entity when the thread's segment is sampled, else NULL */
+    xrc_segment *seg;            /* the segment this thread works in, sampled or not; NULL: none */
+    xray_entity *base;           /* bottom of the stack: the segment, or the entity handed in */
+    bool foreign;                /* the context was handed in (xray_context_set): not our segment */
+    unsigned depth;              /* open subsegments on `stack` */
+    unsigned phantom;            /* xray_begin_subsegment calls that recorded nothing, still open */
+    unsigned long gen;           /* bumped whenever the stack is reset, so stale tokens are ignored */
+    unsigned missing;            /* hook calls without a segment, to thin out the checks */
+    bool registered;             /* thread-exit destructor armed */
+    void *unwinding;             /* C++ exception last seen unwinding a captured frame */
+    uint64_t unwinding_id;       /* the id its `cause` entry got in the innermost frame */
+    xray_entity *stack[XRC_MAX_DEPTH];
+} xrc_thread;
+
+extern __thread xrc_thread xrc_tls;
+
+/* Opens a subsegment named `name` under t->recording (which must be non-NULL) and pushes it.
+ * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */
+xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags);
+
+/* Sends the finished subtrees of the thread's own segment as subsegment documents and frees
+ * their memory (stream.c). Called when a subsegment closes and the segment holds more than
+ * its streaming threshold, and in Lambda whenever a direct child of the facade closes. */
+void xrc_stream(xrc_thread *t);
+
+/* For subsegments recorded after the fact (xrc_add_closed): streams when the segment holds
+ * more than its threshold. Call it once the new entity is complete: it may be sent at once. */
+static inline void xrc_stream_if_due(xrc_thread *t)
+{
+    if (!t->foreign && t->seg &&
+        atomic_load_explicit(&t->seg->nsub, memory_order_relaxed) > t->seg->stream_at)
+        xrc_stream(t);
+}
+
+/* `parent` as remembered by an operation that began before the segment last streamed:
+ * itself when it is still held, else the segment (it was sent and its memory reused). */
+xray_entity *xrc_parent_alive(xrc_segment *s, xray_entity *parent, unsigned streams);
+
+/* Subsegments recorded in s so far, by every thread (for the cap). */
+static inline size_t xrc_recorded(xrc_segment *s)
+{
+    return atomic_load_explicit(&s->nsub, memory_order_relaxed) +
+           atomic_load_explicit(&s->foreign_nsub, memory_order_relaxed);
+}
+
+/* Lambda: makes the facade for the current _X_AMZN_TRACE_ID this thread's context, replacing
+ * an older one. Returns false outside Lambda (LAMBDA_TASK_ROOT unset). */
+bool xrc_facade_ensure(xrc_thread *t);
+
+/* Lambda: closes (and so sends) what is open under this thread's facade and drops it. */
+void xrc_facade_leave(xrc_thread *t);
+
+/* Closes the stack entries from index `idx` up to the top, innermost first. */
+static inline void xrc_close_from(xrc_thread *t, unsigned idx)
+{
+    xrc_segment *s = t->seg;
+    int64_t now = xrc_mono_ns() - s->mono_base_ns;
+    unsigned d = t->depth;
+    while (d > idx)
+        t->stack[--d]->end_ns = now;
+    t->depth = d;
+    t->phantom = 0; /* anything begun above idx without being recorded is over too */
+    t->recording = t->depth ? t->stack[t->depth - 1] : t->base;
+    /* Only the owner streams: the others must not even read what it rewrites there. */
+    if (__builtin_expect(!t->foreign &&
+                         (atomic_load_explicit(&s->nsub, memory_order_relaxed) > s->stream_at ||
+                          (idx == 0 && s->facade)), 0))
+        xrc_stream(t);
+}
+
+/* Records a finished subsegment under `parent` after the fact (a curl_multi transfer, a
+ * SQLite statement run over several calls): not pushed on the stack. `name` must live as long
+ * as the segment. Returns it, or NULL when a limit or memory stopped it (counted). */
+xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name, uint64_t id,
+                            int64_t start_ns);
+
+/* A copy of `name` in the memory of the thread's segment (locked when handed in), or NULL. */
+char *xrc_copy_name(xrc_thread *t, const char *name);
+
+/* The innermost open entity of the thread's context (what xray_context_get returns, without
+ * marking the segment as handed out), or NULL. */
+xray_entity *xrc_context_entity(const xrc_thread *t);
+
+/* Makes `s` the thread's own segment (s may be NULL to clear). */
+void xrc_context_enter(xrc_thread *t, xrc_segment *s);
+
+/* Opens a subsegment on a thread the segment was handed to (locks the segment). */
+xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags);
+
+/* Leaves a handed-in context: closes what this thread left open there, drops its reference. */
+void xrc_context_leave(xrc_thread *t);
+
+/* Drops one reference to s; the last one sends it (when sampled) and frees it. */
+void xrc_segment_release(xrc_segment *s);
+
+/* Arms the thread-exit destructor that ends a segment the thread left open. */
+void xrc_context_register(xrc_thread *t);
+
+#endif

@@ -1,0 +1,173 @@
+/* exception.c — `cause` data: xray_add_exception with the calling thread's stack, and the
+ * exit hook for frames that a C++ exception unwinds through. */
+#include "model/attrs.h"
+#include "core/context.h"
+#include "base/log.h"
+#include "model/sanitize.h"
+
+#include <cjson/cJSON.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FRAMES 50 /* as the Python SDK's default stack size */
+
+static cJSON *string_or_null(const char *s, size_t max)
+{
+    char *clean = s ? xrc_utf8_dup(s, max) : NULL;
+    cJSON *v = clean ? cJSON_CreateString(clean) : cJSON_CreateNull();
+    cJSON_free(clean);
+    return v;
+}
+
+/* Frames of the calling thread, skipping `skip` frames of the runtime itself. */
+static cJSON *capture_stack(int skip, cJSON *paths)
+{
+    void *frames[MAX_FRAMES + 8];
+    int n = backtrace(frames, MAX_FRAMES + 8);
+    cJSON *stack = cJSON_CreateArray();
+    for (int i = skip; stack && i < n && i - skip < MAX_FRAMES; i++) {
+        Dl_info info;
+        char label[256], path[256] = "";
+        if (dladdr(frames[i], &info) && info.dli_sname)
+            snprintf(label, sizeof label, "%s", info.dli_sname);
+        else
+            snprintf(label, sizeof label, "%p", frames[i]);
+        if (info.dli_fname)
+            snprintf(path, sizeof path, "%s", info.dli_fname);
+        cJSON *f = cJSON_CreateObject();
+        if (!f)
+            break;
+        cJSON_AddItemToObject(f, "path", string_or_null(path, 255));
+        cJSON_AddNumberToObject(f, "line", 0);
+        cJSON_AddItemToObject(f, "label", string_or_null(label, 255));
+        cJSON_AddItemToArray(stack, f);
+        bool known = false;
+        cJSON *p;
+        cJSON_ArrayForEach(p, paths) known = known || !strcmp(p->valuestring, path);
+        if (!known && *path)
+            cJSON_AddItemToArray(paths, cJSON_CreateString(path));
+    }
+    return stack;
+}
+
+static xray_status add_exception(xray_entity *e, const char *type, const char *message,
+                                 bool remote, int skip, uint64_t *id_out)
+{
+    cJSON *cause = xrc_extra_object(e, "cause");
+    if (!cause)
+        return XRAY_ERR_NO_MEMORY;
+    if (!cJSON_GetObjectItemCaseSensitive(cause, "working_directory")) {
+        char cwd[1024];
+        cJSON_AddItemToObject(cause, "working_directory",
+                              string_or_null(getcwd(cwd, sizeof cwd) ? cwd : "", 1023));
+        cJSON_AddArrayToObject(cause, "paths");
+        cJSON_AddArrayToObject(cause, "exceptions");
+    }
+    cJSON *paths = cJSON_GetObjectItemCaseSensitive(cause, "paths");
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(cause, "exceptions");
+    cJSON *x = cJSON_CreateObject();
+    if (!x || !list)
+        return cJSON_Delete(x), XRAY_ERR_NO_MEMORY;
+    char id[17];
+    uint64_t id_value = xrc_rand64();
+    if (id_out)
+        *id_out = id_value;
+    xrc_hex16(id, id_value);
+    id[16] = '\0';
+    cJSON_AddStringToObject(x, "id", id);
+    cJSON_AddItemToObject(x, "message", string_or_null(message ? message : "", 4096));
+    cJSON_AddItemToObject(x, "type", string_or_null(type ? type : "error", 256));
+    cJSON_AddBoolToObject(x, "remote", remote);
+    cJSON_AddItemToObject(x, "stack", capture_stack(skip, paths));
+    cJSON_AddItemToArray(list, x);
+    e->marks |= XRC_F_FAULT;
+    return XRAY_OK;
+}
+
+xray_status xray_add_exception(xray_entity *e, const char *type, const char *message,
+                               bool remote)
+{
+    int saved = errno;
+    xray_status st;
+    if (xrc_edit_begin(e, "xray_add_exception", &st)) {
+        st = add_exception(e, type, message, remote, 2, NULL);
+        xrc_edit_end(e);
+    }
+    errno = saved;
+    return st;
+}
+
+/*
+ * The type of an in-flight C++ exception, from the Itanium C++ ABI layout that GCC and Clang
+ * share: the _Unwind_Exception sits at the end of a __cxa_exception whose first field is the
+ * std::type_info. Only objects whose exception class says "GNUCC++" are read.
+ */
+struct type_info_layout { const void *vtable; const char *name; };
+struct unwind_layout { unsigned long long exception_class; void *cleanup; unsigned long p1, p2; };
+#define CXA_HEADER_BEFORE_UNWIND 80 /* bytes from exceptionType to unwindHeader on LP64 */
+
+char *__cxa_demangle(const char *, char *, size_t *, int *) __attribute__((weak));
+
+static void exception_type(void *exc, char *out, size_t n)
+{
+    snprintf(out, n, "C++ exception");
+    if (!exc || sizeof(void *) != 8)
+        return;
+    const struct unwind_layout *ue = exc;
+    unsigned long long cls = ue->exception_class;
+    const unsigned long long gnu_cpp = 0x474e5543432b2b00ULL; /* "GNUCC++\0" */
+    const struct type_info_layout *ti;
+    if (cls == gnu_cpp) {
+        ti = *(const struct type_info_layout *const *)((const char *)exc - CXA_HEADER_BEFORE_UNWIND);
+    } else if (cls == gnu_cpp + 1) { /* dependent exception (std::rethrow_exception) */
+        const char *primary = *(const char *const *)((const char *)exc - CXA_HEADER_BEFORE_UNWIND);
+        ti = *(const struct type_info_layout *const *)(primary - CXA_HEADER_BEFORE_UNWIND -
+                                                       sizeof(struct unwind_layout));
+    } else {
+        return;
+    }
+    if (!ti || !ti->name)
+        return;
+    const char *mangled = ti->name[0] == '*' ? ti->name + 1 : ti->name;
+    int status = -1;
+    char *demangled = __cxa_demangle ? __cxa_demangle(mangled, NULL, NULL, &status) : NULL;
+    snprintf(out, n, "%s", status == 0 && demangled ? demangled : mangled);
+    free(demangled);
+}
+
+void __xraycap_exit_exception(xray_token token, void *exception)
+{
+    if (!token)
+        return;
+    int saved = errno;
+    xrc_thread *t = &xrc_tls;
+    unsigned idx = (unsigned)(token & ((1u << XRC_TOKEN_DEPTH_BITS) - 1)) - 1;
+    if ((token >> XRC_TOKEN_DEPTH_BITS) == t->gen && idx < t->depth) {
+        xray_entity *e = t->stack[idx];
+        pthread_mutex_lock(&e->seg->lock);
+        if (exception && exception == t->unwinding && !cJSON_HasObjectItem(e->extra, "cause")) {
+            /* The same exception, recorded in a frame it already left: point at that record,
+             * as X-Ray's `cause` allows, instead of copying the stack again. */
+            char id[17];
+            xrc_hex16(id, t->unwinding_id);
+            id[16] = '\0';
+            if (e->extra || (e->extra = cJSON_CreateObject()))
+                cJSON_AddStringToObject(e->extra, "cause", id);
+        } else if (!cJSON_HasObjectItem(e->extra, "cause")) {
+            char type[256];
+            exception_type(exception, type, sizeof type);
+            add_exception(e, type, "exception thrown through this function", false, 2,
+                          &t->unwinding_id);
+            t->unwinding = exception;
+        }
+        e->marks |= XRC_F_FAULT;
+        pthread_mutex_unlock(&e->seg->lock);
+        xrc_close_from(t, idx);
+    }
+    errno = saved;
+}

@@ -1,0 +1,134 @@
+/* lifecycle.c — the recorder as a whole: configuration at run time, statistics, shutdown, and
+ * what a forked child must forget. Each of these reaches every layer below (settings, sampling,
+ * emitters), so they live here, above them, and the layers never call back up. */
+#include "core/lifecycle.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "core/context.h"
+#include "emit/emit.h"
+#include "sampling/sampling.h"
+#include "sampling/sampling_remote.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes configure() */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;             /* the atfork handler, once */
+
+static void child_after_fork(void)
+{
+    /* The child must not finish (or send) the parent's segment, nor reuse its id sequence.
+     * The parent's segment memory is left alone: the child's code may still hold pointers. */
+    xrc_thread *t = &xrc_tls;
+    xrc_context_enter(t, NULL);
+    t->registered = false;
+    xrc_rng_reset();
+    xrc_emit_after_fork();
+    xrc_remote_after_fork();
+}
+
+static void install_fork_handler(void) { pthread_atfork(NULL, NULL, child_after_fork); }
+
+void xrc_lifecycle_start(void) { pthread_once(&fork_once, install_fork_handler); }
+
+/* A count from xray_config: 0 keeps the current value, negatives and huge ones are refused. */
+static void set_count(const char *name, long v, size_t *out, xray_status *st)
+{
+    if (v < 0 || v > XRC_MAX_COUNT) {
+        xrc_log(XRAY_LOG_ERROR, "%s %ld is out of range (0 for the default, up to %d); keeping "
+                                "%zu", name, v, XRC_MAX_COUNT, *out);
+        *st = XRAY_ERR_INVALID;
+    } else if (v) {
+        *out = (size_t)v;
+    }
+}
+
+xray_status xray_recorder_configure(const xray_config *c)
+{
+    int saved = errno;
+    xray_status st = XRAY_OK;
+    xrc_init();
+    if (!c)
+        return XRAY_OK;
+    pthread_mutex_lock(&config_lock);
+    if (c->log_level != XRAY_LOG_DEFAULT || c->log_fn)
+        xrc_log_configure(c->log_level, c->log_fn, c->log_ctx);
+    if (c->enabled != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.enabled = c->enabled == XRAY_SWITCH_ON;
+    if (c->context_missing != XRAY_CONTEXT_MISSING_DEFAULT)
+        xrc_cfg.context_missing = c->context_missing;
+    xrc_context_missing_reset();
+    if (c->sampling != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.sampling = c->sampling == XRAY_SWITCH_ON;
+    if (c->sampling_remote != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.sampling_remote = c->sampling_remote == XRAY_SWITCH_ON;
+    if (c->sampling_rules && xrc_sampling_load_file(c->sampling_rules) != XRAY_OK)
+        st = XRAY_ERR_INVALID;
+    if (c->service_name && *c->service_name)
+        snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
+    set_count("streaming_threshold", c->streaming_threshold, &xrc_cfg.streaming_threshold, &st);
+    set_count("max_subsegments", c->max_subsegments, &xrc_cfg.max_subsegments, &st);
+    if (c->flush_timeout_ms > 600000) {
+        xrc_log(XRAY_LOG_ERROR, "flush_timeout_ms %ld is over 600000; keeping %zu",
+                c->flush_timeout_ms, xrc_cfg.flush_timeout_ms);
+        st = XRAY_ERR_INVALID;
+    } else {
+        set_count("flush_timeout_ms", c->flush_timeout_ms, &xrc_cfg.flush_timeout_ms, &st);
+    }
+    if (c->emitters) {
+        char why[200];
+        xrc_emitters e;
+        if (xrc_parse_emitters(c->emitters, &e, why, sizeof why) != XRAY_OK) {
+            xrc_log(XRAY_LOG_ERROR, "emitters '%.200s': %s; keeping the previous ones",
+                    c->emitters, why);
+            st = XRAY_ERR_INVALID;
+        } else {
+            xrc_emit_configure(&e);
+        }
+    }
+    if (c->daemon_address) {
+        if (xrc_parse_daemon_address(c->daemon_address, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK) {
+            xrc_log(XRAY_LOG_ERROR, "daemon address '%.100s' is not host:port or "
+                                    "'tcp:host:port udp:host:port'; keeping %s",
+                    c->daemon_address, xrc_cfg.udp.text);
+            st = XRAY_ERR_INVALID;
+        } else {
+            xrc_emit_reset();
+        }
+    }
+    pthread_mutex_unlock(&config_lock);
+    errno = saved;
+    return st;
+}
+
+const char *xray_status_str(xray_status status)
+{
+    switch (status) {
+    case XRAY_OK: return "success";
+    case XRAY_ERR_NO_CONTEXT: return "no entity or no open segment";
+    case XRAY_ERR_INVALID: return "invalid argument";
+    case XRAY_ERR_LIMIT: return "limit reached";
+    case XRAY_ERR_NO_MEMORY: return "out of memory";
+    case XRAY_ERR_WRONG_KIND: return "wrong kind of entity (segment vs subsegment)";
+    }
+    return "unknown status";
+}
+
+void xray_recorder_shutdown(void)
+{
+    int saved = errno;
+    xrc_remote_stop();
+    xrc_emit_stop_all();
+    xrc_emit_reset();
+    errno = saved;
+}
+
+void xray_recorder_stats(xray_stats *out)
+{
+    out->documents_sent = atomic_load(&xrc_stats.documents_sent);
+    out->documents_dropped = atomic_load(&xrc_stats.documents_dropped);
+    out->subsegments_dropped = atomic_load(&xrc_stats.subsegments_dropped);
+    out->send_errors = atomic_load(&xrc_stats.send_errors);
+}

@@ -1,0 +1,9 @@
+/* lifecycle.h — recorder-wide control that reaches every layer (lifecycle.c). The public
+ * side is in xray_capture.h: xray_recorder_configure, _stats, _shutdown, xray_status_str. */
+#ifndef XRC_LIFECYCLE_H
+#define XRC_LIFECYCLE_H
+
+/* Arms the fork handler (once per process); the recorder calls it when a segment begins. */
+void xrc_lifecycle_start(void);
+
+#endif

@@ -1,0 +1,91 @@
+/* stream.c — keeps a long segment's memory bounded: once it holds more subsegments than the
+ * streaming threshold, the finished subtrees are sent as `type: subsegment` documents (with
+ * parent_id pointing into the open part), dropped from the segment, and the arena chunks they
+ * filled go back to the thread's cache. Only the open subsegments stay. Runs on the owner
+ * thread when a subsegment closes, about once per `threshold` subsegments. */
+#include "core/context.h"
+#include "emit/emit.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+
+/* Open entities are those on the owner's stack (<= XRC_MAX_DEPTH); each pins itself and its
+ * name, and the segment pins its own strings. */
+#define MAX_KEEP (2 * XRC_MAX_DEPTH + 8)
+
+static bool closed(const xray_entity *e) { return e->end_ns >= 0; }
+
+/* Links the owner's held entities into trees; children of an entity already sent stay roots. */
+static void link_held(xrc_segment *s)
+{
+    for (xray_entity *e = &s->ent; e; e = e->next)
+        e->first_child = e->last_child = e->next_sibling = NULL;
+    for (xray_entity *e = s->ent.next; e; e = e->next) {
+        xray_entity *p = e->parent;
+        if (p->flags & XRC_F_SENT)
+            continue;
+        if (p->last_child)
+            p->last_child->next_sibling = e;
+        else
+            p->first_child = e;
+        p->last_child = e;
+    }
+}
+
+void xrc_stream(xrc_thread *t)
+{
+    xrc_segment *s = t->seg;
+    int saved = errno;
+    const void *keep[MAX_KEEP];
+    size_t nkeep = 0, kept = 0;
+    bool room = true;
+
+    pthread_mutex_lock(&s->lock); /* other threads may still annotate through a pointer */
+    link_held(s);
+    for (xray_entity *e = s->ent.next; e; e = e->next) {
+        xray_entity *p = e->parent;
+        if (closed(e) && (!closed(p) || (p->flags & XRC_F_SENT)))
+            xrc_emit_tree(s, e);
+    }
+    /* Keep the open ones, in creation order; forget the rest. */
+    xray_entity *tail = &s->ent;
+    for (xray_entity *e = s->ent.next, *next; e; e = next) {
+        next = e->next;
+        if (closed(e)) {
+            e->flags |= XRC_F_SENT;
+            if (e->extra) {
+                cJSON_Delete(e->extra);
+                e->extra = NULL;
+            }
+            continue;
+        }
+        tail->next = e;
+        tail = e;
+        kept++;
+        if (nkeep + 2 <= MAX_KEEP) {
+            keep[nkeep++] = e;
+            keep[nkeep++] = e->name;
+        } else {
+            room = false;
+        }
+    }
+    tail->next = NULL;
+    s->tail = tail;
+    if (room && !atomic_load_explicit(&s->shared, memory_order_acquire)) {
+        keep[nkeep++] = s->ent.name;
+        if (s->header_extra)
+            keep[nkeep++] = s->header_extra;
+        if (s->facade_header)
+            keep[nkeep++] = s->facade_header;
+        xrc_arena_reclaim(s, keep, nkeep);
+        s->streams++;
+    }
+    pthread_mutex_unlock(&s->lock);
+
+    /* Next time after about `threshold` more, but not on every close when many stay open. */
+    size_t gap = s->threshold > kept ? s->threshold - kept : 0;
+    if (gap < s->threshold / 2)
+        gap = s->threshold / 2;
+    s->stream_at = atomic_load_explicit(&s->nsub, memory_order_relaxed) + gap;
+    errno = saved;
+}

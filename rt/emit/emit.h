@@ -1,0 +1,71 @@
+/* emit.h — turning a finished segment into datagrams and sending them. */
+#ifndef XRC_EMIT_H
+#define XRC_EMIT_H
+
+#include "model/entity.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+/* Largest UDP payload IPv4 can carry; the daemon reads up to 64 KiB, header line included. */
+#define XRC_MAX_DATAGRAM 65507
+#define XRC_DAEMON_HEADER "{\"format\":\"json\",\"version\":1}\n"
+
+/* Counters behind xray_recorder_stats(). */
+typedef struct xrc_counters {
+    atomic_ullong documents_sent;
+    atomic_ullong documents_dropped;
+    atomic_ullong subsegments_dropped;
+    atomic_ullong send_errors;
+} xrc_counters;
+
+extern xrc_counters xrc_stats;
+
+/* Serializes the (sampled, finished) segment into one or more documents and sends them. For
+ * a Lambda facade, which is never sent, only what it still holds goes out (subsegments of
+ * threads it was handed to, or recorded after the fact), as subsegment documents. */
+void xrc_emit_segment(xrc_segment *s);
+
+/* Sends `root` with its linked subtree (first_child/next_sibling): one document when it fits,
+ * else split into several. `root` other than the segment goes as a subsegment document. */
+void xrc_emit_tree(xrc_segment *s, xray_entity *root);
+
+/* Frees the calling thread's serialization buffers (thread exit). */
+void xrc_emit_thread_exit(void);
+
+/* Hands one document to every configured emitter. `framed` is XRC_DAEMON_HEADER followed by
+ * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON. */
+void xrc_emit_doc(const char *framed, size_t len, size_t header);
+
+/* A segment's documents are all out: emitters that buffer write what they hold. */
+void xrc_emit_segment_done(void);
+
+/* Switches to another set of emitters (xray_recorder_configure), flushing those turned off. */
+struct xrc_emitters;
+void xrc_emit_configure(const struct xrc_emitters *e);
+
+/* Flushes and stops every emitter within the flush deadline (shutdown, process exit). */
+void xrc_emit_stop_all(void);
+
+/* Sends one datagram to the daemon; never blocks. False when it was not sent. */
+bool xrc_udp_send(const char *data, size_t len);
+
+/* Closes the socket so the next send opens one for the current address. */
+void xrc_emit_reset(void);
+
+/* In a forked child: forget the parent's emitter state (sockets, buffers, queues, threads). */
+void xrc_emit_after_fork(void);
+void xrc_udp_after_fork(void);
+
+/* The file emitter (emit_file.c); it counts its documents when they are written. */
+void xrc_file_write(const char *doc, size_t len);
+void xrc_file_flush(void);
+void xrc_file_set(const char *path); /* "" closes it */
+void xrc_file_after_fork(void);
+
+/* The HTTP emitters (emit_xray_api.c, emit_otlp.c), each on its own queue and thread
+ * (http_queue.h): these replace their settings, flushing what was queued. */
+void xrc_xray_api_set(bool on);
+void xrc_otlp_set(const char *url); /* "" stops it */
+
+#endif

@@ -1,0 +1,168 @@
+/* serialize.c — writes segment documents. The fixed fields are written by hand (fast, no
+ * allocation per entity); the optional data in `extra` is printed by cJSON. A document never
+ * exceeds the datagram size: subtrees that do not fit are split off into documents of their
+ * own, and are never cut in the middle. */
+#include "emit/serialize.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLOSING_RESERVE 600 /* room for the "]}" of every nesting level (<= 257) */
+
+void xrc_spill_push(xrc_spill *sp, xray_entity *e)
+{
+    if (sp->n == sp->cap) {
+        size_t cap = sp->cap ? sp->cap * 2 : 64;
+        xray_entity **v = realloc(sp->v, cap * sizeof *v);
+        if (!v) {
+            sp->oom = true;
+            return;
+        }
+        sp->v = v;
+        sp->cap = cap;
+    }
+    sp->v[sp->n++] = e;
+}
+
+void xrc_link_tree(xrc_segment *s)
+{
+    XRC_FOR_EACH_ENTITY(s, e)
+        e->first_child = e->last_child = e->next_sibling = NULL;
+    XRC_FOR_EACH_ENTITY(s, e) {
+        xray_entity *p = e->parent;
+        if (!p || (p->flags & XRC_F_SENT))
+            continue; /* a parent streamed out earlier: sent on its own (emit.c) */
+        if (p->last_child)
+            p->last_child->next_sibling = e;
+        else
+            p->first_child = e;
+        p->last_child = e;
+    }
+}
+
+/* Writes with the hard limit, for closing brackets that must always fit. */
+static void put_closing(xrc_buf *b, size_t hard, const char *s)
+{
+    size_t soft = b->limit;
+    b->limit = hard;
+    xrc_buf_puts(b, s);
+    b->limit = soft;
+}
+
+static void put_json(xrc_buf *b, const char *key, const cJSON *value)
+{
+    char *text = cJSON_PrintUnformatted(value);
+    if (!text) {
+        b->over = true;
+        return;
+    }
+    xrc_buf_putc(b, ',');
+    xrc_buf_str(b, key);
+    xrc_buf_putc(b, ':');
+    xrc_buf_puts(b, text);
+    cJSON_free(text);
+}
+
+static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, bool top,
+                       bool drop_metadata)
+{
+    xrc_buf_puts(b, "{\"name\":");
+    xrc_buf_name(b, e->name);
+    xrc_buf_puts(b, ",\"id\":");
+    xrc_buf_hex16(b, e->id);
+    bool segment = e->flags & XRC_F_SEGMENT;
+    if (top) {
+        if (!segment)
+            xrc_buf_puts(b, ",\"type\":\"subsegment\"");
+        xrc_buf_puts(b, ",\"trace_id\":\"");
+        xrc_buf_puts(b, s->trace_id);
+        xrc_buf_putc(b, '"');
+        if (!segment) {
+            xrc_buf_puts(b, ",\"parent_id\":");
+            xrc_buf_hex16(b, e->parent->id);
+        } else if (s->parent_id) {
+            xrc_buf_puts(b, ",\"parent_id\":");
+            xrc_buf_hex16(b, s->parent_id);
+        }
+    }
+    xrc_buf_puts(b, ",\"start_time\":");
+    xrc_buf_time(b, s->real_base_ns + e->start_ns);
+    if (e->end_ns >= 0) {
+        xrc_buf_puts(b, ",\"end_time\":");
+        xrc_buf_time(b, s->real_base_ns + e->end_ns);
+    } else {
+        xrc_buf_puts(b, ",\"in_progress\":true");
+    }
+    if (e->marks & XRC_F_ERROR)
+        xrc_buf_puts(b, ",\"error\":true");
+    if (e->marks & XRC_F_FAULT)
+        xrc_buf_puts(b, ",\"fault\":true");
+    if (e->marks & XRC_F_THROTTLE)
+        xrc_buf_puts(b, ",\"throttle\":true");
+    if (segment)
+        xrc_buf_puts(b, ",\"service\":{\"runtime\":\"C\",\"runtime_version\":\"" __VERSION__ "\"}"
+                        ",\"aws\":{\"xray\":{\"sdk\":\"X-Ray for C\",\"sdk_version\":\""
+                        XRAY_CAPTURE_VERSION "\"}}");
+    if (!e->extra)
+        return;
+    size_t omitted = 0;
+    for (const cJSON *item = e->extra->child; item; item = item->next) {
+        if (drop_metadata && !strcmp(item->string, "metadata")) {
+            char *text = cJSON_PrintUnformatted(item);
+            omitted = text ? strlen(text) : 1;
+            cJSON_free(text);
+            continue;
+        }
+        put_json(b, item->string, item);
+    }
+    if (omitted) {
+        char note[120];
+        snprintf(note, sizeof note, ",\"metadata\":{\"xraycap\":{\"truncated\":true,"
+                                    "\"omitted_bytes\":%zu}}", omitted);
+        xrc_buf_puts(b, note);
+    }
+}
+
+/* Writes e and its subtree; children that do not fit go to spill. False if e itself doesn't. */
+static bool put_entity(xrc_buf *b, size_t hard, const xrc_segment *s, xray_entity *e, bool top,
+                       bool drop_metadata, xrc_spill *spill)
+{
+    put_fields(b, s, e, top, drop_metadata);
+    if (b->over)
+        return false;
+    bool opened = false;
+    for (xray_entity *c = e->first_child; c; c = c->next_sibling) {
+        size_t mark = b->len, spilled = spill->n;
+        xrc_buf_puts(b, opened ? "," : ",\"subsegments\":[");
+        if (!b->over && put_entity(b, hard, s, c, false, false, spill) && !b->over) {
+            opened = true;
+            continue;
+        }
+        xrc_buf_rewind(b, mark);
+        spill->n = spilled;
+        xrc_spill_push(spill, c);
+    }
+    put_closing(b, hard, opened ? "]}" : "}");
+    return true;
+}
+
+bool xrc_serialize_doc(xrc_buf *b, size_t hard_limit, const xrc_segment *s, xray_entity *e,
+                       xrc_spill *spill)
+{
+    size_t start = b->len, spilled = spill->n;
+    b->limit = hard_limit - CLOSING_RESERVE;
+    bool ok = put_entity(b, hard_limit, s, e, true, false, spill) && !b->over;
+    if (!ok) {
+        xrc_buf_rewind(b, start);
+        spill->n = spilled;
+        ok = put_entity(b, hard_limit, s, e, true, true, spill) && !b->over;
+    }
+    b->limit = hard_limit;
+    if (!ok) {
+        xrc_buf_rewind(b, start);
+        spill->n = spilled;
+    }
+    return ok;
+}

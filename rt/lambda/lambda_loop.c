@@ -1,0 +1,153 @@
+/* lambda_loop.c — the AWS Lambda Runtime API loop for C custom runtimes. Blocking HTTP is
+ * right here: this is the runtime's own thread, waiting for work, not a traced call. It uses
+ * nothing of the recorder, so a build with tracing compiled out links this file alone. */
+#include "lambda/lambda_loop.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct body {
+    char *p;
+    size_t len;
+} body;
+
+typedef struct next_headers {
+    char request_id[128];
+    char trace[512];
+    long long deadline_ms;
+} next_headers;
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    body *b = arg;
+    size_t add = size * n;
+    char *p = realloc(b->p, b->len + add + 1);
+    if (!p)
+        return 0;
+    memcpy(p + b->len, data, add);
+    b->p = p;
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
+}
+
+/* Copies a header's value (trimmed) when its name matches. */
+static void take_header(const char *line, size_t len, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    if (len <= nl + 1 || strncasecmp(line, name, nl) || line[nl] != ':')
+        return;
+    const char *v = line + nl + 1;
+    size_t vl = len - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t'))
+        v++, vl--;
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    snprintf(out, outlen, "%.*s", (int)vl, v);
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg)
+{
+    next_headers *h = arg;
+    size_t len = size * n;
+    char deadline[32] = "";
+    take_header(line, len, "Lambda-Runtime-Aws-Request-Id", h->request_id, sizeof h->request_id);
+    take_header(line, len, "Lambda-Runtime-Trace-Id", h->trace, sizeof h->trace);
+    take_header(line, len, "Lambda-Runtime-Deadline-Ms", deadline, sizeof deadline);
+    if (deadline[0])
+        h->deadline_ms = strtoll(deadline, NULL, 10);
+    return len;
+}
+
+/* POSTs `payload` to url; returns the HTTP status, or -1 when the request failed. */
+static long post(const xrc_lambda_hooks *hooks, CURL *c, const char *url, const char *payload)
+{
+    body ignored = {0};
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &ignored);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(c);
+    long status = -1;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    else
+        hooks->log("lambda runtime: POST %s failed: %s", url, curl_easy_strerror(rc));
+    free(ignored.p);
+    return status;
+}
+
+int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hooks *hooks)
+{
+    const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+    if (!api || !*api || strlen(api) > 200) {
+        hooks->log("lambda runtime: AWS_LAMBDA_RUNTIME_API is not set (or too long); not "
+                   "running inside Lambda?");
+        return -1;
+    }
+    if (!handler) {
+        hooks->log("lambda runtime: no handler given");
+        return -1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    char next_url[300], url[600];
+    snprintf(next_url, sizeof next_url, "http://%s/2018-06-01/runtime/invocation/next", api);
+    int result = -1;
+    for (;;) {
+        body event = {0};
+        next_headers h = {0};
+        curl_easy_reset(c);
+        curl_easy_setopt(c, CURLOPT_URL, next_url);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &event);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        CURLcode rc = curl_easy_perform(c);
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (rc != CURLE_OK || status != 200 || !h.request_id[0]) {
+            hooks->log("lambda runtime: next invocation: %s (HTTP %ld)%s",
+                    rc == CURLE_OK ? "unexpected answer" : curl_easy_strerror(rc), status,
+                    rc == CURLE_OK && !h.request_id[0] ? ", no request id" : "");
+            free(event.p);
+            break;
+        }
+        xray_lambda_invocation inv = {h.request_id, h.trace, h.deadline_ms,
+                                      event.p ? event.p : "", event.len};
+        if (hooks->begin)
+            hooks->begin(h.trace[0] ? h.trace : NULL);
+        else if (h.trace[0])
+            setenv("_X_AMZN_TRACE_ID", h.trace, 1);
+        char *response = NULL;
+        int failed = handler(&inv, &response, ctx);
+        if (hooks->end)
+            hooks->end();
+        if (!failed) {
+            snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/response", api, h.request_id);
+            post(hooks, c, url, response ? response : "null");
+        } else {
+            cJSON *err = cJSON_CreateObject();
+            cJSON_AddStringToObject(err, "errorMessage", response ? response : "handler failed");
+            cJSON_AddStringToObject(err, "errorType", "HandlerError");
+            char *text = cJSON_PrintUnformatted(err);
+            snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/error", api, h.request_id);
+            post(hooks, c, url, text ? text : "{}");
+            cJSON_free(text);
+            cJSON_Delete(err);
+        }
+        free(response);
+        free(event.p);
+    }
+    curl_easy_cleanup(c);
+    return result;
+}

@@ -1,0 +1,520 @@
+/* curl_trace.c — libcurl transfers as subsegments. The per-handle record (header list, SigV4
+ * parameters, body) comes from the setopt wrapper, because libcurl cannot be asked for them;
+ * the user's header list is never changed: a copy with X-Amzn-Trace-Id is set for the
+ * transfer and the user's list put back afterwards. */
+#define CURL_DISABLE_TYPECHECK
+#include "model/attrs.h"
+#include "lib/aws_call.h"
+#include "core/context.h"
+#include "emit/emit.h"
+#include "lib/lib_guard.h"
+#include "base/log.h"
+#include "xray_capture/curl.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BUCKETS 251
+#define BODY_KEEP 65536   /* bodies larger than this are not read for AWS fields */
+
+/* What we know of one easy handle. */
+typedef struct handle_info {
+    CURL *h;
+    struct curl_slist *user_headers;   /* as last set by the user (not ours) */
+    char *sigv4;                       /* CURLOPT_AWS_SIGV4, copied */
+    const char *body;                  /* CURLOPT_POSTFIELDS (the user's memory) */
+    char *body_copy;                   /* CURLOPT_COPYPOSTFIELDS, copied when small */
+    long long body_len;                /* CURLOPT_POSTFIELDSIZE(_LARGE), -1 unknown */
+    /* a curl_multi transfer in flight */
+    bool pending;
+    struct curl_slist *our_headers;
+    xrc_segment *seg;
+    unsigned long gen;
+    xray_entity *parent;
+    unsigned streams;              /* parent's segment had streamed this often */
+    uint64_t id;
+    int64_t start_ns;
+    struct handle_info *next;
+} handle_info;
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the table */
+static handle_info *table[BUCKETS];
+
+/* Set while this thread is inside a wrapper (see lib_guard.h). */
+__thread int xrc_lib_inside;
+
+static size_t slot(CURL *h) { return ((uintptr_t)h >> 4) % BUCKETS; }
+
+/* Finds (or makes) the record of h; the caller holds table_lock. */
+static handle_info *find(CURL *h, bool create)
+{
+    handle_info *i;
+    for (i = table[slot(h)]; i; i = i->next)
+        if (i->h == h)
+            return i;
+    if (!create || !(i = calloc(1, sizeof *i)))
+        return NULL;
+    i->h = h;
+    i->body_len = -1;
+    i->next = table[slot(h)];
+    table[slot(h)] = i;
+    return i;
+}
+
+static void drop(CURL *h)
+{
+    pthread_mutex_lock(&table_lock);
+    for (handle_info **p = &table[slot(h)]; *p; p = &(*p)->next)
+        if ((*p)->h == h) {
+            handle_info *i = *p;
+            *p = i->next;
+            free(i->sigv4);
+            free(i->body_copy);
+            curl_slist_free_all(i->our_headers);
+            free(i);
+            break;
+        }
+    pthread_mutex_unlock(&table_lock);
+}
+
+static void remember(CURL *h, CURLoption opt, void *value)
+{
+    if (opt != CURLOPT_HTTPHEADER && opt != CURLOPT_AWS_SIGV4 && opt != CURLOPT_POSTFIELDS &&
+        opt != CURLOPT_COPYPOSTFIELDS)
+        return;
+    pthread_mutex_lock(&table_lock);
+    handle_info *i = find(h, true);
+    if (i) {
+        if (opt == CURLOPT_HTTPHEADER) {
+            i->user_headers = value;
+        } else if (opt == CURLOPT_AWS_SIGV4) {
+            free(i->sigv4);
+            i->sigv4 = value ? strdup(value) : NULL;
+        } else {
+            free(i->body_copy);
+            i->body_copy = NULL;
+            i->body = NULL;
+            if (opt == CURLOPT_COPYPOSTFIELDS && value && strlen(value) < BODY_KEEP)
+                i->body_copy = strdup(value);
+            else if (opt == CURLOPT_POSTFIELDS)
+                i->body = value;
+        }
+    }
+    pthread_mutex_unlock(&table_lock);
+}
+
+CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
+{
+    va_list ap;
+    va_start(ap, opt);
+    CURLcode rc;
+    xrc_lib_inside++;
+    if (opt < CURLOPTTYPE_OBJECTPOINT) {
+        long v = va_arg(ap, long);
+        rc = curl_easy_setopt(h, opt, v);
+        if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE) {
+            pthread_mutex_lock(&table_lock);
+            handle_info *i = find(h, true);
+            if (i)
+                i->body_len = v;
+            pthread_mutex_unlock(&table_lock);
+        }
+    } else if (opt < CURLOPTTYPE_FUNCTIONPOINT) {
+        void *v = va_arg(ap, void *);
+        rc = curl_easy_setopt(h, opt, v);
+        if (rc == CURLE_OK)
+            remember(h, opt, v);
+    } else if (opt < CURLOPTTYPE_OFF_T) {
+        void (*v)(void) = va_arg(ap, void (*)(void));
+        rc = curl_easy_setopt(h, opt, v);
+    } else if (opt < CURLOPTTYPE_BLOB) {
+        curl_off_t v = va_arg(ap, curl_off_t);
+        rc = curl_easy_setopt(h, opt, v);
+        if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE_LARGE) {
+            pthread_mutex_lock(&table_lock);
+            handle_info *i = find(h, true);
+            if (i)
+                i->body_len = (long long)v;
+            pthread_mutex_unlock(&table_lock);
+        }
+    } else {
+        void *v = va_arg(ap, void *);
+        rc = curl_easy_setopt(h, opt, v);
+    }
+    xrc_lib_inside--;
+    va_end(ap);
+    return rc;
+}
+
+void xray_curl_easy_cleanup(CURL *h)
+{
+    drop(h);
+    xrc_lib_inside++;
+    curl_easy_cleanup(h);
+    xrc_lib_inside--;
+}
+
+void xray_curl_easy_reset(CURL *h)
+{
+    drop(h);
+    xrc_lib_inside++;
+    curl_easy_reset(h);
+    xrc_lib_inside--;
+}
+
+CURL *xray_curl_easy_duphandle(CURL *h)
+{
+    xrc_lib_inside++;
+    CURL *copy = curl_easy_duphandle(h);
+    xrc_lib_inside--;
+    if (!copy)
+        return NULL;
+    pthread_mutex_lock(&table_lock);
+    handle_info *from = find(h, false), *to = from ? find(copy, true) : NULL;
+    if (to) {
+        to->user_headers = from->user_headers;
+        to->sigv4 = from->sigv4 ? strdup(from->sigv4) : NULL;
+        to->body = from->body;
+        to->body_copy = from->body_copy ? strdup(from->body_copy) : NULL;
+        to->body_len = from->body_len;
+    }
+    pthread_mutex_unlock(&table_lock);
+    return copy;
+}
+
+/* ---- one call ------------------------------------------------------------------------ */
+
+typedef struct call {
+    struct curl_slist *user_headers, *our_headers;
+    bool aws;
+    xrc_aws_call a;
+    char name[256];
+    char target[128];
+} call;
+
+/* Reads X-Amz-Target and whether a SigV4 Authorization header is present. */
+static bool scan_headers(const struct curl_slist *l, char *target, size_t len)
+{
+    bool signed_header = false;
+    target[0] = '\0';
+    for (; l; l = l->next) {
+        if (!strncasecmp(l->data, "X-Amz-Target:", 13)) {
+            const char *v = l->data + 13;
+            while (*v == ' ')
+                v++;
+            snprintf(target, len, "%s", v);
+        }
+        if (!strncasecmp(l->data, "Authorization:", 14) && strstr(l->data, "AWS4-HMAC-SHA256"))
+            signed_header = true;
+    }
+    return signed_header;
+}
+
+/* The host of a URL, for the subsegment name. */
+static void url_host(const char *url, char *out, size_t len)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    p = p ? p + 3 : (url ? url : "");
+    const char *at = strchr(p, '@'), *slash = strpbrk(p, "/?#");
+    if (at && (!slash || at < slash))
+        p = at + 1;
+    if (*p == '[') { /* [::1]:8080 */
+        size_t n = strcspn(p, "]");
+        snprintf(out, len, "%.*s", (int)n + 1, p);
+        return;
+    }
+    snprintf(out, len, "%.*s", (int)strcspn(p, "/?#:"), p);
+    if (!*out)
+        snprintf(out, len, "remote");
+}
+
+/* The URL as recorded: without user:password@, and without a presigned query. */
+static void clean_url(const char *url, char *out, size_t len)
+{
+    const char *scheme_end = url ? strstr(url, "://") : NULL;
+    if (!url) {
+        out[0] = '\0';
+        return;
+    }
+    const char *host = scheme_end ? scheme_end + 3 : url;
+    const char *at = strchr(host, '@'), *slash = strpbrk(host, "/?#");
+    if (at && (!slash || at < slash))
+        snprintf(out, len, "%.*s%s", (int)(host - url), url, at + 1);
+    else
+        snprintf(out, len, "%s", url);
+    char *q = strchr(out, '?');
+    if (q && (strstr(q, "X-Amz-") || strstr(q, "x-amz-") || strstr(q, "Signature=")))
+        *q = '\0';
+}
+
+/* Works out the call and builds the header list with X-Amzn-Trace-Id for `traced`. */
+static void prepare(CURL *h, call *c, const char *url, const char *method)
+{
+    memset(c, 0, sizeof *c);
+    pthread_mutex_lock(&table_lock);
+    handle_info *i = find(h, false);
+    c->user_headers = i ? i->user_headers : NULL;
+    bool signed_header = scan_headers(c->user_headers, c->target, sizeof c->target);
+    const char *body = i ? (i->body_copy ? i->body_copy : i->body) : NULL;
+    size_t body_len = body ? (i->body_len >= 0 ? (size_t)i->body_len : strlen(body)) : 0;
+    c->aws = xrc_aws_recognise(url, method, i ? i->sigv4 : NULL, signed_header,
+                               c->target[0] ? c->target : NULL, body, body_len, &c->a);
+    pthread_mutex_unlock(&table_lock);
+    if (c->aws)
+        snprintf(c->name, sizeof c->name, "%s", c->a.service);
+    else
+        url_host(url, c->name, sizeof c->name);
+}
+
+/* A copy of the user's headers without any X-Amzn-Trace-Id, plus ours. */
+static struct curl_slist *with_trace_header(const struct curl_slist *user, const char *value)
+{
+    struct curl_slist *l = NULL, *next;
+    for (; user; user = user->next) {
+        if (!strncasecmp(user->data, "X-Amzn-Trace-Id:", 16))
+            continue;
+        if (!(next = curl_slist_append(l, user->data)))
+            goto fail;
+        l = next;
+    }
+    char line[XRAY_TRACE_HEADER_MAX + 32];
+    snprintf(line, sizeof line, "X-Amzn-Trace-Id: %s", value);
+    if ((next = curl_slist_append(l, line)))
+        return next;
+fail:
+    curl_slist_free_all(l);
+    return NULL;
+}
+
+/* Records request, response, flags and AWS fields on `e` after the transfer. */
+static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
+{
+    char *url = NULL, *method = NULL;
+    long status = 0;
+    curl_off_t length = -1;
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_METHOD, &method);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    char clean[4096];
+    clean_url(url, clean, sizeof clean);
+    xray_put_http_request(e, method ? method : "GET", clean);
+    xrc_put_field(e, "http", "request", "traced", cJSON_CreateTrue());
+    xray_set_namespace(e, c->aws ? "aws" : "remote");
+    if (rc == CURLE_OK && status >= 100 && status <= 599)
+        xray_put_http_response(e, (int)status, length >= 0 ? (long long)length : -1);
+    if (rc != CURLE_OK) {
+        char type[32];
+        snprintf(type, sizeof type, "CURLcode %d", (int)rc);
+        xray_add_exception(e, type, curl_easy_strerror(rc), true);
+    }
+    if (!c->aws)
+        return;
+    const struct { const char *key, *value; } fields[] = {
+        {"operation", c->a.operation}, {"region", c->a.region}, {"table_name", c->a.table_name},
+        {"bucket_name", c->a.bucket}, {"key", c->a.key},
+    };
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+        if (fields[k].value[0])
+            xrc_put_field(e, "aws", NULL, fields[k].key, xrc_json_string(fields[k].value, 1024));
+    struct curl_header *hd = NULL;
+    if (curl_easy_header(h, "x-amzn-RequestId", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK ||
+        curl_easy_header(h, "x-amz-request-id", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
+        xrc_put_field(e, "aws", NULL, "request_id", xrc_json_string(hd->value, 256));
+}
+
+CURLcode xray_curl_easy_perform(CURL *h)
+{
+    xrc_thread *t = &xrc_tls;
+    if (xrc_lib_inside || !t->seg) {
+        xrc_lib_inside++;
+        CURLcode rc = curl_easy_perform(h);
+        xrc_lib_inside--;
+        return rc;
+    }
+    int saved = errno;
+    xrc_lib_inside++;
+    char *url = NULL;
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+    call c;
+    prepare(h, &c, url, NULL);
+    xray_token tok = 0;
+    xray_entity *e = NULL;
+    if (t->recording) {
+        char *name = xrc_copy_name(t, c.name);
+        tok = name ? xrc_open(t, name, 0) : 0;
+        e = tok ? t->recording : NULL;
+    }
+    char header[XRAY_TRACE_HEADER_MAX];
+    xray_trace_header(e ? e : xrc_context_entity(&xrc_tls), header, sizeof header);
+    c.our_headers = with_trace_header(c.user_headers, header);
+    if (c.our_headers)
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c.our_headers);
+    errno = saved;
+    CURLcode rc = curl_easy_perform(h);
+    saved = errno;
+    if (c.our_headers) {
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c.user_headers);
+        curl_slist_free_all(c.our_headers);
+    }
+    if (e) {
+        /* the method is known only now; S3's operation depends on it */
+        char *method = NULL, *eff = NULL;
+        curl_easy_getinfo(h, CURLINFO_EFFECTIVE_METHOD, &method);
+        curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
+        if (c.aws && !strcmp(c.a.service, "S3"))
+            prepare(h, &c, eff, method);
+        record(h, e, &c, rc);
+        __xraycap_exit(tok);
+    }
+    xrc_lib_inside--;
+    errno = saved;
+    return rc;
+}
+
+/* ---- curl_multi ---------------------------------------------------------------------- */
+
+CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
+{
+    xrc_thread *t = &xrc_tls;
+    if (xrc_lib_inside || !t->seg) {
+        xrc_lib_inside++;
+        CURLMcode rc = curl_multi_add_handle(m, h);
+        xrc_lib_inside--;
+        return rc;
+    }
+    int saved = errno;
+    xrc_lib_inside++;
+    char *url = NULL;
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+    call c;
+    prepare(h, &c, url, NULL);
+    uint64_t id = t->recording ? xrc_rand64() : 0;
+    char header[XRAY_TRACE_HEADER_MAX];
+    xray_entity *ctx = xrc_context_entity(t);
+    if (id) {
+        /* the subsegment is made when the transfer completes; its id is needed now */
+        char idhex[17];
+        xrc_hex16(idhex, id);
+        idhex[16] = '\0';
+        xray_trace_header(ctx, header, sizeof header);
+        char *parent = strstr(header, "Parent=");
+        if (parent)
+            memcpy(parent + 7, idhex, 16);
+    } else {
+        xray_trace_header(ctx, header, sizeof header);
+    }
+    struct curl_slist *ours = with_trace_header(c.user_headers, header);
+    if (ours)
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, ours);
+    pthread_mutex_lock(&table_lock);
+    handle_info *i = find(h, true);
+    if (i) {
+        curl_slist_free_all(i->our_headers);
+        i->our_headers = ours;
+        i->pending = id != 0;
+        i->seg = t->seg;
+        i->gen = t->gen;
+        i->parent = ctx;
+        i->streams = t->seg->streams;
+        i->id = id;
+        i->start_ns = xrc_mono_ns() - t->seg->mono_base_ns;
+    } else {
+        curl_slist_free_all(ours);
+    }
+    pthread_mutex_unlock(&table_lock);
+    errno = saved;
+    CURLMcode rc = curl_multi_add_handle(m, h);
+    xrc_lib_inside--;
+    return rc;
+}
+
+/* A multi transfer is over: its subsegment, after the fact, if its segment is still here. */
+static void finish_pending(CURL *h, CURLcode rc, bool aborted)
+{
+    xrc_thread *t = &xrc_tls;
+    pthread_mutex_lock(&table_lock);
+    handle_info *i = find(h, false);
+    handle_info snapshot;
+    bool pending = i && i->pending;
+    if (i) {
+        snapshot = *i;
+        i->pending = false;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (!i)
+        return;
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, snapshot.user_headers);
+    if (!pending)
+        return;
+    if (t->seg != snapshot.seg || t->gen != snapshot.gen) {
+        atomic_fetch_add(&xrc_stats.subsegments_dropped, 1);
+        xrc_log(XRAY_LOG_WARN, "a curl_multi transfer finished after its segment ended; not recorded");
+        return;
+    }
+    char *url = NULL, *method = NULL;
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_METHOD, &method);
+    call c;
+    prepare(h, &c, url, method);
+    char *name = xrc_copy_name(t, c.name);
+    xray_entity *parent = xrc_parent_alive(t->seg, snapshot.parent, snapshot.streams);
+    xray_entity *e = name ? xrc_add_closed(t, parent, name, snapshot.id, snapshot.start_ns) : NULL;
+    if (!e)
+        return;
+    record(h, e, &c, rc);
+    if (aborted) {
+        xray_add_fault_flag(e);
+        xrc_put_field(e, "metadata", "xraycap", "curl_multi",
+                      cJSON_CreateString("removed from the multi handle before it completed"));
+    }
+    xrc_stream_if_due(t);
+}
+
+CURLMsg *xray_curl_multi_info_read(CURLM *m, int *msgs_in_queue)
+{
+    xrc_lib_inside++;
+    CURLMsg *msg = curl_multi_info_read(m, msgs_in_queue);
+    if (msg && msg->msg == CURLMSG_DONE) {
+        int saved = errno;
+        finish_pending(msg->easy_handle, msg->data.result, false);
+        errno = saved;
+    }
+    xrc_lib_inside--;
+    return msg;
+}
+
+CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
+{
+    xrc_lib_inside++;
+    int saved = errno;
+    pthread_mutex_lock(&table_lock);
+    handle_info *i = find(h, false);
+    bool pending = i && i->pending;
+    pthread_mutex_unlock(&table_lock);
+    if (pending) {
+        /* Removed without curl_multi_info_read having reported it: done if it got an answer
+         * (a loop on curl_multi_perform until nothing runs), cut short otherwise. */
+        long status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        finish_pending(h, CURLE_OK, status == 0);
+    } else if (i)
+        finish_pending(h, CURLE_OK, false); /* puts the user's header list back */
+    errno = saved;
+    CURLMcode rc = curl_multi_remove_handle(m, h);
+    pthread_mutex_lock(&table_lock);
+    i = find(h, false);
+    if (i) {
+        curl_slist_free_all(i->our_headers);
+        i->our_headers = NULL;
+    }
+    pthread_mutex_unlock(&table_lock);
+    xrc_lib_inside--;
+    return rc;
+}

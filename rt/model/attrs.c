@@ -1,0 +1,333 @@
+/* attrs.c — annotations, metadata, flags, HTTP fields, user and namespace. They are kept in a
+ * cJSON object per entity: these calls are rare next to captured calls, and the serializer
+ * prints the object as it is. Every string is made valid UTF-8 here, once. */
+#include "model/attrs.h"
+#include "base/log.h"
+#include "model/sanitize.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_ANNOTATIONS 50
+
+bool xrc_edit_begin(xray_entity *e, const char *what, xray_status *status)
+{
+    if (!e) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s: no entity (NULL); is a segment open?", what);
+        xrc_context_missing(msg);
+        *status = XRAY_ERR_NO_CONTEXT;
+        return false;
+    }
+    *status = XRAY_OK;
+    if (e == &e->seg->ent && e->seg->facade) {
+        xrc_log(XRAY_LOG_WARN, "%s: the Lambda facade segment belongs to Lambda and is never "
+                               "sent; put data on a subsegment", what);
+        *status = XRAY_ERR_WRONG_KIND;
+        return false;
+    }
+    if (!e->seg->sampled)
+        return false;
+    pthread_mutex_lock(&e->seg->lock);
+    return true;
+}
+
+void xrc_edit_end(xray_entity *e) { pthread_mutex_unlock(&e->seg->lock); }
+
+cJSON *xrc_extra_object(xray_entity *e, const char *key)
+{
+    if (!e->extra && !(e->extra = cJSON_CreateObject()))
+        return NULL;
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(e->extra, key);
+    if (!o)
+        o = cJSON_AddObjectToObject(e->extra, key);
+    return o;
+}
+
+/* Puts `value` under `key` in `obj`, replacing an older value; frees value on failure. */
+static xray_status put_item(cJSON *obj, const char *key, cJSON *value)
+{
+    if (!obj || !value) {
+        cJSON_Delete(value);
+        return XRAY_ERR_NO_MEMORY;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value) ? XRAY_OK
+                                                                       : XRAY_ERR_NO_MEMORY;
+    return cJSON_AddItemToObject(obj, key, value) ? XRAY_OK : XRAY_ERR_NO_MEMORY;
+}
+
+static cJSON *utf8_string(const char *s, size_t max_chars)
+{
+    char *clean = xrc_utf8_dup(s, max_chars);
+    if (!clean)
+        return NULL;
+    cJSON *v = cJSON_CreateString(clean);
+    cJSON_free(clean);
+    return v;
+}
+
+cJSON *xrc_json_string(const char *s, size_t max_chars) { return utf8_string(s, max_chars); }
+
+static xray_status put_annotation(xray_entity *e, const char *key, cJSON *value)
+{
+    int saved = errno;
+    xray_status st;
+    if (!xrc_edit_begin(e, "xray_put_annotation", &st)) {
+        cJSON_Delete(value);
+        errno = saved;
+        return st;
+    }
+    if (!key || !xrc_annotation_key_ok(key)) {
+        xrc_log(XRAY_LOG_WARN, "annotation key '%.100s' rejected: keys are 1-500 characters of "
+                               "letters, digits and _", key ? key : "(null)");
+        st = XRAY_ERR_INVALID;
+    } else if (!value) {
+        st = XRAY_ERR_NO_MEMORY;
+    } else {
+        cJSON *ann = xrc_extra_object(e, "annotations");
+        if (ann && !cJSON_GetObjectItemCaseSensitive(ann, key) &&
+            cJSON_GetArraySize(ann) >= MAX_ANNOTATIONS) {
+            xrc_log(XRAY_LOG_WARN, "annotation '%s' rejected: '%s' already has %d annotations",
+                    key, e->name, MAX_ANNOTATIONS);
+            st = XRAY_ERR_LIMIT;
+        } else {
+            st = put_item(ann, key, value);
+            value = NULL;
+        }
+    }
+    cJSON_Delete(value);
+    xrc_edit_end(e);
+    errno = saved;
+    return st;
+}
+
+xray_status xray_put_annotation_string(xray_entity *e, const char *key, const char *value)
+{
+    if (!value) {
+        xrc_log(XRAY_LOG_WARN, "annotation '%.100s' rejected: NULL string", key ? key : "");
+        return XRAY_ERR_INVALID;
+    }
+    if (e && !e->seg->sampled)
+        return XRAY_OK;
+    return put_annotation(e, key, utf8_string(value, XRC_ANNOTATION_VALUE_MAX));
+}
+
+xray_status xray_put_annotation_number(xray_entity *e, const char *key, double value)
+{
+    if (!isfinite(value)) {
+        xrc_log(XRAY_LOG_WARN, "annotation '%.100s' rejected: %f is not a JSON number",
+                key ? key : "", value);
+        return XRAY_ERR_INVALID;
+    }
+    if (e && !e->seg->sampled)
+        return XRAY_OK;
+    return put_annotation(e, key, cJSON_CreateNumber(value));
+}
+
+xray_status xray_put_annotation_bool(xray_entity *e, const char *key, bool value)
+{
+    if (e && !e->seg->sampled)
+        return XRAY_OK;
+    return put_annotation(e, key, cJSON_CreateBool(value));
+}
+
+xray_status xray_put_metadata(xray_entity *e, const char *key, cJSON *value, const char *ns)
+{
+    int saved = errno;
+    xray_status st;
+    if (!xrc_edit_begin(e, "xray_put_metadata", &st)) {
+        cJSON_Delete(value);
+        errno = saved;
+        return st;
+    }
+    if (!ns)
+        ns = "default";
+    if (!key || !*key || !*ns) {
+        xrc_log(XRAY_LOG_WARN, "metadata rejected: empty %s", !key || !*key ? "key" : "namespace");
+        st = XRAY_ERR_INVALID;
+    } else if (!strncmp(ns, "AWS.", 4)) {
+        xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: namespace '%.100s' is reserved "
+                               "for AWS", key, ns);
+        st = XRAY_ERR_INVALID;
+    } else if (!value) {
+        xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: NULL value", key);
+        st = XRAY_ERR_INVALID;
+    } else if (!xrc_json_make_utf8(value)) {
+        st = XRAY_ERR_NO_MEMORY;
+    } else {
+        char *ckey = xrc_utf8_dup(key, 0), *cns = xrc_utf8_dup(ns, 0);
+        cJSON *meta = ckey && cns ? xrc_extra_object(e, "metadata") : NULL;
+        cJSON *space = meta ? cJSON_GetObjectItemCaseSensitive(meta, cns) : NULL;
+        if (meta && !space)
+            space = cJSON_AddObjectToObject(meta, cns);
+        st = space ? put_item(space, ckey, value) : XRAY_ERR_NO_MEMORY;
+        if (!space)
+            cJSON_Delete(value);
+        value = NULL;
+        cJSON_free(ckey);
+        cJSON_free(cns);
+    }
+    cJSON_Delete(value);
+    xrc_edit_end(e);
+    errno = saved;
+    return st;
+}
+
+xray_status xray_put_metadata_json(xray_entity *e, const char *key, const char *json,
+                                   const char *ns)
+{
+    if (e && !e->seg->sampled)
+        return XRAY_OK;
+    cJSON *value = json ? cJSON_Parse(json) : NULL;
+    if (!value) {
+        int saved = errno;
+        xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: the value is not JSON: '%.60s'",
+                key ? key : "", json ? json : "(null)");
+        errno = saved;
+        return e ? XRAY_ERR_INVALID : (xrc_context_missing("xray_put_metadata_json: no entity"),
+                                       XRAY_ERR_NO_CONTEXT);
+    }
+    return xray_put_metadata(e, key, value, ns);
+}
+
+static xray_status add_marks(xray_entity *e, uint32_t marks, const char *what)
+{
+    int saved = errno;
+    xray_status st;
+    if (xrc_edit_begin(e, what, &st)) {
+        e->marks |= marks;
+        xrc_edit_end(e);
+    }
+    errno = saved;
+    return st;
+}
+
+xray_status xray_add_error_flag(xray_entity *e) { return add_marks(e, XRC_F_ERROR, "xray_add_error_flag"); }
+xray_status xray_add_fault_flag(xray_entity *e) { return add_marks(e, XRC_F_FAULT, "xray_add_fault_flag"); }
+xray_status xray_add_throttle_flag(xray_entity *e) { return add_marks(e, XRC_F_THROTTLE, "xray_add_throttle_flag"); }
+
+/* Sets extra[outer][inner][key] = value. */
+static xray_status put_nested(xray_entity *e, const char *outer, const char *inner,
+                              const char *key, cJSON *value)
+{
+    cJSON *o = xrc_extra_object(e, outer);
+    cJSON *i = o ? cJSON_GetObjectItemCaseSensitive(o, inner) : NULL;
+    if (o && !i)
+        i = cJSON_AddObjectToObject(o, inner);
+    if (!i) {
+        cJSON_Delete(value);
+        return XRAY_ERR_NO_MEMORY;
+    }
+    return put_item(i, key, value);
+}
+
+xray_status xray_put_http_request(xray_entity *e, const char *method, const char *url)
+{
+    int saved = errno;
+    xray_status st;
+    if (!xrc_edit_begin(e, "xray_put_http_request", &st)) {
+        errno = saved;
+        return st;
+    }
+    if (method)
+        st = put_nested(e, "http", "request", "method", utf8_string(method, 32));
+    if (url && st == XRAY_OK)
+        st = put_nested(e, "http", "request", "url", utf8_string(url, 8192));
+    xrc_edit_end(e);
+    errno = saved;
+    return st;
+}
+
+xray_status xray_put_http_response(xray_entity *e, int status, long long content_length)
+{
+    int saved = errno;
+    xray_status st;
+    if (status < 100 || status > 599) {
+        xrc_log(XRAY_LOG_WARN, "xray_put_http_response: status %d is not an HTTP status", status);
+        return XRAY_ERR_INVALID;
+    }
+    if (!xrc_edit_begin(e, "xray_put_http_response", &st)) {
+        errno = saved;
+        return st;
+    }
+    st = put_nested(e, "http", "response", "status", cJSON_CreateNumber(status));
+    if (content_length >= 0 && st == XRAY_OK)
+        st = put_nested(e, "http", "response", "content_length",
+                        cJSON_CreateNumber((double)content_length));
+    if (status == 429)
+        e->marks |= XRC_F_THROTTLE | XRC_F_ERROR;
+    else if (status >= 400 && status < 500)
+        e->marks |= XRC_F_ERROR;
+    else if (status >= 500)
+        e->marks |= XRC_F_FAULT;
+    xrc_edit_end(e);
+    errno = saved;
+    return st;
+}
+
+static xray_status put_top_string(xray_entity *e, const char *key, const char *value,
+                                  const char *what)
+{
+    int saved = errno;
+    xray_status st;
+    if (!xrc_edit_begin(e, what, &st)) {
+        errno = saved;
+        return st;
+    }
+    if (!e->extra && !(e->extra = cJSON_CreateObject()))
+        st = XRAY_ERR_NO_MEMORY;
+    else
+        st = put_item(e->extra, key, utf8_string(value, 1024));
+    xrc_edit_end(e);
+    errno = saved;
+    return st;
+}
+
+xray_status xray_set_user(xray_entity *e, const char *user)
+{
+    if (e && !(e->flags & XRC_F_SEGMENT)) {
+        xrc_log(XRAY_LOG_WARN, "xray_set_user: '%s' is a subsegment; only segments have users",
+                e->name);
+        return XRAY_ERR_WRONG_KIND;
+    }
+    if (!user || !*user) {
+        xrc_log(XRAY_LOG_WARN, "xray_set_user: empty user");
+        return XRAY_ERR_INVALID;
+    }
+    return put_top_string(e, "user", user, "xray_set_user");
+}
+
+xray_status xray_set_namespace(xray_entity *e, const char *ns)
+{
+    if (e && (e->flags & XRC_F_SEGMENT)) {
+        xrc_log(XRAY_LOG_WARN, "xray_set_namespace: '%s' is a segment; only subsegments have "
+                               "a namespace", e->name);
+        return XRAY_ERR_WRONG_KIND;
+    }
+    if (!ns || (strcmp(ns, "aws") && strcmp(ns, "remote"))) {
+        xrc_log(XRAY_LOG_WARN, "xray_set_namespace: '%.40s' is neither \"aws\" nor \"remote\"",
+                ns ? ns : "(null)");
+        return XRAY_ERR_INVALID;
+    }
+    return put_top_string(e, "namespace", ns, "xray_set_namespace");
+}
+
+xray_status xrc_put_field(xray_entity *e, const char *outer, const char *inner, const char *key,
+                          cJSON *value)
+{
+    xray_status st;
+    if (!xrc_edit_begin(e, "xrc_put_field", &st)) {
+        cJSON_Delete(value);
+        return st;
+    }
+    if (inner)
+        st = put_nested(e, outer, inner, key, value);
+    else
+        st = put_item(xrc_extra_object(e, outer), key, value);
+    xrc_edit_end(e);
+    return st;
+}

@@ -1,0 +1,118 @@
+/* entity.h — the segment/subsegment model. A segment owns an arena; its subsegments are
+ * carved from that arena (no malloc per subsegment) and chained in creation order. Parent and
+ * child links are made only when the segment is serialized, so creating a subsegment writes
+ * nothing but the new entity and the list tail. */
+#ifndef XRC_ENTITY_H
+#define XRC_ENTITY_H
+
+#include "model/id.h"
+#include "xray_capture.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XRC_MAX_DEPTH 256        /* open subsegments per thread; deeper ones are counted, not kept */
+
+struct cJSON;
+typedef struct xrc_segment xrc_segment;
+
+enum {
+    XRC_F_ERROR = 1u << 0,
+    XRC_F_FAULT = 1u << 1,
+    XRC_F_THROTTLE = 1u << 2,
+    XRC_F_SEGMENT = 1u << 4,
+    XRC_F_MANUAL = 1u << 5,   /* begun by xray_begin_subsegment, so ended by xray_end_subsegment */
+    XRC_F_SENT = 1u << 6,     /* streamed out before its segment ended (owner thread sets it) */
+};
+
+struct xray_entity {
+    xrc_segment *seg;
+    xray_entity *parent;           /* NULL for the segment */
+    const char *name;              /* a literal of a call site, or a copy in the arena */
+    uint64_t id;
+    int64_t start_ns, end_ns;      /* monotonic ns since seg->mono_base_ns; end_ns -1: open */
+    uint32_t flags;                /* XRC_F_SEGMENT, XRC_F_MANUAL: set once at creation */
+    uint32_t marks;                /* XRC_F_ERROR/FAULT/THROTTLE, under seg->lock */
+    struct cJSON *extra;           /* annotations, metadata, http, cause...; usually NULL */
+    xray_entity *next;             /* creation order */
+    xray_entity *first_child, *last_child, *next_sibling; /* set by the serializer */
+};
+
+typedef struct xrc_chunk {
+    struct xrc_chunk *next;
+    size_t cap, used;
+    _Alignas(16) unsigned char mem[];
+} xrc_chunk;
+
+struct xrc_segment {
+    xray_entity ent;               /* first, so a segment is an entity */
+    char trace_id[XRC_TRACE_ID_LEN + 1];
+    uint64_t parent_id;            /* caller's subsegment id, 0 for none */
+    const char *header_extra;      /* other trace-header keys to pass on (Lineage=…), or NULL */
+    int64_t real_base_ns;          /* wall clock at the start */
+    int64_t mono_base_ns;          /* monotonic clock at the start */
+    bool sampled;
+    bool facade;                   /* Lambda: stands for the function's segment, never sent */
+    const char *facade_header;     /* the _X_AMZN_TRACE_ID it was made from */
+    xrc_chunk *arena;              /* newest chunk first */
+    xray_entity *tail;             /* last entity in creation order */
+    _Atomic size_t nsub;           /* subsegments recorded by the owner thread (written by it
+                                      alone; other threads read it for the cap) */
+    size_t dropped;                /* subsegments not recorded (limits, memory) */
+    size_t max_sub;                /* cap on nsub + foreign_nsub (max_subsegments) */
+    size_t stream_at;              /* stream finished subsegments once nsub passes this */
+    size_t threshold;              /* streaming_threshold, as it was when the segment began */
+    unsigned streams;              /* times finished subsegments were streamed out and freed */
+    atomic_bool shared;            /* handed to another thread: its entities may be pointed to
+                                      from there, so streaming frees no memory */
+    atomic_uint refs;              /* 1 while open + 1 per thread it is handed to; the last
+                                      release sends and frees */
+    pthread_mutex_t lock;          /* guards `extra`, `marks` and everything foreign_* */
+    xrc_chunk *foreign_arena;      /* entities made by threads the segment was handed to */
+    xray_entity *foreign_head, *foreign_tail;
+    _Atomic size_t foreign_nsub;   /* written under lock; the owner reads it for the cap */
+    size_t foreign_dropped;
+};
+
+/* Allocates a segment (reusing this thread's cached block when it has one). NULL: no memory. */
+xrc_segment *xrc_segment_new(void);
+/* Frees the segment, its arena and every entity's extra data. */
+void xrc_segment_free(xrc_segment *s);
+
+void *xrc_arena_grow(xrc_segment *s, size_t n);
+
+/* n bytes, 16-aligned, from the segment's arena; NULL when out of memory. */
+static inline void *xrc_arena_alloc(xrc_segment *s, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    xrc_chunk *c = s->arena;
+    if (__builtin_expect(c->used + n <= c->cap, 1)) {
+        void *p = c->mem + c->used;
+        c->used += n;
+        return p;
+    }
+    return xrc_arena_grow(s, n);
+}
+
+/* n bytes from the arena for other threads' entities; the caller holds s->lock. */
+void *xrc_foreign_alloc(xrc_segment *s, size_t n);
+
+/* Calls fn on every entity of the segment: the owner's in creation order, then the others'. */
+#define XRC_FOR_EACH_ENTITY(s, e)                                                             \
+    for (int xrc_pass_ = 0; xrc_pass_ < 2; xrc_pass_++)                                       \
+        for (xray_entity *e = xrc_pass_ ? (s)->foreign_head : &(s)->ent; e; e = e->next)
+
+/* Frees the chunks of the owner's arena that hold none of the `keep` addresses (the first
+ * block and the chunk being filled always stay): memory of subsegments already sent. */
+void xrc_arena_reclaim(xrc_segment *s, const void *const *keep, size_t nkeep);
+
+/* A copy of s in the arena, or NULL. */
+char *xrc_arena_strdup(xrc_segment *s, const char *str);
+
+/* Frees this thread's cache of arena blocks (thread exit). */
+void xrc_arena_cache_drop(void);
+
+#endif

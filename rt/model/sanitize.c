@@ -1,0 +1,126 @@
+/* sanitize.c — validation and cleaning of user text. X-Ray rejects whole documents over one
+ * bad character, so cleaning happens here, once, instead of losing a segment later. */
+#include "model/sanitize.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool xrc_name_char_forbidden(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f || strchr("?;*()!$~^<>", c) != NULL;
+}
+
+size_t xrc_utf8_seq(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; }
+    else return 0;
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+bool xrc_name_is_clean(const char *name)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    size_t len = strlen(name), chars = 0;
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; chars++) {
+        size_t n = xrc_utf8_seq(s + i, len - i);
+        if (n == 0 || (n == 1 && xrc_name_char_forbidden(s[i])))
+            return false;
+        i += n;
+    }
+    return chars <= XRC_NAME_MAX;
+}
+
+bool xrc_annotation_key_ok(const char *key)
+{
+    size_t n = 0;
+    for (const char *p = key; *p; p++, n++) {
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    return n >= 1 && n <= XRC_ANNOTATION_KEY_MAX;
+}
+
+char *xrc_utf8_dup(const char *in, size_t max_chars)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t len = strlen(in);
+    char *out = malloc(len * 3 + 1); /* every bad byte may become 3 bytes */
+    if (!out)
+        return NULL;
+    size_t o = 0, chars = 0;
+    for (size_t i = 0; i < len && (!max_chars || chars < max_chars); chars++) {
+        size_t n = xrc_utf8_seq(s + i, len - i);
+        if (n == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static bool needs_fix(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = xrc_utf8_seq(u + i, len - i);
+        if (!n)
+            return true;
+        i += n;
+    }
+    return false;
+}
+
+bool xrc_json_make_utf8(cJSON *item)
+{
+    for (; item; item = item->next) {
+        if (item->string && needs_fix(item->string)) {
+            char *fixed = xrc_utf8_dup(item->string, 0);
+            if (!fixed)
+                return false;
+            if (!(item->type & cJSON_StringIsConst))
+                cJSON_free(item->string);
+            item->string = fixed;
+            item->type &= ~cJSON_StringIsConst;
+        }
+        if (cJSON_IsString(item) && item->valuestring && needs_fix(item->valuestring)) {
+            char *fixed = xrc_utf8_dup(item->valuestring, 0);
+            if (!fixed)
+                return false;
+            if (!(item->type & cJSON_IsReference))
+                cJSON_free(item->valuestring);
+            item->valuestring = fixed;
+            item->type &= ~cJSON_IsReference;
+        }
+        if (item->child && !xrc_json_make_utf8(item->child))
+            return false;
+    }
+    return true;
+}
