@@ -1,6 +1,7 @@
 # xraycap — build, test and demo. `make help` lists the targets.
 #   make            runtime (build/libxraycap.a, .so, xraycap.pc) and the GCC plugin
-#   make check      every test: unit tests (plain, ASan+UBSan, TSan) and the plugin matrix
+#   make check      every test: layering, unit tests (plain, ASan+UBSan, TSan), plugin matrix,
+#                   compiled-out build, tool, install/CMake package, end to end, web view
 #   make demo       build, then run the samples against a local listener and show the trace
 #   make bench      ratios of captured-call cost against baselines measured in the same run
 #   make XRAY=0 …   the same sources with tracing compiled out (no plugin, no runtime)
@@ -11,7 +12,8 @@ PREFIX ?= /usr/local
 CC ?= cc
 CXX ?= g++
 BUILD := build
-VERSION := 0.1.0
+# The version is written once, in include/xray_capture/version.h.
+VERSION := $(shell sed -n 's/^\#define XRAYCAP_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/xray_capture/version.h | paste -sd.)
 
 WARN := -Wall -Wextra -Werror
 CWARN := $(WARN) -Wmissing-prototypes
@@ -69,7 +71,7 @@ include mk/bench.mk
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
-                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore
+                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
@@ -79,14 +81,18 @@ deps:
 	else echo "deps: missing packages; run as root: apt-get install -y" $$missing; exit 1; fi
 	@command -v npm >/dev/null 2>&1 || echo "deps: no npm: the DynamoDB/S3 stand-ins (and the test and demo parts using them) are skipped"
 
-install: lib plugin
+install: lib plugin $(BUILD)/xraycap
 	install -d $(DESTDIR)$(PREFIX)/include/xray_capture $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/lib/xraycap
+	  $(DESTDIR)$(PREFIX)/lib/xraycap $(DESTDIR)$(PREFIX)/lib/cmake/xraycap $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/xray_capture.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/xray_capture/*.h $(DESTDIR)$(PREFIX)/include/xray_capture/
 	install -m 644 $(BUILD)/libxraycap.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libxraycap.so $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
 	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
 	sed $(PC_SED) xraycap.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
+	for f in xraycapConfig xraycapConfigVersion; do sed $(PC_SED) -e 's|@VERSION_MAJOR@|$(word 1,$(subst ., ,$(VERSION)))|g' \
+	  -e 's|@VERSION_MINOR@|$(word 2,$(subst ., ,$(VERSION)))|g' mk/$$f.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/xraycap/$$f.cmake; done
+	install -m 755 $(BUILD)/xraycap $(DESTDIR)$(PREFIX)/bin/
 	for p in xraycap.so xraycap-clang.so; do \
 	  if [ -f $(BUILD)/$$p ]; then install -m 755 $(BUILD)/$$p $(DESTDIR)$(PREFIX)/lib/xraycap/; fi; done
 

@@ -53,7 +53,9 @@
 extern "C" {
 #endif
 
-#define XRAY_CAPTURE_VERSION "0.1.0"
+/* The version: XRAYCAP_VERSION ("0.1.0"), XRAYCAP_VERSION_NUM (100) and its parts. */
+#include <xray_capture/version.h>
+#define XRAY_CAPTURE_VERSION XRAYCAP_VERSION /* the older name */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Types                                                                                      */
@@ -200,7 +202,7 @@ xray_entity *xray_begin_segment(const char *name);
 
 /* The sampling decision for a new segment. */
 typedef enum xray_sampling {
-    XRAY_SAMPLING_DECIDE = 0,   /* the recorder decides (every segment is sampled for now) */
+    XRAY_SAMPLING_DECIDE = 0,   /* the recorder decides: incoming header, then the sampling rules */
     XRAY_SAMPLING_SAMPLED,      /* record it, as for an incoming Sampled=1 */
     XRAY_SAMPLING_NOT_SAMPLED   /* record nothing, as for Sampled=0; ids still propagate */
 } xray_sampling;

@@ -1,8 +1,8 @@
 # Tools and samples. `make XRAY=0` builds the samples with tracing compiled out.
 TOOL_SRC := $(wildcard tools/xraycap/*.c)
 
-$(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h | $(BUILD)/rt
-	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(CWARN) $(TOOL_SRC) -lcjson -lsqlite3 -lm -o $@
+$(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h include/xray_capture/version.h | $(BUILD)/rt
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(CWARN) -Iinclude $(TOOL_SRC) -lcjson -lsqlite3 -lm -o $@
 
 ifeq ($(XRAY),0)
 SAMPLE_CFLAGS := -DXRAY_COMPILED_OUT

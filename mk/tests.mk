@@ -65,7 +65,7 @@ check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/npm/
 	@echo "== end to end: xray-api emitter, signatures checked by botocore (and moto_server if present)"
 	$(BUILD)/tests/e2e-xray-api
 
-TOOL_TEST_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/trace.c \
+TOOL_TEST_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/hostport.c tools/xraycap/trace.c \
                  tools/xraycap/store.c tools/xraycap/timeline.c
 $(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_TEST_SRC) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/tool/test_tool.c $(TOOL_TEST_SRC) \
@@ -82,7 +82,17 @@ check-viewer: $(BUILD)/tests/viewer $(BUILD)/xraycap $(BUILD)/samples/capture
 	@echo "== web view in headless Chromium"
 	$(BUILD)/tests/viewer
 
-check: deps all check-unit check-plugin check-off check-tool check-e2e check-viewer
+# The runtime's layers: includes point only down (docs/design.md).
+check-layers:
+	@echo "== runtime layering"
+	tests/layers/check_layers.sh
+
+# make install into a temporary prefix, then pkg-config and find_package(xraycap) as users do.
+check-install: all
+	@echo "== install, pkg-config and the CMake package"
+	tests/install/run.sh
+
+check: deps check-layers all check-unit check-plugin check-off check-tool check-install check-e2e check-viewer
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).

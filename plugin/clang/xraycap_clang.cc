@@ -16,7 +16,8 @@
  *      each escape is one path out.
  *
  * Options (the same as the GCC plugin's): -fplugin-arg-xraycap-OPTION, or
- * -Xclang -plugin-arg-xraycap -Xclang OPTION: disable, functions=REGEX, exclude=REGEX, verbose.
+ * -Xclang -plugin-arg-xraycap -Xclang OPTION: disable, functions=REGEX, exclude=REGEX, verbose,
+ * patch=LIBS (curl, sqlite3, all: see include/xray_capture/patched.h).
  * Debugging: -mllvm -print-after-all, or -emit-llvm -S to read the instrumented IR.
  */
 #include "clang/AST/ASTConsumer.h"
@@ -43,6 +44,7 @@
 #include "llvm/Transforms/Utils/EscapeEnumerator.h"
 
 #include "../patch_table.h"
+#include "../../include/xray_capture/version.h"
 
 #include <dlfcn.h>
 #include <memory>
@@ -395,7 +397,7 @@ struct CapturePass : llvm::PassInfoMixin<CapturePass> {
 /* The pass plugin entry point, for -fpass-plugin= and for the path the action adds. */
 extern "C" LLVM_ATTRIBUTE_WEAK ::llvm::PassPluginLibraryInfo llvmGetPassPluginInfo()
 {
-    return {LLVM_PLUGIN_API_VERSION, "xraycap", "0.1.0", [](llvm::PassBuilder &PB) {
+    return {LLVM_PLUGIN_API_VERSION, "xraycap", XRAYCAP_VERSION, [](llvm::PassBuilder &PB) {
                 /* Pipeline start: before inlining, at -O0 too, once per compilation. */
                 PB.registerPipelineStartEPCallback(
                     [](llvm::ModulePassManager &MPM, llvm::OptimizationLevel) {

@@ -44,6 +44,7 @@
 #include "c-family/c-pragma.h"
 
 #include "../patch_table.h"
+#include "../../include/xray_capture/version.h"
 
 #include <regex.h>
 #include <string>
@@ -60,7 +61,7 @@ namespace {
 const char *const ATTR = "xray_capture";
 
 struct plugin_info xraycap_info = {
-    "0.1.0",
+    XRAYCAP_VERSION,
     "Traces functions marked __attribute__((xray_capture(\"name\"))) as AWS X-Ray subsegments.\n"
     "Options (-fplugin-arg-xraycap-OPTION):\n"
     "  disable            accept the attribute, instrument nothing\n"

@@ -16,7 +16,7 @@
 
 xrc_config xrc_cfg;                          /* written once by read_environment, then only by
                                                 xray_recorder_configure (lifecycle.c) */
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT; /* read_environment runs once */
 
 static bool resolve(const char *hostport, xrc_addr *out)
 {

@@ -1,5 +1,6 @@
-/* capture.c — the hooks that compiled code calls: __xraycap_enter at the start of a captured
- * function or block, __xraycap_exit on every way out. The common case (no segment, or a
+/* capture.c — the two functions compiled code calls: __xraycap_enter at the start of a
+ * captured function or block, __xraycap_exit on every way out (the exception variant is in
+ * exception.c). The common case (no segment, or a
  * segment that is not sampled) is one thread-local load and a branch. */
 #include "base/config.h"
 #include "core/context.h"
@@ -43,8 +44,7 @@ void __xraycap_exit(xray_token token)
     if (!token)
         return;
     xrc_thread *t = &xrc_tls;
-    unsigned idx = (unsigned)(token & ((1u << XRC_TOKEN_DEPTH_BITS) - 1)) - 1;
-    if ((token >> XRC_TOKEN_DEPTH_BITS) != t->gen || idx >= t->depth)
-        return; /* the segment ended, or an outer exit already closed this one */
-    xrc_close_from(t, idx);
+    unsigned idx;
+    if (xrc_token_index(t, token, &idx))
+        xrc_close_from(t, idx);
 }

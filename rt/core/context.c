@@ -1,5 +1,6 @@
-/* context.c — thread-local context: opening subsegments, resetting the stack, and cleaning up
- * what a thread leaves open when it exits or when the process forks. */
+/* context.c — the thread-local context: opening subsegments, resetting the stack, releasing
+ * segments, and cleaning up what a thread leaves open when it exits. (What a forked child
+ * forgets is in lifecycle.c.) */
 #include "core/context.h"
 #include "emit/emit.h"
 #include "base/log.h"
@@ -7,10 +8,10 @@
 #include <pthread.h>
 #include <string.h>
 
-__thread xrc_thread xrc_tls;
+__thread xrc_thread xrc_tls;              /* each thread's context, written by that thread */
 
 static pthread_key_t exit_key;            /* its destructor runs at thread exit */
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT; /* exit_key is made once */
 
 /* Only the owner thread writes nsub: a plain increment, published for the others' cap check. */
 static inline void count_own(xrc_segment *s)
@@ -24,6 +25,40 @@ static inline void count_foreign(xrc_segment *s)
     atomic_store_explicit(&s->foreign_nsub,
                           atomic_load_explicit(&s->foreign_nsub, memory_order_relaxed) + 1,
                           memory_order_relaxed);
+}
+
+/* Fills a new entity; the caller links it into its segment's list. */
+static inline void entity_init(xray_entity *e, xrc_segment *s, xray_entity *parent,
+                               const char *name, uint64_t id, uint32_t flags)
+{
+    e->seg = s;
+    e->parent = parent;
+    e->name = name;
+    e->id = id;
+    e->start_ns = 0;
+    e->end_ns = -1;
+    e->flags = flags;
+    e->marks = 0;
+    e->extra = NULL;
+    e->next = NULL; /* child links are made by the serializer (and stream.c) when needed */
+}
+
+/* Appends e to the owner's list, or (under s->lock) to the list of entities other threads made. */
+static inline void link_own(xrc_segment *s, xray_entity *e)
+{
+    s->tail->next = e;
+    s->tail = e;
+    count_own(s);
+}
+
+static inline void link_foreign(xrc_segment *s, xray_entity *e)
+{
+    if (s->foreign_tail)
+        s->foreign_tail->next = e;
+    else
+        s->foreign_head = e;
+    s->foreign_tail = e;
+    count_foreign(s);
 }
 
 xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
@@ -40,22 +75,12 @@ xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
         s->dropped++;
         return 0;
     }
-    e->seg = s;
-    e->parent = t->recording;
-    e->name = name;
-    e->id = xrc_rand64();
-    e->end_ns = -1;
-    e->flags = flags;
-    e->marks = 0;
-    e->extra = NULL;
-    e->next = NULL;
-    s->tail->next = e;
-    s->tail = e;
-    count_own(s);
+    entity_init(e, s, t->recording, name, xrc_rand64(), flags);
+    link_own(s, e);
     t->stack[t->depth++] = e;
     t->recording = e;
     e->start_ns = xrc_mono_ns() - s->mono_base_ns;
-    return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
+    return xrc_token_make(t);
 }
 
 xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
@@ -69,24 +94,13 @@ xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
         pthread_mutex_unlock(&s->lock);
         return 0;
     }
-    memset(e, 0, sizeof *e);
-    e->seg = s;
-    e->parent = t->recording;
-    e->name = name;
-    e->id = xrc_rand64();
-    e->end_ns = -1;
-    e->flags = flags;
-    if (s->foreign_tail)
-        s->foreign_tail->next = e;
-    else
-        s->foreign_head = e;
-    s->foreign_tail = e;
-    count_foreign(s);
+    entity_init(e, s, t->recording, name, xrc_rand64(), flags);
+    link_foreign(s, e);
     pthread_mutex_unlock(&s->lock);
     t->stack[t->depth++] = e;
     t->recording = e;
     e->start_ns = xrc_mono_ns() - s->mono_base_ns;
-    return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
+    return xrc_token_make(t);
 }
 
 char *xrc_copy_name(xrc_thread *t, const char *name)
@@ -112,38 +126,23 @@ xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name
     xrc_segment *s = t->seg;
     xray_entity *e;
     bool full = xrc_recorded(s) >= s->max_sub;
-    if (t->foreign) {
+    bool foreign = t->foreign; /* entities of a handed-in segment are made under its lock */
+    if (foreign)
         pthread_mutex_lock(&s->lock);
-        e = full ? NULL : xrc_foreign_alloc(s, sizeof *e);
-        if (e) {
-            memset(e, 0, sizeof *e);
-            if (s->foreign_tail)
-                s->foreign_tail->next = e;
-            else
-                s->foreign_head = e;
-            s->foreign_tail = e;
-            count_foreign(s);
-        } else {
-            s->foreign_dropped++;
-        }
-        pthread_mutex_unlock(&s->lock);
+    e = full ? NULL : foreign ? xrc_foreign_alloc(s, sizeof *e) : xrc_arena_alloc(s, sizeof *e);
+    if (e) {
+        entity_init(e, s, parent, name, id, 0);
+        if (foreign)
+            link_foreign(s, e);
+        else
+            link_own(s, e);
     } else {
-        e = full ? NULL : xrc_arena_alloc(s, sizeof *e);
-        if (e) {
-            memset(e, 0, sizeof *e);
-            s->tail->next = e;
-            s->tail = e;
-            count_own(s);
-        } else {
-            s->dropped++;
-        }
+        *(foreign ? &s->foreign_dropped : &s->dropped) += 1;
     }
+    if (foreign)
+        pthread_mutex_unlock(&s->lock);
     if (!e)
         return NULL;
-    e->seg = s;
-    e->parent = parent;
-    e->name = name;
-    e->id = id;
     e->start_ns = start_ns;
     e->end_ns = xrc_mono_ns() - s->mono_base_ns;
     return e;

@@ -7,7 +7,10 @@
 #include "model/clock.h"
 #include "model/entity.h"
 
-#define XRC_TOKEN_DEPTH_BITS 9   /* a token is (generation << 9) | (stack index + 1) */
+/* The hook ABI: what __xraycap_enter returns and __xraycap_exit takes. A token is
+ * (generation << XRC_TOKEN_DEPTH_BITS) | (stack index + 1); 0 means nothing was opened. Only
+ * xrc_token_make and xrc_token_index encode and decode it. */
+#define XRC_TOKEN_DEPTH_BITS 9
 #define XRC_GEN_MASK (~0UL >> XRC_TOKEN_DEPTH_BITS)
 
 typedef struct xrc_thread {
@@ -25,7 +28,24 @@ typedef struct xrc_thread {
     xray_entity *stack[XRC_MAX_DEPTH];
 } xrc_thread;
 
-extern __thread xrc_thread xrc_tls;
+extern __thread xrc_thread xrc_tls; /* the calling thread's context; only that thread touches it */
+
+/* The token for the entity just pushed on t's stack. */
+static inline xray_token xrc_token_make(const xrc_thread *t)
+{
+    return (t->gen << XRC_TOKEN_DEPTH_BITS) | t->depth;
+}
+
+/* The stack index `token` opened, if it is still open on t's stack; false for 0, for a token
+ * of an earlier generation (the segment ended), or one an outer exit already closed. */
+static inline bool xrc_token_index(const xrc_thread *t, xray_token token, unsigned *idx)
+{
+    unsigned i = (unsigned)(token & ((1u << XRC_TOKEN_DEPTH_BITS) - 1)) - 1;
+    if (!token || (token >> XRC_TOKEN_DEPTH_BITS) != t->gen || i >= t->depth)
+        return false;
+    *idx = i;
+    return true;
+}
 
 /* Opens a subsegment named `name` under t->recording (which must be non-NULL) and pushes it.
  * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */

@@ -146,8 +146,8 @@ void __xraycap_exit_exception(xray_token token, void *exception)
         return;
     int saved = errno;
     xrc_thread *t = &xrc_tls;
-    unsigned idx = (unsigned)(token & ((1u << XRC_TOKEN_DEPTH_BITS) - 1)) - 1;
-    if ((token >> XRC_TOKEN_DEPTH_BITS) == t->gen && idx < t->depth) {
+    unsigned idx;
+    if (xrc_token_index(t, token, &idx)) {
         xray_entity *e = t->stack[idx];
         pthread_mutex_lock(&e->seg->lock);
         if (exception && exception == t->unwinding && !cJSON_HasObjectItem(e->extra, "cause")) {

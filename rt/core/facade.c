@@ -1,4 +1,4 @@
-/* lambda.c — AWS Lambda: the function's segment belongs to Lambda itself, so the recorder works
+/* facade.c — AWS Lambda: the function's segment belongs to Lambda itself, so the recorder works
  * under a facade built from _X_AMZN_TRACE_ID (Root, Parent, Sampled). The facade is never
  * sent; each of its direct subsegments is sent as a `type: subsegment` document when it
  * closes (stream.c), as the Python SDK does. */

@@ -1,5 +1,5 @@
 /* recorder.c — the public segment/subsegment API (xray_begin_segment and friends): argument
- * checks, names, the context-missing strategy, and fork safety. The shared mechanics of
+ * checks, names, and which misuse is reported (the strategy itself is in base/log.c). The shared mechanics of
  * opening and closing live in context.c so captured calls and manual calls behave alike. */
 #include "base/config.h"
 #include "core/context.h"
@@ -25,34 +25,17 @@ static const char *checked_name(const char *name, const char *kind)
     return name;
 }
 
-/* True when s starts with n lower-case hex digits. */
-static bool hex_run(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    return true;
-}
-
-static bool trace_id_ok(const char *t)
-{
-    return strlen(t) == XRC_TRACE_ID_LEN && t[0] == '1' && t[1] == '-' && hex_run(t + 2, 8) &&
-           t[10] == '-' && hex_run(t + 11, 24);
-}
-
 static void apply_options(xrc_segment *s, const xray_segment_options *o)
 {
     if (o->trace_id) {
-        if (trace_id_ok(o->trace_id))
+        if (xrc_trace_id_valid(o->trace_id))
             memcpy(s->trace_id, o->trace_id, XRC_TRACE_ID_LEN + 1);
         else
             xrc_log(XRAY_LOG_WARN, "trace id '%.80s' is not of the form 1-xxxxxxxx-<24 hex>; "
                                    "starting a new trace", o->trace_id);
     }
     if (o->parent_id) {
-        if (strlen(o->parent_id) == 16 && hex_run(o->parent_id, 16))
-            s->parent_id = strtoull(o->parent_id, NULL, 16);
-        else
+        if (!xrc_entity_id_parse(o->parent_id, &s->parent_id))
             xrc_log(XRAY_LOG_WARN, "parent id '%.80s' is not 16 lower-case hex digits; ignored",
                     o->parent_id);
     }
@@ -184,7 +167,7 @@ xray_entity *xray_begin_subsegment(const char *name)
         } else {
             t->phantom++;
             /* Past the cap every call lands here: the count goes into the segment, and the
-             * log says it once per segment (emit.c sums it up at the end). */
+             * log says it once per segment (split.c sums it up at the end). */
             if (xrc_recorded(t->seg) < t->seg->max_sub)
                 xrc_log(XRAY_LOG_WARN, "xray_begin_subsegment('%.200s'): %s; not recorded",
                         name ? name : "", t->depth >= XRC_MAX_DEPTH ? "nesting deeper than 256"

@@ -8,14 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool is_hex(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    return true;
-}
-
 static bool all_zero(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -29,8 +21,8 @@ static bool all_zero(const char *s, size_t n)
 static bool parse_traceparent(const char *t, xrc_trace_header *out, const char **why)
 {
     size_t n = strlen(t);
-    if (n < 55 || t[2] != '-' || t[35] != '-' || t[52] != '-' || !is_hex(t, 2) ||
-        !is_hex(t + 3, 32) || !is_hex(t + 36, 16) || !is_hex(t + 53, 2))
+    if (n < 55 || t[2] != '-' || t[35] != '-' || t[52] != '-' || !xrc_is_hex(t, 2) ||
+        !xrc_is_hex(t + 3, 32) || !xrc_is_hex(t + 36, 16) || !xrc_is_hex(t + 53, 2))
         return *why = "traceparent is not 00-<32 hex>-<16 hex>-<2 hex>", false;
     if (!strncmp(t, "ff", 2))
         return *why = "traceparent version ff is invalid", false;
@@ -71,15 +63,15 @@ static bool parse_amzn(const char *t, xrc_trace_header *out, const char **why)
             if (seen_root)
                 return *why = "Root is given twice", false;
             seen_root = true;
-            if (strlen(value) != XRC_TRACE_ID_LEN || value[0] != '1' || value[1] != '-' ||
-                !is_hex(value + 2, 8) || value[10] != '-' || !is_hex(value + 11, 24))
+            if (!xrc_trace_id_valid(value))
                 return *why = "Root is not 1-<8 hex>-<24 hex>", false;
             memcpy(out->root, value, XRC_TRACE_ID_LEN + 1);
         } else if (!strcmp(key, "Parent")) {
             if (seen_parent)
                 return *why = "Parent is given twice", false;
             seen_parent = true;
-            if (strlen(value) != 16 || !is_hex(value, 16))
+            uint64_t parent;
+            if (!xrc_entity_id_parse(value, &parent))
                 return *why = "Parent is not 16 lower-case hex digits", false;
             memcpy(out->parent, value, 17);
         } else if (!strcmp(key, "Sampled")) {
@@ -126,7 +118,7 @@ bool xrc_trace_header_parse(const char *text, xrc_trace_header *out, const char 
         ok = (*why = "there is none", false);
     else if (strlen(text) > XRC_HEADER_MAX)
         ok = (*why = "it is longer than 2048 characters", false);
-    else if (text[0] && text[1] && text[2] == '-' && is_hex(text, 2) && !strchr(text, '='))
+    else if (text[0] && text[1] && text[2] == '-' && xrc_is_hex(text, 2) && !strchr(text, '='))
         ok = parse_traceparent(text, out, why);
     else
         ok = parse_amzn(text, out, why);

@@ -1,4 +1,5 @@
-/* emit.h — turning a finished segment into datagrams and sending them. */
+/* emit.h — a finished segment to documents (split.c) and each document to the emitters
+ * configured (emit.c and one emit_*.c per transport). */
 #ifndef XRC_EMIT_H
 #define XRC_EMIT_H
 

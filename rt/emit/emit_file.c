@@ -15,12 +15,12 @@
 
 #define BUF_SIZE (256 * 1024)
 
-static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
 static char file_path[1024];      /* "" when off */
-static int file_fd = -1;
+static int file_fd = -1;          /* -1: not open (yet) */
 static bool file_failed;          /* opening failed: said once, documents counted as dropped */
-static char *buf;
-static size_t buf_len;
+static char *buf;                 /* lines not yet written (BUF_SIZE, made on first use) */
+static size_t buf_len;            /* bytes in buf */
 static size_t buf_docs;           /* documents in buf: counted as sent once written */
 
 /* Writes the buffer and counts its documents as sent, or on an error as dropped. */

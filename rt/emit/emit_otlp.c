@@ -18,7 +18,7 @@ typedef struct otlp_ctx {
     char service[256];
 } otlp_ctx;
 
-static char resp[8192];
+static char resp[8192];  /* the collector's last answer; only the OTLP queue's thread writes it */
 
 /* partialSuccess.rejectedSpans of an answer, as documents refused (a fair approximation: a
  * request carries whole documents). */

@@ -22,7 +22,7 @@ typedef struct api_ctx {
     xrc_aws_credentials cred;
 } api_ctx;
 
-static char resp[8192];
+static char resp[8192];  /* the API's last answer; only the X-Ray API queue's thread writes it */
 
 /* Counts refused documents in a PutTraceSegments answer and logs the first reason. */
 static size_t unprocessed(xrc_http_queue *q)

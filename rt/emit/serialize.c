@@ -33,7 +33,7 @@ void xrc_link_tree(xrc_segment *s)
     XRC_FOR_EACH_ENTITY(s, e) {
         xray_entity *p = e->parent;
         if (!p || (p->flags & XRC_F_SENT))
-            continue; /* a parent streamed out earlier: sent on its own (emit.c) */
+            continue; /* a parent streamed out earlier: sent on its own (split.c) */
         if (p->last_child)
             p->last_child->next_sibling = e;
         else

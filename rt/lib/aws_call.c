@@ -14,9 +14,10 @@
 
 #define MAX_ENDPOINTS 64
 
-static pthread_mutex_t endpoints_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t endpoints_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the two below */
+/* URL prefixes registered by xray_curl_register_aws_endpoint, and their service */
 static struct { char prefix[256]; char service[32]; } endpoints[MAX_ENDPOINTS];
-static int nendpoints;
+static int nendpoints;     /* entries used in endpoints */
 
 xray_status xray_curl_register_aws_endpoint(const char *url_prefix, const char *service)
 {

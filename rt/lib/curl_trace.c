@@ -44,10 +44,10 @@ typedef struct handle_info {
 } handle_info;
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the table */
-static handle_info *table[BUCKETS];
+static handle_info *table[BUCKETS];   /* what each easy handle carries, hashed by handle */
 
 /* Set while this thread is inside a wrapper (see lib_guard.h). */
-__thread int xrc_lib_inside;
+__thread int xrc_lib_inside;          /* written by the wrappers of both libraries */
 
 static size_t slot(CURL *h) { return ((uintptr_t)h >> 4) % BUCKETS; }
 

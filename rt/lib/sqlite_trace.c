@@ -164,7 +164,7 @@ typedef struct running {
 } running;
 
 static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER; /* guards `runs` */
-static running *runs[BUCKETS];
+static running *runs[BUCKETS];   /* statements being stepped, hashed by statement */
 
 static size_t slot(sqlite3_stmt *s) { return ((uintptr_t)s >> 4) % BUCKETS; }
 

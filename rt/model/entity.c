@@ -17,7 +17,7 @@
 
 static __thread void *cached_first;                 /* one spare FIRST_BLOCK */
 static __thread xrc_chunk *cached_chunks;           /* spare CHUNK_SIZE chunks */
-static __thread int ncached_chunks;
+static __thread int ncached_chunks;                 /* entries in cached_chunks */
 
 static void *cache_alloc_chunk(void)
 {

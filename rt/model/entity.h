@@ -100,7 +100,8 @@ static inline void *xrc_arena_alloc(xrc_segment *s, size_t n)
 /* n bytes from the arena for other threads' entities; the caller holds s->lock. */
 void *xrc_foreign_alloc(xrc_segment *s, size_t n);
 
-/* Calls fn on every entity of the segment: the owner's in creation order, then the others'. */
+/* A loop over every entity of the segment, binding `e`: the owner's in creation order, then
+ * those other threads made. */
 #define XRC_FOR_EACH_ENTITY(s, e)                                                             \
     for (int xrc_pass_ = 0; xrc_pass_ < 2; xrc_pass_++)                                       \
         for (xray_entity *e = xrc_pass_ ? (s)->foreign_head : &(s)->ent; e; e = e->next)

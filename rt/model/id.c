@@ -2,6 +2,7 @@
 #include "model/id.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -61,4 +62,26 @@ void xrc_new_trace_id(char out[XRC_TRACE_ID_LEN + 1], int64_t epoch_sec)
     xrc_hex16(buf, xrc_rand64());
     memcpy(out + 27, buf, 8);
     out[35] = '\0';
+}
+
+bool xrc_is_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+bool xrc_trace_id_valid(const char *s)
+{
+    return strlen(s) == XRC_TRACE_ID_LEN && s[0] == '1' && s[1] == '-' && xrc_is_hex(s + 2, 8) &&
+           s[10] == '-' && xrc_is_hex(s + 11, 24);
+}
+
+bool xrc_entity_id_parse(const char *s, uint64_t *out)
+{
+    if (strlen(s) != 16 || !xrc_is_hex(s, 16))
+        return false;
+    *out = strtoull(s, NULL, 16);
+    return true;
 }

@@ -4,6 +4,8 @@
 #ifndef XRC_ID_H
 #define XRC_ID_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define XRC_TRACE_ID_LEN 35 /* "1-" + 8 hex + "-" + 24 hex */
@@ -43,5 +45,14 @@ void xrc_hex16(char out[16], uint64_t id);
 
 /* Forces a new seed in this thread (after fork). */
 void xrc_rng_reset(void);
+
+/* True when s starts with n lower-case hex digits. */
+bool xrc_is_hex(const char *s, size_t n);
+
+/* True for an X-Ray trace id: "1-" + 8 hex digits + "-" + 24 hex digits, lower case. */
+bool xrc_trace_id_valid(const char *s);
+
+/* For an entity id of exactly 16 lower-case hex digits: stores its value and returns true. */
+bool xrc_entity_id_parse(const char *s, uint64_t *out);
 
 #endif

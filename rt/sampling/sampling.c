@@ -33,7 +33,7 @@ typedef struct rule {
 
 static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
 static rule *rules;        /* in file order: the first match decides */
-static size_t nrules;
+static size_t nrules;      /* entries in rules */
 static rule fallback = {.fixed_target = 1, .rate = 0.05}; /* the "default" rule */
 
 bool xrc_wildcard_match(const char *p, const char *t)

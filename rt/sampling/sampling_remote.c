@@ -40,14 +40,14 @@ typedef struct remote_rule {
 } remote_rule;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
-static remote_rule rules[MAX_REMOTE_RULES];
-static int nrules;
+static remote_rule rules[MAX_REMOTE_RULES]; /* centralized rules, by priority */
+static int nrules;                           /* entries in rules */
 static double rules_fetched_at;      /* epoch seconds of the last good GetSamplingRules */
-static char client_id[25];
-static bool poller_running;
-static bool poller_stop;
-static pthread_t poller;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static char client_id[25];           /* this process's ClientID in SamplingTargets */
+static bool poller_running;          /* the poller thread exists */
+static bool poller_stop;             /* asks it to end */
+static pthread_t poller;             /* the thread polling the daemon's proxy */
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER; /* wakes it early (stop, fork) */
 
 static double now_s(void)
 {

@@ -3,6 +3,7 @@
  * subsegments put together), filter expressions, and a load test from 4 processes. */
 #include "../../tools/xraycap/doccheck.h"
 #include "../../tools/xraycap/filter.h"
+#include "../../tools/xraycap/hostport.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -317,6 +318,33 @@ static void test_import_stores_json_lines_and_reports_bad_ones(void)
     unlink(file);
 }
 
+/* Every address option of the tool goes through one reader: IPv4, bracketed IPv6, port range. */
+static void test_addresses_are_read_alike_everywhere(void)
+{
+    struct sockaddr_storage a;
+    socklen_t len;
+    char why[600];
+    CU_ASSERT_TRUE(hostport_resolve("127.0.0.1:2000", SOCK_DGRAM, false, &a, &len, why, sizeof why));
+    CU_ASSERT_EQUAL(a.ss_family, AF_INET);
+    CU_ASSERT_TRUE(hostport_resolve("[::1]:2000", SOCK_DGRAM, false, &a, &len, why, sizeof why));
+    CU_ASSERT_EQUAL(a.ss_family, AF_INET6);
+    CU_ASSERT_TRUE(hostport_resolve("127.0.0.1:0", SOCK_DGRAM, true, &a, &len, why, sizeof why));
+    const char *bad[] = {"127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:", "127.0.0.1", ":2000",
+                         "127.0.0.1:20x0", "127.0.0.1:-1", "::1:2000", "[::1]2000", "[::1", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        CU_ASSERT_FALSE(hostport_resolve(bad[i], SOCK_DGRAM, false, &a, &len, why, sizeof why));
+        CU_ASSERT_NOT_EQUAL(why[0], '\0');
+    }
+    /* and through the commands: refused before anything is served */
+    FILE *p = popen(XRAYCAP " serve --db /nonexistent/x.db --http 127.0.0.1:99999 2>&1", "r");
+    char out[1024];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(WEXITSTATUS(pclose(p)), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "the port must be a number from 1 to 65535"));
+}
+
 /* The file emitter's output, streamed subsegments included, loads into the daemon's store and
  * joins into one trace. */
 static void test_daemon_imports_what_the_file_emitter_wrote(void)
@@ -431,6 +459,7 @@ int main(void)
 {
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("xraycap tool", NULL, NULL);
+    CU_add_test(s, "test_addresses_are_read_alike_everywhere", test_addresses_are_read_alike_everywhere);
     CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
     CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);
     CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);

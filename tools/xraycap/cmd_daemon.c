@@ -1,7 +1,9 @@
 /* cmd_daemon.c — `xraycap daemon`: receives datagrams as the X-Ray daemon does, stores every
  * accepted document, counts and logs what it refuses, and can relay accepted datagrams
  * unchanged to a real daemon. */
+#include "commands.h"
 #include "doccheck.h"
+#include "hostport.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -51,24 +53,6 @@ static void print_stats(void)
     for (int i = 0; i < MAX_REASONS && rejects[i].reason; i++)
         fprintf(stderr, "%s%s: %lu", i ? ", " : " (", rejects[i].reason, rejects[i].count);
     fprintf(stderr, "%s, forwarded %lu, store errors %lu\n", rejected ? ")" : "", forwarded, store_errors);
-}
-
-/* "host:port" → address; false when it does not resolve. */
-static bool resolve(const char *spec, int socktype, struct sockaddr_storage *out, socklen_t *len)
-{
-    char host[256];
-    const char *colon = strrchr(spec, ':');
-    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
-        return false;
-    snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = socktype, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &res) || !res)
-        return false;
-    memcpy(out, res->ai_addr, res->ai_addrlen);
-    *len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return true;
 }
 
 /* Stores the documents of one JSON-lines file (the file emitter's output), reporting refused
@@ -127,12 +111,13 @@ int cmd_daemon(int argc, char **argv)
     }
     struct sockaddr_storage addr, fwd;
     socklen_t alen, flen = 0;
-    if (!resolve(udp, SOCK_DGRAM, &addr, &alen)) {
-        fprintf(stderr, "xraycap daemon: --udp '%s' is not HOST:PORT\n", udp);
+    char why[600];
+    if (!hostport_resolve(udp, SOCK_DGRAM, true, &addr, &alen, why, sizeof why)) {
+        fprintf(stderr, "xraycap daemon: --udp %s\n", why);
         return 2;
     }
-    if (forward && !resolve(forward, SOCK_DGRAM, &fwd, &flen)) {
-        fprintf(stderr, "xraycap daemon: --forward '%s' is not HOST:PORT\n", forward);
+    if (forward && !hostport_resolve(forward, SOCK_DGRAM, false, &fwd, &flen, why, sizeof why)) {
+        fprintf(stderr, "xraycap daemon: --forward %s\n", why);
         return 2;
     }
     char err[512];

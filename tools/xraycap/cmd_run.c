@@ -1,9 +1,13 @@
 /* cmd_run.c — `xraycap run`: a private daemon port for one command, so a developer sees what
  * the command traced without running a daemon or having an AWS account. */
+#include "commands.h"
+#include "hostport.h"
 #include "timeline.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,25 +29,29 @@ static long long now_ms(void)
 
 static int open_socket(const char *spec, char *addr, size_t addrlen)
 {
-    char host[64] = "127.0.0.1";
-    int port = 0;
-    if (spec && sscanf(spec, "%63[^:]:%d", host, &port) != 2) {
-        fprintf(stderr, "xraycap run: --udp wants HOST:PORT, got '%s'\n", spec);
+    struct sockaddr_storage a;
+    socklen_t len;
+    char why[600];
+    if (!spec)
+        spec = "127.0.0.1:0";
+    if (!hostport_resolve(spec, SOCK_DGRAM, true, &a, &len, why, sizeof why)) {
+        fprintf(stderr, "xraycap run: --udp %s\n", why);
         return -1;
     }
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     int size = 16 * 1024 * 1024;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size))
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-    socklen_t len = sizeof a;
-    if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
-        getsockname(fd, (struct sockaddr *)&a, &len)) {
-        fprintf(stderr, "xraycap run: cannot listen on %s:%d: %s\n", host, port, strerror(errno));
-        close(fd);
+    char host[INET6_ADDRSTRLEN], port[16];
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) || getsockname(fd, (struct sockaddr *)&a, &len) ||
+        getnameinfo((struct sockaddr *)&a, len, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV)) {
+        fprintf(stderr, "xraycap run: cannot listen on %s: %s\n", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    snprintf(addr, addrlen, "%s:%d", host, ntohs(a.sin_port));
+    snprintf(addr, addrlen, a.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
     return fd;
 }
 

@@ -1,20 +1,13 @@
 /* xraycap — the local companion of the runtime: a daemon that stores what programs send, and
  * the console's three views (trace list, timeline, trace map) in the terminal and in a web
  * browser, with no AWS account. `xraycap` without arguments lists the commands. */
-#include "timeline.h"
+#include "commands.h"
+
+#include <xray_capture/version.h>
 
 #include <stdio.h>
 #include <string.h>
 
-int cmd_run(int argc, char **argv);
-int cmd_daemon(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_traces(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_map(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_html(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
 
 static const struct {
     const char *name;
@@ -47,6 +40,10 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("xraycap " XRAYCAP_VERSION);
+        return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))

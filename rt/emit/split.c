@@ -1,0 +1,99 @@
+/* split.c — from a finished segment to documents: one when it fits a datagram, otherwise the
+ * segment plus subsegment documents for the subtrees that did not fit (never a document cut
+ * in the middle). Also where a segment's own accounting (subsegments not recorded) is written
+ * into it before it goes out. */
+#include "base/log.h"
+#include "emit/emit.h"
+#include "emit/serialize.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void note_dropped_subsegments(xrc_segment *s)
+{
+    cJSON *meta, *ns;
+    s->dropped += s->foreign_dropped;
+    if (!s->dropped)
+        return;
+    atomic_fetch_add(&xrc_stats.subsegments_dropped, s->dropped);
+    xrc_log(XRAY_LOG_WARN, "segment '%s': %zu subsegment(s) not recorded (past the cap of %zu "
+                           "subsegments per segment, nesting deeper than %d, or no memory)",
+            s->ent.name, s->dropped, s->max_sub, XRC_MAX_DEPTH);
+    if (s->facade) /* never sent: the count is in the statistics only */
+        return;
+    if ((!s->ent.extra && !(s->ent.extra = cJSON_CreateObject())))
+        return;
+    if (!(meta = cJSON_GetObjectItemCaseSensitive(s->ent.extra, "metadata")))
+        meta = cJSON_AddObjectToObject(s->ent.extra, "metadata");
+    if (meta && !(ns = cJSON_GetObjectItemCaseSensitive(meta, "xraycap")))
+        ns = cJSON_AddObjectToObject(meta, "xraycap");
+    else
+        ns = meta ? cJSON_GetObjectItemCaseSensitive(meta, "xraycap") : NULL;
+    if (ns) {
+        cJSON_DeleteItemFromObjectCaseSensitive(ns, "dropped_subsegments");
+        cJSON_AddNumberToObject(ns, "dropped_subsegments", (double)s->dropped);
+    }
+}
+
+static __thread xrc_buf thread_buf;     /* the calling thread's document buffer, kept */
+static __thread xrc_spill thread_spill; /* and its stack of subtrees still to send */
+
+void xrc_emit_tree(xrc_segment *s, xray_entity *root)
+{
+    const size_t header = sizeof XRC_DAEMON_HEADER - 1;
+    /* The buffers stay with the thread: a streaming segment emits many small documents. */
+    xrc_buf b = thread_buf;
+    xrc_spill spill = {.v = thread_spill.v, .cap = thread_spill.cap};
+    if (!b.p)
+        xrc_buf_init(&b, XRC_MAX_DATAGRAM);
+    xrc_spill_push(&spill, root);
+    while (spill.n) {
+        xray_entity *e = spill.v[--spill.n];
+        xrc_buf_rewind(&b, 0);
+        xrc_buf_put(&b, XRC_DAEMON_HEADER, header);
+        if (xrc_serialize_doc(&b, XRC_MAX_DATAGRAM, s, e, &spill)) {
+            xrc_emit_doc(b.p, b.len, header);
+            continue;
+        }
+        /* Not even its own fields fit: drop this one, but send its children on their own. */
+        atomic_fetch_add(&xrc_stats.documents_dropped, 1);
+        xrc_log(XRAY_LOG_ERROR, "'%s' does not fit in a %d-byte datagram even without its "
+                                "metadata; dropped (its subsegments are still sent)",
+                e->name, XRC_MAX_DATAGRAM);
+        for (xray_entity *c = e->first_child; c; c = c->next_sibling)
+            xrc_spill_push(&spill, c);
+    }
+    if (spill.oom)
+        xrc_log(XRAY_LOG_ERROR, "segment '%s': out of memory while splitting; some subsegment "
+                                "documents were not sent", s->ent.name);
+    b.len = 0;
+    b.over = false;
+    thread_buf = b;
+    thread_spill.v = spill.v;
+    thread_spill.cap = spill.cap;
+}
+
+void xrc_emit_thread_exit(void)
+{
+    xrc_buf_free(&thread_buf);
+    free(thread_spill.v);
+    memset(&thread_spill, 0, sizeof thread_spill);
+}
+
+void xrc_emit_segment(xrc_segment *s)
+{
+    int saved = errno;
+    note_dropped_subsegments(s);
+    xrc_link_tree(s);
+    /* A Lambda facade is never sent: its children go as subsegment documents instead. */
+    if (!s->facade)
+        xrc_emit_tree(s, &s->ent);
+    /* So do subsegments whose parent was streamed out earlier, pointing to it. */
+    XRC_FOR_EACH_ENTITY(s, e)
+        if (e->parent && ((e->parent->flags & XRC_F_SENT) || (s->facade && e->parent == &s->ent)))
+            xrc_emit_tree(s, e);
+    xrc_emit_segment_done();
+    errno = saved;
+}

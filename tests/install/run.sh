@@ -1,0 +1,66 @@
+#!/bin/sh
+# run.sh — installs xraycap into a temporary prefix and uses it as a user would: every header
+# and the tool are there, and a program marked with XRAY_CAPTURE builds and sends its
+# subsegment through pkg-config (GCC and Clang) and through find_package(xraycap) in CMake.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+PREFIX=$TMP/prefix
+passed=0 failed=0
+ok() { echo "  ok: $1"; passed=$((passed + 1)); }
+bad() { echo "  FAILED: $1"; failed=$((failed + 1)); }
+
+make -C "$ROOT" --no-print-directory -s install PREFIX="$PREFIX" >"$TMP/install.log" 2>&1 \
+  || { cat "$TMP/install.log"; echo "0 passed, 1 failed"; exit 1; }
+
+for f in include/xray_capture.h include/xray_capture/curl.h include/xray_capture/sqlite3.h \
+         include/xray_capture/lambda.h include/xray_capture/patched.h include/xray_capture/version.h \
+         lib/libxraycap.a lib/libxraycap.so.0 lib/libxraycap.so lib/pkgconfig/xraycap.pc \
+         lib/xraycap/xraycap.so lib/xraycap/xraycap-clang.so bin/xraycap \
+         lib/cmake/xraycap/xraycapConfig.cmake lib/cmake/xraycap/xraycapConfigVersion.cmake; do
+    if [ -e "$PREFIX/$f" ]; then ok "installed $f"; else bad "not installed: $f"; fi
+done
+
+version=$(sed -n 's/^#define XRAYCAP_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' "$ROOT/include/xray_capture/version.h" | paste -sd.)
+if [ "$("$PREFIX/bin/xraycap" --version)" = "xraycap $version" ]; then ok "xraycap --version says $version"
+else bad "xraycap --version: '$("$PREFIX/bin/xraycap" --version 2>&1)'"; fi
+
+# Runs a built program with the file emitter and checks the captured call arrived.
+check_app() { # name program
+    out=$TMP/$(echo "$1" | tr -c "a-zA-Z0-9\n" _).jsonl
+    rm -f "$out"
+    if ! AWS_XRAY_EMITTER="file:$out" XRAYCAP_SAMPLING=false "$2" >"$out.txt" 2>&1; then
+        bad "$1: the program failed: $(cat "$out.txt")"
+    elif ! grep -q "\"name\":\"installed_capture\"" "$out" 2>/dev/null; then
+        bad "$1: no 'installed_capture' subsegment in what it sent"
+    elif [ "$(cat "$out.txt")" != "$version 42" ]; then
+        bad "$1: printed '$(cat "$out.txt")'"
+    else
+        ok "$1 traces its captured function"
+    fi
+}
+
+export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+if gcc $(pkg-config --variable=gcc_flags xraycap) $(pkg-config --cflags xraycap) "$ROOT/tests/install/app.c" \
+       $(pkg-config --libs xraycap) -Wl,-rpath,"$PREFIX/lib" -o "$TMP/app_gcc" 2>"$TMP/gcc.log"; then
+    check_app "pkg-config with gcc" "$TMP/app_gcc"
+else bad "pkg-config with gcc does not build: $(cat "$TMP/gcc.log")"; fi
+if clang-14 $(pkg-config --variable=clang_flags xraycap) $(pkg-config --cflags xraycap) "$ROOT/tests/install/app.c" \
+       $(pkg-config --libs xraycap) -Wl,-rpath,"$PREFIX/lib" -o "$TMP/app_clang" 2>"$TMP/clang.log"; then
+    check_app "pkg-config with clang" "$TMP/app_clang"
+else bad "pkg-config with clang does not build: $(cat "$TMP/clang.log")"; fi
+
+for cc in gcc clang-14; do
+    b=$TMP/cmake-$cc
+    if cmake -S "$ROOT/tests/install" -B "$b" -DCMAKE_C_COMPILER=$cc -DCMAKE_PREFIX_PATH="$PREFIX" \
+             >"$b.log" 2>&1 && cmake --build "$b" >>"$b.log" 2>&1; then
+        check_app "CMake find_package, $cc, shared" "$b/app_shared"
+        check_app "CMake find_package, $cc, static" "$b/app_static"
+    else
+        bad "CMake with $cc: $(tail -20 "$b.log")"
+    fi
+done
+
+echo "install: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,125 @@
+/* test_emit_otlp.c — the OTLP/HTTP emitter: the exported spans carry the trace tree and its
+ * attributes. */
+#include "emit_sink.h"
+#include "harness.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static cJSON *attribute(cJSON *span, const char *key)
+{
+    cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(span, "attributes"))
+        if (!strcmp(cJSON_GetObjectItem(a, "key")->valuestring, key))
+            return cJSON_GetObjectItem(a, "value");
+    return NULL;
+}
+
+static const char *sval(cJSON *v, const char *kind)
+{
+    cJSON *x = cJSON_GetObjectItem(v, kind);
+    return cJSON_IsString(x) ? x->valuestring : "";
+}
+
+static int hex_of_len(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static void test_otlp_export_carries_the_span_tree_and_its_attributes(void)
+{
+    test_reset();
+    sink_start(OK);
+    char e[100];
+    snprintf(e, sizeof e, "otlp:http://%s", H.address); /* no path: /v1/traces is added */
+    use_emitters(e, 5000);
+    xray_entity *seg = xray_begin_segment_from_http("orders", "POST", "https://shop.example/orders",
+                                                    NULL, NULL);
+    xray_put_annotation(seg, "customer", "c-42");
+    xray_put_annotation(seg, "items", 3);
+    xray_put_metadata_json(seg, "cart", "{\"total\":12.5}", NULL);
+    xray_put_http_response(seg, 502, 17);
+    xray_entity *db = xray_begin_subsegment("DynamoDB");
+    xray_set_namespace(db, "aws");
+    xray_add_throttle_flag(db);
+    xray_begin_subsegment("inner");
+    xray_add_exception(xray_current_subsegment(), "TimeoutError", "took too long", false);
+    xray_end_subsegment();
+    xray_end_subsegment();
+    for (int i = 0; i < 40; i++) /* past the threshold: some arrive as streamed documents */
+        XRAY_CAPTURE_BLOCK("step") {}
+    char trace[256];
+    xray_trace_header(seg, trace, sizeof trace);
+    xray_end_segment();
+    xray_recorder_shutdown();
+    sink_stop();
+    CU_ASSERT_STRING_EQUAL(the_sink.last_path, "/v1/traces");
+    CU_ASSERT_PTR_NOT_NULL(strstr(the_sink.last_headers, "Content-Type: application/json"));
+    cJSON *spans = all_spans();
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(spans), 43);
+    cJSON *root = span_named(spans, "orders"), *dyn = span_named(spans, "DynamoDB");
+    cJSON *inner = span_named(spans, "inner");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dyn);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inner);
+    /* Root=1-xxxxxxxx-yyyy... -> one 32-hex trace id everywhere; parents name real spans. */
+    char want[33];
+    memcpy(want, trace + 7, 8);
+    memcpy(want + 8, trace + 16, 24);
+    want[32] = '\0';
+    cJSON *s;
+    cJSON_ArrayForEach(s, spans) {
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(s, "traceId")->valuestring, want);
+        CU_ASSERT_TRUE(hex_of_len(cJSON_GetObjectItem(s, "spanId")->valuestring, 16));
+        cJSON *p = cJSON_GetObjectItem(s, "parentSpanId");
+        if (s == root) {
+            CU_ASSERT_PTR_NULL(p);
+            continue;
+        }
+        int found = 0;
+        cJSON *q;
+        cJSON_ArrayForEach(q, spans) found |= !strcmp(cJSON_GetObjectItem(q, "spanId")->valuestring, p->valuestring);
+        CU_ASSERT_TRUE(found);
+        CU_ASSERT_TRUE(strtoull(cJSON_GetObjectItem(s, "endTimeUnixNano")->valuestring, NULL, 10) >=
+                       strtoull(cJSON_GetObjectItem(s, "startTimeUnixNano")->valuestring, NULL, 10));
+    }
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(dyn, "parentSpanId")->valuestring,
+                           cJSON_GetObjectItem(root, "spanId")->valuestring);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(inner, "parentSpanId")->valuestring,
+                           cJSON_GetObjectItem(dyn, "spanId")->valuestring);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(root, "kind")->valueint, 2);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(dyn, "kind")->valueint, 3);
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "customer"), "stringValue"), "c-42");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "items"), "intValue"), "3");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "aws.xray.metadata.cart"), "stringValue"), "{\"total\":12.5}");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "http.request.method"), "stringValue"), "POST");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "url.full"), "stringValue"), "https://shop.example/orders");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "http.response.status_code"), "intValue"), "502");
+    CU_ASSERT_PTR_NOT_NULL(attribute(root, "aws.xray.annotations"));
+    CU_ASSERT_STRING_EQUAL(sval(attribute(dyn, "rpc.system"), "stringValue"), "aws-api");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "status"), "code")->valueint, 2);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "status"), "message")->valuestring, "fault");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(dyn, "status"), "message")->valuestring, "throttle");
+    cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(inner, "events"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(ev, "name")->valuestring, "exception");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(ev, "exception.type"), "stringValue"), "TimeoutError");
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(span_named(spans, "step"), "status"));
+    cJSON_Delete(spans);
+    restore_emitters();
+}
+
+void add_emit_otlp_tests(CU_pSuite s)
+{
+    ADD(s, test_otlp_export_carries_the_span_tree_and_its_attributes);
+}

@@ -1,0 +1,132 @@
+/* cmd_serve.c — `xraycap serve`: the trace list, timelines and map over HTTP, for a browser on
+ * this machine. A small blocking server: one connection at a time, GET only. */
+#include "commands.h"
+#include "view.h"
+#include "hostport.h"
+#include "html.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static void url_decode(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *in && *in != '&' && o + 1 < len; in++) {
+        if (*in == '+')
+            out[o++] = ' ';
+        else if (*in == '%' && isxdigit((unsigned char)in[1]) && isxdigit((unsigned char)in[2])) {
+            char hex[3] = {in[1], in[2], 0};
+            out[o++] = (char)strtol(hex, NULL, 16);
+            in += 2;
+        } else
+            out[o++] = *in;
+    }
+    out[o] = '\0';
+}
+
+static volatile sig_atomic_t serving = 1;
+static void stop_serving(int sig) { (void)sig; serving = 0; }
+
+static void handle(int c, store *s, const options *o)
+{
+    char req[8192];
+    ssize_t n = recv(c, req, sizeof req - 1, 0);
+    if (n <= 0)
+        return;
+    req[n] = '\0';
+    char method[8] = "", path[4096] = "";
+    sscanf(req, "%7s %4095s", method, path);
+    char *body = NULL;
+    size_t blen = 0;
+    FILE *out = open_memstream(&body, &blen);
+    int status = 200;
+    if (strcmp(method, "GET")) {
+        status = 405;
+        fputs("GET only", out);
+    } else if (!strncmp(path, "/trace/", 7)) {
+        char id[64];
+        url_decode(path + 7, id, sizeof id);
+        view_trace_page(out, s, id);
+    } else if (!strcmp(path, "/map")) {
+        trace_map m = {0};
+        view_build_map(s, o->since, &m);
+        html_begin(out, "Trace map");
+        html_map(out, &m);
+        html_end(out);
+        map_free(&m);
+    } else if (!strcmp(path, "/") || !strncmp(path, "/?", 2)) {
+        char text[1024] = "", err[1024];
+        const char *q = strstr(path, "filter=");
+        if (q)
+            url_decode(q + 7, text, sizeof text);
+        filter *f = text[0] ? filter_parse(text, err, sizeof err) : NULL;
+        trace_list l = {s, f, NULL, 0, 0};
+        if (!text[0] || f)
+            view_load(&l, o->since);
+        html_begin(out, "Traces");
+        html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL);
+        html_end(out);
+        view_list_free(&l);
+        filter_free(f);
+    } else {
+        status = 404;
+        fputs("not found", out);
+    }
+    fclose(out);
+    char head[256];
+    int hn = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, status == 200 ? "OK" : "Error", blen);
+    send(c, head, (size_t)hn, MSG_NOSIGNAL);
+    send(c, body, blen, MSG_NOSIGNAL);
+    free(body);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    options o;
+    if (!view_parse(argc, argv, &o, false, "xraycap serve [--db FILE] [--since 15m] [--http 127.0.0.1:8080]"))
+        return 2;
+    const char *spec = o.http ? o.http : "127.0.0.1:8080";
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    char why[600];
+    if (!hostport_resolve(spec, SOCK_STREAM, false, &addr, &alen, why, sizeof why)) {
+        fprintf(stderr, "xraycap serve: --http %s\n", why);
+        return 2;
+    }
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&addr, alen) || listen(fd, 16)) {
+        perror("xraycap serve: cannot listen");
+        close(fd);
+        return 1;
+    }
+    store *s = view_open_store(&o);
+    if (!s)
+        return 1;
+    /* No SA_RESTART: a signal must interrupt accept() so the loop can end. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = stop_serving;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    fprintf(stderr, "xraycap serve: http://%s/\n", spec);
+    while (serving) {
+        int c = accept(fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        struct timeval tv = {5, 0};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        handle(c, s, &o);
+        close(c);
+    }
+    close(fd);
+    store_close(s);
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* cmd_traces.c — `xraycap traces`: the trace list, as the console shows it. */
+#include "commands.h"
+#include "view.h"
+
+#include <stdio.h>
+#include <time.h>
+
+int cmd_traces(int argc, char **argv)
+{
+    options o;
+    if (!view_parse(argc, argv, &o, false, "xraycap traces [--db FILE] [--since 15m] [--filter EXPR]"))
+        return 2;
+    char err[1024];
+    filter *f = NULL;
+    if (o.filter && !(f = filter_parse(o.filter, err, sizeof err))) {
+        fprintf(stderr, "xraycap traces: %s\n", err);
+        return 2;
+    }
+    store *s = view_open_store(&o);
+    if (!s) {
+        filter_free(f);
+        return 1;
+    }
+    trace_list l = {s, f, NULL, 0, 0};
+    view_load(&l, o.since);
+    printf("%-35s  %-8s  %10s  %-6s  %-40s  %6s  %-15s  %s\n", "TRACE ID", "START", "DURATION", "METHOD",
+           "URL", "STATUS", "FLAGS", "ANNOTATIONS");
+    for (int i = 0; i < l.n; i++) {
+        trace *t = &l.v[i];
+        char when[16], fl[32] = "", status[8] = "";
+        time_t sec = (time_t)t->start;
+        strftime(when, sizeof when, "%H:%M:%S", localtime(&sec));
+        snprintf(fl, sizeof fl, "%s%s%s", t->fault ? "fault " : "", t->error ? "error " : "", t->throttle ? "throttle" : "");
+        if (t->status)
+            snprintf(status, sizeof status, "%d", t->status);
+        printf("%-35s  %-8s  %7.1f ms  %-6s  %-40.40s  %6s  %-15s ", t->id, when, (t->end - t->start) * 1000,
+               t->method ? t->method : "", t->url ? t->url : "", status, fl);
+        const cJSON *a;
+        cJSON_ArrayForEach(a, t->annotations) {
+            char *v = cJSON_PrintUnformatted(a);
+            printf(" %s=%s", a->string, v);
+            cJSON_free(v);
+        }
+        putchar('\n');
+    }
+    printf("%d trace(s)\n", l.n);
+    view_list_free(&l);
+    filter_free(f);
+    store_close(s);
+    return 0;
+}

@@ -1,0 +1,141 @@
+/* view.c — option parsing, store access and trace loading for the reading commands. */
+#include "view.h"
+#include "html.h"
+#include "timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* "15m", "2h", "30s", "7d" → seconds; -1 when malformed. */
+static double parse_duration(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    switch (*end) {
+    case 's': case '\0': return v;
+    case 'm': return v * 60;
+    case 'h': return v * 3600;
+    case 'd': return v * 86400;
+    default: return -1;
+    }
+}
+
+bool view_parse(int argc, char **argv, options *o, bool positional, const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    store_default_path(o->db, sizeof o->db);
+    o->since = (double)time(NULL) - 15 * 60;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--db") && i + 1 < argc)
+            snprintf(o->db, sizeof o->db, "%s", argv[++i]);
+        else if (!strcmp(a, "--since") && i + 1 < argc) {
+            double d = parse_duration(argv[++i]);
+            if (d < 0) {
+                fprintf(stderr, "xraycap: --since '%s' is not a duration like 15m, 2h, 30s\n", argv[i]);
+                return false;
+            }
+            o->since = (double)time(NULL) - d;
+        } else if (!strcmp(a, "--filter") && i + 1 < argc)
+            o->filter = argv[++i];
+        else if (!strcmp(a, "--http") && i + 1 < argc)
+            o->http = argv[++i];
+        else if (!strcmp(a, "-v"))
+            o->verbose = 1;
+        else if (!strcmp(a, "--dot"))
+            o->dot = 1;
+        else if (positional && a[0] != '-' && !o->trace_id)
+            o->trace_id = a;
+        else {
+            fprintf(stderr, "xraycap: unexpected argument '%s'\nusage: %s\n", a, usage);
+            return false;
+        }
+    }
+    if (positional && !o->trace_id) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return false;
+    }
+    return true;
+}
+
+store *view_open_store(const options *o)
+{
+    char err[512];
+    store *s = store_open(o->db, err, sizeof err);
+    if (!s)
+        fprintf(stderr, "xraycap: cannot open the store: %s\n", err);
+    return s;
+}
+
+store *view_start(int argc, char **argv, options *o, bool positional, const char *usage, int *rc)
+{
+    *rc = 2;
+    if (!view_parse(argc, argv, o, positional, usage))
+        return NULL;
+    *rc = 1;
+    return view_open_store(o);
+}
+
+static void collect_trace(const char *id, void *arg)
+{
+    trace_list *l = arg;
+    trace t;
+    if (!trace_load(l->s, id, &t))
+        return;
+    if (!filter_match(l->f, &t) || l->n >= 10000) {
+        trace_free(&t);
+        return;
+    }
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 64;
+        trace *v = realloc(l->v, sizeof *v * (size_t)cap);
+        if (!v) {
+            trace_free(&t);
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = t;
+}
+
+void view_list_free(trace_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        trace_free(&l->v[i]);
+    free(l->v);
+}
+
+void view_load(trace_list *l, double since) { store_traces_since(l->s, since, collect_trace, l); }
+
+void view_build_map(store *s, double since, trace_map *m)
+{
+    trace_list l = {s, NULL, NULL, 0, 0};
+    view_load(&l, since);
+    for (int i = 0; i < l.n; i++)
+        map_add_trace(m, &l.v[i]);
+    view_list_free(&l);
+}
+
+void view_trace_page(FILE *out, store *s, const char *id)
+{
+    trace t;
+    html_begin(out, id);
+    if (trace_load(s, id, &t)) {
+        html_trace_list(out, &t, 1, NULL, NULL);
+        html_timeline(out, &t);
+        trace_map m = {0};
+        map_add_trace(&m, &t);
+        html_map(out, &m);
+        map_free(&m);
+        trace_free(&t);
+    } else {
+        fputs("<p class=\"err\">No such trace: ", out);
+        html_escape(out, id);
+        fputs("</p>", out);
+    }
+    html_end(out);
+}

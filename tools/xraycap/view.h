@@ -1,0 +1,49 @@
+/* view.h — what the commands that read the store share: their options, opening the store,
+ * loading the traces that match, and the one-trace page that `html` and `serve` both show. */
+#ifndef XRAYCAP_VIEW_H
+#define XRAYCAP_VIEW_H
+
+#include "filter.h"
+#include "map.h"
+#include "store.h"
+#include "trace.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct options {
+    char db[4096];
+    double since;           /* epoch seconds */
+    const char *filter, *http, *trace_id;
+    int verbose, dot;
+} options;
+
+/* Common options; false (with a message) on a bad one. `positional` takes a TRACE_ID. */
+bool view_parse(int argc, char **argv, options *o, bool positional, const char *usage);
+
+/* The store named by the options, or NULL after saying why. */
+store *view_open_store(const options *o);
+
+/* view_parse, then view_open_store: the store, or NULL with *rc set to the exit status
+ * (2: bad arguments, 1: no store). */
+store *view_start(int argc, char **argv, options *o, bool positional, const char *usage, int *rc);
+
+/* Traces loaded from the store (those `f` matches; all when f is NULL), at most 10,000. */
+typedef struct trace_list {
+    store *s;
+    const filter *f;
+    trace *v;
+    int n, cap;
+} trace_list;
+
+/* Loads the traces since `since` into l (whose s and f are set). */
+void view_load(trace_list *l, double since);
+void view_list_free(trace_list *l);
+
+/* The trace map of every trace since `since`. */
+void view_build_map(store *s, double since, trace_map *m);
+
+/* A page with everything about one trace: list row, timeline, map. */
+void view_trace_page(FILE *out, store *s, const char *id);
+
+#endif
