@@ -32,7 +32,7 @@ all: lib plugin
 lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,9p' Makefile
 
 $(BUILD)/rt/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
 	@mkdir -p $(@D)
