@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Werror
 CWARN := $(WARN) -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt -fvisibility=default
-LIBS := -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl
+LIBS := -lcjson -lcurl -lsqlite3 -ldw -lpthread -lm -ldl
 
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
 RT_SRC := $(wildcard rt/*/*.c)
@@ -71,7 +71,7 @@ include mk/bench.mk
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
-                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake
+                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \

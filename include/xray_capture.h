@@ -144,6 +144,16 @@ typedef struct xray_config {
     long flush_timeout_ms;                /* XRAYCAP_FLUSH_TIMEOUT_MS: how long
                                              xray_recorder_shutdown() and process exit wait for
                                              the HTTP emitters to send what is queued; 2000 */
+    const char *service_version;          /* XRAYCAP_SERVICE_VERSION: written as
+                                             service.version on every segment; none */
+    xray_switch keep_url_query;           /* XRAYCAP_KEEP_URL_QUERY: record http.request.url
+                                             with its query string and fragment; off: they are
+                                             cut, as the SDKs do (queries often carry tokens) */
+    xray_switch downstream_traced;        /* XRAYCAP_DOWNSTREAM_TRACED: mark every traced
+                                             libcurl call http.request.traced, telling the
+                                             console that the callee sends its own segment and
+                                             the trace should wait for it; off, as in the SDKs
+                                             (an untraced callee would leave a gap) */
 } xray_config;
 
 #define XRAY_CONFIG_INIT {0}

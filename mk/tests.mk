@@ -3,7 +3,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC))
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"'
-TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl
+TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -ldw -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
 

@@ -63,6 +63,7 @@ struct options {
     int patch = 0;
     bool disable = false;
     bool verbose = false;
+    bool cplusplus = false;   /* the front end compiles C++ (unknown without it: C) */
     std::unique_ptr<llvm::Regex> functions, exclude;
 } opts;
 
@@ -170,6 +171,7 @@ class XraycapAction : public PluginASTAction {
 protected:
     std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, llvm::StringRef) override
     {
+        opts.cplusplus = CI.getLangOpts().CPlusPlus;
         Preprocessor &PP = CI.getPreprocessor();
         PP.setPredefines(PP.getPredefines() + "#define __XRAYCAP__ 1\n");
         std::string self = self_path();
@@ -315,6 +317,18 @@ bool redirect_library_calls(llvm::Module &M)
     return changed;
 }
 
+/* A C++ unit with a captured function defines the weak __xraycap_cplusplus = 1, so that the
+ * runtime writes service.runtime "C++" (the runtime itself cannot tell). */
+void mark_cplusplus(llvm::Module &M)
+{
+    const char *sym = "__xraycap_cplusplus";
+    if (!opts.cplusplus || M.getNamedGlobal(sym))
+        return;
+    llvm::Type *i32 = llvm::Type::getInt32Ty(M.getContext());
+    new llvm::GlobalVariable(M, i32, true, llvm::GlobalValue::WeakAnyLinkage,
+                             llvm::ConstantInt::get(i32, 1), sym);
+}
+
 struct CapturePass : llvm::PassInfoMixin<CapturePass> {
     llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &)
     {
@@ -345,6 +359,7 @@ struct CapturePass : llvm::PassInfoMixin<CapturePass> {
                 continue;
             instrument(M, F, site, site_type, i8p, tok);
             changed = true;
+            mark_cplusplus(M);
         }
         return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
     }

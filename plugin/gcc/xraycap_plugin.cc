@@ -59,6 +59,7 @@ extern cpp_options *cpp_get_options(cpp_reader *) __attribute__((weak));
 namespace {
 
 const char *const ATTR = "xray_capture";
+bool cplusplus_marked; /* this unit already defines __xraycap_cplusplus */
 
 struct plugin_info xraycap_info = {
     XRAYCAP_VERSION,
@@ -165,6 +166,7 @@ tree runtime_fn(const char *name, tree type)
 
 void build_runtime_decls(void *, void *)
 {
+    cplusplus_marked = false;
     for (size_t i = 0; i < NPATCHES; i++)
         patch_decls[i] = NULL_TREE;
     tree token = long_unsigned_type_node;
@@ -193,9 +195,29 @@ tree string_ptr(const char *s)
     return fold_convert(TREE_TYPE(site_fields[0]), build_string_literal(strlen(s) + 1, s));
 }
 
+/* A C++ unit with a captured function defines the weak __xraycap_cplusplus = 1, so that the
+ * runtime writes service.runtime "C++" (the runtime itself cannot tell). */
+void mark_cplusplus()
+{
+    if (cplusplus_marked || !lang_GNU_CXX())
+        return;
+    cplusplus_marked = true;
+    tree var = build_decl(UNKNOWN_LOCATION, VAR_DECL, get_identifier("__xraycap_cplusplus"),
+                          integer_type_node);
+    TREE_STATIC(var) = 1;
+    TREE_PUBLIC(var) = 1;
+    TREE_READONLY(var) = 1;
+    TREE_USED(var) = 1;
+    DECL_WEAK(var) = 1;
+    DECL_ARTIFICIAL(var) = 1;
+    DECL_INITIAL(var) = integer_one_node;
+    varpool_node::finalize_decl(var);
+}
+
 /* A static read-only xray_site for one function. */
 tree build_site(tree fndecl, const std::string &name)
 {
+    mark_cplusplus();
     expanded_location loc = expand_location(DECL_SOURCE_LOCATION(fndecl));
     vec<constructor_elt, va_gc> *elts = NULL;
     CONSTRUCTOR_APPEND_ELT(elts, site_fields[0], string_ptr(name.c_str()));

@@ -204,6 +204,21 @@ static bool env_count(const char *name, const char *v, size_t min, size_t max, s
 static bool env_true(const char *v) { return !strcasecmp(v, "true") || !strcmp(v, "1"); }
 static bool env_false(const char *v) { return !strcasecmp(v, "false") || !strcmp(v, "0"); }
 
+/* A true/false variable; anything else is reported and leaves *out alone. */
+static void env_switch(const char *name, bool *out)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return;
+    if (env_true(v))
+        *out = true;
+    else if (env_false(v))
+        *out = false;
+    else
+        xrc_log(XRAY_LOG_WARN, "%s=%.40s is neither true nor false; keeping %s", name, v,
+                *out ? "true" : "false");
+}
+
 static xray_context_missing parse_context_missing(const char *v)
 {
     if (!strcasecmp(v, "LOG_ERROR")) return XRAY_CONTEXT_MISSING_LOG_ERROR;
@@ -298,6 +313,10 @@ static void read_environment(void)
         env_count("XRAYCAP_MAX_SUBSEGMENTS", v, 1, XRC_MAX_COUNT, &xrc_cfg.max_subsegments);
     if ((v = getenv("XRAYCAP_FLUSH_TIMEOUT_MS")) && *v)
         env_count("XRAYCAP_FLUSH_TIMEOUT_MS", v, 0, 600000, &xrc_cfg.flush_timeout_ms);
+    if ((v = getenv("XRAYCAP_SERVICE_VERSION")) && *v)
+        snprintf(xrc_cfg.service_version, sizeof xrc_cfg.service_version, "%s", v);
+    env_switch("XRAYCAP_KEEP_URL_QUERY", &xrc_cfg.keep_url_query);
+    env_switch("XRAYCAP_DOWNSTREAM_TRACED", &xrc_cfg.downstream_traced);
     if ((v = getenv("AWS_XRAY_EMITTER")) && *v) {
         char why[200];
         if (xrc_parse_emitters(v, &xrc_cfg.emit, why, sizeof why) != XRAY_OK)

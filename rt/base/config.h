@@ -39,6 +39,9 @@ typedef struct xrc_config {
     size_t streaming_threshold;            /* held subsegments before finished ones stream */
     size_t max_subsegments;                /* recorded subsegments per segment */
     size_t flush_timeout_ms;               /* how long stopping HTTP emitters may take */
+    char service_version[256];             /* service.version on segments, "" for none */
+    bool keep_url_query;                   /* record URLs with query and fragment */
+    bool downstream_traced;                /* http.request.traced on libcurl calls */
     xrc_emitters emit;
 } xrc_config;
 

@@ -4,9 +4,9 @@
 #include "core/context.h"
 #include "base/log.h"
 #include "model/sanitize.h"
+#include "core/symbolize.h"
 
 #include <cjson/cJSON.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <stdio.h>
@@ -24,33 +24,28 @@ static cJSON *string_or_null(const char *s, size_t max)
     return v;
 }
 
-/* Frames of the calling thread, skipping `skip` frames of the runtime itself. */
+/* Frames of the calling thread, skipping `skip` frames of the runtime itself: function,
+ * source file and line where the program has them (symbolize.c). */
 static cJSON *capture_stack(int skip, cJSON *paths)
 {
     void *frames[MAX_FRAMES + 8];
     int n = backtrace(frames, MAX_FRAMES + 8);
     cJSON *stack = cJSON_CreateArray();
     for (int i = skip; stack && i < n && i - skip < MAX_FRAMES; i++) {
-        Dl_info info;
-        char label[256], path[256] = "";
-        if (dladdr(frames[i], &info) && info.dli_sname)
-            snprintf(label, sizeof label, "%s", info.dli_sname);
-        else
-            snprintf(label, sizeof label, "%p", frames[i]);
-        if (info.dli_fname)
-            snprintf(path, sizeof path, "%s", info.dli_fname);
+        xrc_frame fr;
+        xrc_symbolize(frames[i], true, &fr);
         cJSON *f = cJSON_CreateObject();
         if (!f)
             break;
-        cJSON_AddItemToObject(f, "path", string_or_null(path, 255));
-        cJSON_AddNumberToObject(f, "line", 0);
-        cJSON_AddItemToObject(f, "label", string_or_null(label, 255));
+        cJSON_AddItemToObject(f, "path", string_or_null(fr.path, 255));
+        cJSON_AddNumberToObject(f, "line", fr.line);
+        cJSON_AddItemToObject(f, "label", string_or_null(fr.label, 255));
         cJSON_AddItemToArray(stack, f);
         bool known = false;
         cJSON *p;
-        cJSON_ArrayForEach(p, paths) known = known || !strcmp(p->valuestring, path);
-        if (!known && *path)
-            cJSON_AddItemToArray(paths, cJSON_CreateString(path));
+        cJSON_ArrayForEach(p, paths) known = known || !strcmp(p->valuestring, fr.path);
+        if (!known && fr.path[0])
+            cJSON_AddItemToArray(paths, cJSON_CreateString(fr.path));
     }
     return stack;
 }
@@ -140,6 +135,54 @@ static void exception_type(void *exc, char *out, size_t n)
     free(demangled);
 }
 
+/* Defined by libstdc++ when the program is C++: the type_info of std::exception. */
+extern const struct type_info_layout _ZTISt9exception __attribute__((weak));
+
+/* type_info's virtual bool __do_catch(const type_info *thrown, void **obj, unsigned outer),
+ * the fifth entry of its vtable in the Itanium ABI (after two destructors, __is_pointer_p and
+ * __is_function_p): what `catch (std::exception &)` asks. */
+typedef bool (*do_catch_fn)(const void *self, const void *thrown, void **obj, unsigned outer);
+/* std::exception's virtual const char *what(), the third entry after two destructors. */
+typedef const char *(*what_fn)(const void *self);
+
+/* The thrown object and its type, for an exception thrown by GCC's or Clang's C++ runtime. */
+static bool thrown_object(void *exc, void **obj, const struct type_info_layout **ti)
+{
+    const struct unwind_layout *ue = exc;
+    const unsigned long long gnu_cpp = 0x474e5543432b2b00ULL; /* "GNUCC++\0" */
+    if (!exc || sizeof(void *) != 8)
+        return false;
+    if (ue->exception_class == gnu_cpp) {
+        *obj = (char *)exc + sizeof(struct unwind_layout);
+    } else if (ue->exception_class == gnu_cpp + 1) { /* dependent: points at the primary */
+        *obj = *(void *const *)((const char *)exc - CXA_HEADER_BEFORE_UNWIND);
+    } else {
+        return false;
+    }
+    *ti = *(const struct type_info_layout *const *)((const char *)*obj -
+                                                    sizeof(struct unwind_layout) -
+                                                    CXA_HEADER_BEFORE_UNWIND);
+    return *ti != NULL;
+}
+
+/* what() of an exception derived from std::exception, copied into out; false for any other
+ * thrown type (int, a pointer, a class of its own) or when the program is not C++. */
+static bool exception_what(void *exc, char *out, size_t n)
+{
+    void *obj;
+    const struct type_info_layout *ti;
+    if (!&_ZTISt9exception || !thrown_object(exc, &obj, &ti))
+        return false;
+    const void *const *catch_vtable = _ZTISt9exception.vtable;
+    do_catch_fn do_catch = (do_catch_fn)catch_vtable[4];
+    if (!do_catch(&_ZTISt9exception, ti, &obj, 1)) /* adjusts obj to the std::exception */
+        return false;
+    what_fn what = (what_fn)(*(const void *const *const *)obj)[2];
+    const char *msg = what(obj);
+    snprintf(out, n, "%s", msg ? msg : "");
+    return true;
+}
+
 void __xraycap_exit_exception(xray_token token, void *exception)
 {
     if (!token)
@@ -159,10 +202,11 @@ void __xraycap_exit_exception(xray_token token, void *exception)
             if (e->extra || (e->extra = cJSON_CreateObject()))
                 cJSON_AddStringToObject(e->extra, "cause", id);
         } else if (!cJSON_HasObjectItem(e->extra, "cause")) {
-            char type[256];
+            char type[256], what[1024];
             exception_type(exception, type, sizeof type);
-            add_exception(e, type, "exception thrown through this function", false, 2,
-                          &t->unwinding_id);
+            if (!exception_what(exception, what, sizeof what))
+                snprintf(what, sizeof what, "exception thrown through this function");
+            add_exception(e, type, what, false, 2, &t->unwinding_id);
             t->unwinding = exception;
         }
         e->marks |= XRC_F_FAULT;

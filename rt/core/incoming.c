@@ -70,7 +70,7 @@ static void split_url(const char *url, char *host, size_t hostlen, char *path, s
 /* Request headers are the client's bytes: valid UTF-8 and bounded before they are stored. */
 static cJSON *short_string(const char *s)
 {
-    char *clean = xrc_utf8_dup(s, 512);
+    char *clean = xrc_utf8_dup(s, XRC_HTTP_FIELD_MAX);
     cJSON *v = clean ? cJSON_CreateString(clean) : NULL;
     cJSON_free(clean);
     return v;

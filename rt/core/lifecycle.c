@@ -66,6 +66,12 @@ xray_status xray_recorder_configure(const xray_config *c)
         xrc_cfg.sampling_remote = c->sampling_remote == XRAY_SWITCH_ON;
     if (c->sampling_rules && xrc_sampling_load_file(c->sampling_rules) != XRAY_OK)
         st = XRAY_ERR_INVALID;
+    if (c->service_version)
+        snprintf(xrc_cfg.service_version, sizeof xrc_cfg.service_version, "%s", c->service_version);
+    if (c->keep_url_query != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.keep_url_query = c->keep_url_query == XRAY_SWITCH_ON;
+    if (c->downstream_traced != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.downstream_traced = c->downstream_traced == XRAY_SWITCH_ON;
     if (c->service_name && *c->service_name)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
     set_count("streaming_threshold", c->streaming_threshold, &xrc_cfg.streaming_threshold, &st);

@@ -42,13 +42,14 @@ static void apply_options(xrc_segment *s, const xray_segment_options *o)
 }
 
 /* The sampling decision: forced by the caller, else the rules (unless sampling is off). */
-static bool decide(const char *name, const xray_segment_options *o)
+static bool decide(const char *name, const xray_segment_options *o, char rule[65])
 {
     if (o && o->sampling != XRAY_SAMPLING_DECIDE)
         return o->sampling == XRAY_SAMPLING_SAMPLED;
     if (!xrc_cfg.sampling)
         return true;
-    return xrc_sampling_decide(name, o ? o->host : NULL, o ? o->method : NULL, o ? o->path : NULL);
+    return xrc_sampling_decide(name, o ? o->host : NULL, o ? o->method : NULL, o ? o->path : NULL,
+                               rule);
 }
 
 xray_entity *xray_begin_segment(const char *name) { return xray_begin_segment_ex(name, NULL); }
@@ -88,7 +89,7 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
     s->mono_base_ns = xrc_mono_ns();
     s->ent.id = xrc_rand64();
     xrc_new_trace_id(s->trace_id, s->real_base_ns / 1000000000);
-    s->sampled = decide(s->ent.name, options);
+    s->sampled = decide(s->ent.name, options, s->sampling_rule);
     if (options)
         apply_options(s, options);
     xrc_context_register(t);

@@ -54,7 +54,7 @@ static void count(bool ok)
                               memory_order_relaxed);
 }
 
-void xrc_emit_doc(const char *framed, size_t len, size_t header)
+void xrc_emit_doc(const char *framed, size_t len, size_t header, const char *service)
 {
     int m = mask();
     if (m == EM_SET) {
@@ -67,9 +67,10 @@ void xrc_emit_doc(const char *framed, size_t len, size_t header)
     if (m & EM_FILE)
         xrc_file_write(framed + header, len - header);
     if (m & EM_XRAY_API)
-        xrc_http_queue_push(&xrc_xray_api_queue, framed + header, len - header);
+        xrc_http_queue_push(&xrc_xray_api_queue, NULL, 0, framed + header, len - header);
     if (m & EM_OTLP)
-        xrc_http_queue_push(&xrc_otlp_queue, framed + header, len - header);
+        xrc_http_queue_push(&xrc_otlp_queue, service, strlen(service) + 1, framed + header,
+                            len - header); /* "service\0document" */
 }
 
 void xrc_emit_segment_done(void)

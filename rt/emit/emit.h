@@ -8,8 +8,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-/* Largest UDP payload IPv4 can carry; the daemon reads up to 64 KiB, header line included. */
-#define XRC_MAX_DATAGRAM 65507
+/* The largest datagram sent, header line included. IPv4 could carry 65,507 bytes and the
+ * daemon reads 64 KiB, but the X-Ray API limits a document to "64 kB" (the Java SDK splits at
+ * 63 KiB): 64,000 bytes is under every one of these. */
+#define XRC_MAX_DATAGRAM 64000
 #define XRC_DAEMON_HEADER "{\"format\":\"json\",\"version\":1}\n"
 
 /* Counters behind xray_recorder_stats(). */
@@ -35,8 +37,10 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root);
 void xrc_emit_thread_exit(void);
 
 /* Hands one document to every configured emitter. `framed` is XRC_DAEMON_HEADER followed by
- * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON. */
-void xrc_emit_doc(const char *framed, size_t len, size_t header);
+ * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON.
+ * `service` is the name of the segment the document belongs to, cleaned (xrc_name_clean):
+ * OTLP gives every span of a segment that one service.name, streamed parts included. */
+void xrc_emit_doc(const char *framed, size_t len, size_t header, const char *service);
 
 /* A segment's documents are all out: emitters that buffer write what they hold. */
 void xrc_emit_segment_done(void);

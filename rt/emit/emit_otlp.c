@@ -15,7 +15,6 @@
 
 typedef struct otlp_ctx {
     char url[1024];
-    char service[256];
 } otlp_ctx;
 
 static char resp[8192];  /* the collector's last answer; only the OTLP queue's thread writes it */
@@ -44,7 +43,7 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
     if (!c)
         return XRC_POST_REJECTED;
     size_t spans = 0, skipped = 0;
-    char *body = xrc_otlp_request(docs, lens, n, c->service, &spans, &skipped);
+    char *body = xrc_otlp_request(docs, lens, n, &spans, &skipped);
     if (!body) {
         xrc_http_fail_log(q, "out of memory for a request body");
         return XRC_POST_REJECTED;
@@ -76,7 +75,6 @@ void xrc_otlp_set(const char *url)
     otlp_ctx *c = NULL;
     if (url[0] && (c = calloc(1, sizeof *c))) {
         snprintf(c->url, sizeof c->url, "%s", url);
-        snprintf(c->service, sizeof c->service, "%s", xrc_cfg.service_name);
     }
     xrc_http_queue_stop(&xrc_otlp_queue, c, free);
 }

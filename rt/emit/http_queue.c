@@ -247,7 +247,8 @@ static void start(xrc_http_queue *q)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void xrc_http_queue_push(xrc_http_queue *q, const char *doc, size_t len)
+void xrc_http_queue_push(xrc_http_queue *q, const char *prefix, size_t prefix_len,
+                         const char *doc, size_t len)
 {
     int saved = errno;
     bool queued = false, full;
@@ -257,13 +258,15 @@ void xrc_http_queue_push(xrc_http_queue *q, const char *doc, size_t len)
     if (!q->running && !q->stopping)
         start(q);
     full = q->n == XRC_QUEUE_MAX;
-    char *copy = !full && (q->running || q->stopping) ? malloc(len + 1) : NULL;
+    char *copy = !full && (q->running || q->stopping) ? malloc(prefix_len + len + 1) : NULL;
     if (copy) {
-        memcpy(copy, doc, len);
-        copy[len] = '\0';
+        if (prefix_len)
+            memcpy(copy, prefix, prefix_len);
+        memcpy(copy + prefix_len, doc, len);
+        copy[prefix_len + len] = '\0';
         size_t slot = (q->head + q->n) % XRC_QUEUE_MAX;
         q->docs[slot] = copy;
-        q->lens[slot] = len;
+        q->lens[slot] = prefix_len + len;
         q->n++;
         queued = true;
         /* Wake the thread only when it sleeps for want of work, or a batch is complete. */

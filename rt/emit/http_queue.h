@@ -57,8 +57,10 @@ struct xrc_http_queue {
 /* The two emitters' queues (static, initialized with what, batch, post and the lock). */
 extern xrc_http_queue xrc_xray_api_queue, xrc_otlp_queue;
 
-/* Copies `doc` in; starts the thread at the first one. Never waits on the network. */
-void xrc_http_queue_push(xrc_http_queue *q, const char *doc, size_t len);
+/* Copies `prefix` (may be NULL) followed by `doc` in, as one entry; starts the thread at the
+ * first one. Never waits on the network. */
+void xrc_http_queue_push(xrc_http_queue *q, const char *prefix, size_t prefix_len,
+                         const char *doc, size_t len);
 
 /* Sends what is queued, waiting at most the flush deadline, then stops the thread; what could
  * not be sent is dropped and counted. Replaces ctx (NULL: none) for the next start. */

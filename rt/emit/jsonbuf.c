@@ -98,33 +98,11 @@ void xrc_buf_str(xrc_buf *b, const char *s)
 
 void xrc_buf_name(xrc_buf *b, const char *s)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t len = strlen(s), chars = 0, start;
+    /* The allowed characters need no JSON escaping. */
+    char clean[XRC_NAME_BYTES];
+    xrc_name_clean(s, clean);
     xrc_buf_putc(b, '"');
-    start = b->len;
-    for (size_t i = 0; i < len && chars < XRC_NAME_MAX;) {
-        size_t n = xrc_utf8_seq(u + i, len - i);
-        if (n == 0) {
-            xrc_buf_put(b, "\xef\xbf\xbd", 3);
-            chars++;
-            i++;
-            continue;
-        }
-        if (n == 1 && xrc_name_char_forbidden(u[i])) {
-            i++;
-            continue;
-        }
-        if (u[i] == '\\')
-            xrc_buf_put(b, "\\\\", 2);
-        else if (u[i] == '"')
-            xrc_buf_put(b, "\\\"", 2);
-        else
-            xrc_buf_put(b, s + i, n);
-        chars++;
-        i += n;
-    }
-    if (b->len == start && !b->over)
-        xrc_buf_puts(b, "unnamed");
+    xrc_buf_puts(b, clean);
     xrc_buf_putc(b, '"');
 }
 

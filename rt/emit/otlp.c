@@ -124,11 +124,66 @@ static void put_number_field(cJSON *attrs, const cJSON *o, const char *field, co
         attr(attrs, key, v_num(n->valuedouble));
 }
 
-static void put_http(cJSON *attrs, const cJSON *http)
+/* scheme://host[:port]/path?query → its parts ("" for what is missing; port 0 for none). */
+typedef struct url_parts {
+    char scheme[16], host[256], path[2048];
+    int port;
+} url_parts;
+
+static void split_url(const char *url, url_parts *u)
+{
+    memset(u, 0, sizeof *u);
+    const char *p = url, *sep = strstr(url, "://");
+    if (sep && (size_t)(sep - url) < sizeof u->scheme) {
+        snprintf(u->scheme, sizeof u->scheme, "%.*s", (int)(sep - url), url);
+        p = sep + 3;
+        size_t hl = strcspn(p, "/?#");
+        const char *at = memchr(p, '@', hl);
+        if (at) {
+            hl -= (size_t)(at + 1 - p);
+            p = at + 1;
+        }
+        const char *colon = NULL;
+        if (*p == '[') { /* [::1]:8080 */
+            const char *close = memchr(p, ']', hl);
+            if (close && close + 1 < p + hl && close[1] == ':')
+                colon = close + 1;
+        } else {
+            colon = memchr(p, ':', hl);
+        }
+        size_t host_len = colon ? (size_t)(colon - p) : hl;
+        snprintf(u->host, sizeof u->host, "%.*s", (int)host_len, p);
+        if (colon)
+            u->port = atoi(colon + 1);
+        else
+            u->port = !strcmp(u->scheme, "https") ? 443 : !strcmp(u->scheme, "http") ? 80 : 0;
+        p += hl;
+    }
+    snprintf(u->path, sizeof u->path, "%.*s", (int)strcspn(p, "?#"), *p ? p : "/");
+}
+
+/* HTTP as the stable semantic conventions have it: a client span names the whole URL and the
+ * server it called; a server span the path and scheme it was asked for. */
+static void put_http(cJSON *attrs, const cJSON *http, bool server)
 {
     const cJSON *rq = get(http, "request"), *rs = get(http, "response");
+    const char *url = str(rq, "url");
     put_string_field(attrs, rq, "method", "http.request.method");
-    put_string_field(attrs, rq, "url", "url.full");
+    if (url) {
+        url_parts u;
+        split_url(url, &u);
+        if (server) {
+            attr(attrs, "url.path", v_str(u.path));
+            if (u.scheme[0])
+                attr(attrs, "url.scheme", v_str(u.scheme));
+        } else {
+            attr(attrs, "url.full", v_str(url));
+        }
+        if (u.host[0])
+            attr(attrs, "server.address", v_str(u.host));
+        if (u.port > 0)
+            attr(attrs, "server.port", v_num(u.port));
+    }
     put_string_field(attrs, rq, "user_agent", "user_agent.original");
     put_string_field(attrs, rq, "client_ip", "client.address");
     if (cJSON_IsBool(get(rq, "x_forwarded_for")))
@@ -192,25 +247,19 @@ static void put_annotations(cJSON *attrs, const cJSON *ann)
     attr(attrs, "aws.xray.annotations", v);
 }
 
+/* As the Collector's X-Ray receiver writes it, and its exporter reads it back: one attribute
+ * per namespace, holding the namespace's object as JSON text. */
 static void put_metadata(cJSON *attrs, const cJSON *meta)
 {
     if (!cJSON_IsObject(meta))
         return;
-    for (const cJSON *ns = meta->child; ns; ns = ns->next)
-        for (const cJSON *m = cJSON_IsObject(ns) ? ns->child : NULL; m; m = m->next) {
-            char key[600];
-            if (!strcmp(ns->string, "default"))
-                snprintf(key, sizeof key, "aws.xray.metadata.%.500s", m->string);
-            else
-                snprintf(key, sizeof key, "aws.xray.metadata.%.200s.%.300s", ns->string, m->string);
-            cJSON *v = cJSON_IsString(m) ? v_str(m->valuestring) : NULL;
-            if (!v) {
-                char *text = cJSON_PrintUnformatted(m);
-                v = v_str(text ? text : "null");
-                cJSON_free(text);
-            }
-            attr(attrs, key, v);
-        }
+    for (const cJSON *ns = meta->child; ns; ns = ns->next) {
+        char key[300];
+        snprintf(key, sizeof key, "aws.xray.metadata.%.250s", ns->string);
+        char *text = cJSON_PrintUnformatted(ns);
+        attr(attrs, key, v_str(text ? text : "{}"));
+        cJSON_free(text);
+    }
 }
 
 /* Exceptions of `cause` as OTel exception events at the span's end. */
@@ -246,6 +295,31 @@ static void put_exceptions(cJSON *span, const cJSON *cause, const char *end)
         cJSON_AddItemToObject(ev, "attributes", attrs);
         cJSON_AddItemToArray(events, ev);
     }
+}
+
+/* The span's status and error.type. A fault is an error everywhere; an error or throttle
+ * (4xx) is an error on a client span but leaves a server span's status unset: the server did
+ * its job, the client asked wrongly. error.type: the status code, else the exception type. */
+static void put_status(cJSON *span, cJSON *attrs, const cJSON *e, bool server)
+{
+    bool fault = cJSON_IsTrue(get(e, "fault")), throttle = cJSON_IsTrue(get(e, "throttle"));
+    bool error = cJSON_IsTrue(get(e, "error"));
+    if (!fault && !throttle && !error)
+        return;
+    const cJSON *status = get(get(get(e, "http"), "response"), "status");
+    const cJSON *x = get(get(e, "cause"), "exceptions");
+    const char *type = cJSON_IsArray(x) && x->child ? str(x->child, "type") : NULL;
+    char code[16];
+    if (cJSON_IsNumber(status)) {
+        snprintf(code, sizeof code, "%d", status->valueint);
+        type = code;
+    }
+    attr(attrs, "error.type", v_str(type ? type : "_OTHER"));
+    if (server && !fault)
+        return;
+    cJSON *st = cJSON_AddObjectToObject(span, "status");
+    cJSON_AddNumberToObject(st, "code", STATUS_ERROR);
+    cJSON_AddStringToObject(st, "message", fault ? "fault" : throttle ? "throttle" : "error");
 }
 
 /* The scopeSpans' span list of the resource named `service`, made on first use. */
@@ -299,7 +373,7 @@ static void convert(conv *c, cJSON *spans, const cJSON *e, const char *trace, co
         cJSON_AddStringToObject(s, "endTimeUnixNano", t1);
         cJSON *attrs = cJSON_AddArrayToObject(s, "attributes");
         if (get(e, "http"))
-            put_http(attrs, get(e, "http"));
+            put_http(attrs, get(e, "http"), segment);
         if ((get(e, "aws") || aws_call) && !segment)
             put_aws(attrs, get(e, "aws"), name, aws_call);
         if (get(e, "sql"))
@@ -308,14 +382,7 @@ static void convert(conv *c, cJSON *spans, const cJSON *e, const char *trace, co
         put_string_field(attrs, e, "origin", "aws.xray.origin");
         put_annotations(attrs, get(e, "annotations"));
         put_metadata(attrs, get(e, "metadata"));
-        const char *why = cJSON_IsTrue(get(e, "fault")) ? "fault"
-                        : cJSON_IsTrue(get(e, "throttle")) ? "throttle"
-                        : cJSON_IsTrue(get(e, "error")) ? "error" : NULL;
-        if (why) {
-            cJSON *st = cJSON_AddObjectToObject(s, "status");
-            cJSON_AddNumberToObject(st, "code", STATUS_ERROR);
-            cJSON_AddStringToObject(st, "message", why);
-        }
+        put_status(s, attrs, e, segment);
         put_exceptions(s, get(e, "cause"), t1);
         cJSON_AddItemToArray(spans, s);
         c->spans++;
@@ -328,8 +395,8 @@ static void convert(conv *c, cJSON *spans, const cJSON *e, const char *trace, co
         convert(c, spans, sub, trace, child_parent, false);
 }
 
-char *xrc_otlp_request(char *const *docs, const size_t *lens, size_t n, const char *service,
-                       size_t *spans, size_t *skipped)
+char *xrc_otlp_request(char *const *entries, const size_t *lens, size_t n, size_t *spans,
+                       size_t *skipped)
 {
     conv c = {.resources = cJSON_CreateArray()};
     cJSON *root = cJSON_CreateObject();
@@ -340,7 +407,9 @@ char *xrc_otlp_request(char *const *docs, const size_t *lens, size_t n, const ch
     }
     cJSON_AddItemToObject(root, "resourceSpans", c.resources);
     for (size_t i = 0; i < n; i++) {
-        cJSON *d = cJSON_ParseWithLength(docs[i], lens[i]);
+        const char *service = entries[i];
+        size_t skip = strnlen(service, lens[i]) + 1;
+        cJSON *d = skip < lens[i] ? cJSON_ParseWithLength(entries[i] + skip, lens[i] - skip) : NULL;
         char trace[33];
         if (!d || !trace_id32(str(d, "trace_id"), trace)) {
             c.skipped++;
@@ -350,8 +419,7 @@ char *xrc_otlp_request(char *const *docs, const size_t *lens, size_t n, const ch
         const char *type = str(d, "type");
         bool segment = !type || strcmp(type, "subsegment");
         const char *parent = str(d, "parent_id");
-        const char *svc = segment && str(d, "name") ? str(d, "name") : service;
-        convert(&c, span_list(&c, svc), d, trace, span_id(parent) ? parent : NULL, segment);
+        convert(&c, span_list(&c, service), d, trace, span_id(parent) ? parent : NULL, segment);
         cJSON_Delete(d);
     }
     char *text = cJSON_PrintUnformatted(root);

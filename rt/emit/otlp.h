@@ -5,17 +5,20 @@
 #include <stddef.h>
 
 /*
- * Builds an ExportTraceServiceRequest (OTLP JSON) from n X-Ray documents: one span per
- * segment and subsegment, trace ids as 32 hex digits (the X-Ray id without "1-" and dashes),
- * parentSpanId from the nesting or the document's parent_id, annotations and metadata as
- * attributes (aws.xray.annotations lists the annotation keys, metadata goes under
- * aws.xray.metadata.), HTTP, AWS and SQL fields as semantic-convention attributes,
- * fault/error/throttle as an error status, exceptions as span events. Entities still in
- * progress, and documents that do not parse, are skipped and counted in *skipped.
- * `service` names the resource of subsegment documents (a segment names its own).
- * Returns the text (free with cJSON_free) and the span count in *spans, or NULL (no memory).
+ * Builds an ExportTraceServiceRequest (OTLP JSON) from n queued entries, each the name of the
+ * segment it belongs to, a NUL, then an X-Ray document (as xrc_emit_doc queues them). One
+ * span per segment and subsegment, in one resource per segment name (service.name), so the
+ * streamed parts of a segment stay in its service. The mapping is the OpenTelemetry
+ * Collector's (see docs/emitters.md for the table): trace ids as 32 hex digits (the X-Ray id
+ * without "1-" and dashes), parentSpanId from the nesting or the document's parent_id,
+ * annotations as attributes listed in aws.xray.annotations, metadata as one attribute per
+ * namespace, aws.xray.metadata.<namespace>, holding that namespace's JSON; HTTP, AWS and SQL
+ * fields as the stable semantic conventions; fault (and, on clients, error and throttle) as
+ * an error status; exceptions as span events. Entities still in progress, and entries that do
+ * not parse, are skipped and counted in *skipped. Returns the text (free with cJSON_free) and
+ * the span count in *spans, or NULL (no memory).
  */
-char *xrc_otlp_request(char *const *docs, const size_t *lens, size_t n, const char *service,
-                       size_t *spans, size_t *skipped);
+char *xrc_otlp_request(char *const *entries, const size_t *lens, size_t n, size_t *spans,
+                       size_t *skipped);
 
 #endif

@@ -3,6 +3,8 @@
  * exceeds the datagram size: subtrees that do not fit are split off into documents of their
  * own, and are never cut in the middle. */
 #include "emit/serialize.h"
+#include "base/config.h"
+#include "model/sanitize.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -65,6 +67,58 @@ static void put_json(xrc_buf *b, const char *key, const cJSON *value)
     cJSON_free(text);
 }
 
+/* The metadata of an entity whose metadata did not fit: xraycap's numbers (subsegments not
+ * recorded, folded calls) survive, the user's data is replaced by its size. */
+static void put_truncated_metadata(xrc_buf *b, const cJSON *own, size_t omitted)
+{
+    cJSON *meta = cJSON_CreateObject(), *ns = cJSON_AddObjectToObject(meta, "xraycap");
+    if (!ns) {
+        cJSON_Delete(meta);
+        b->over = true;
+        return;
+    }
+    for (const cJSON *k = own ? own->child : NULL; k; k = k->next)
+        if (cJSON_IsNumber(k) && strcmp(k->string, "omitted_bytes"))
+            cJSON_AddNumberToObject(ns, k->string, k->valuedouble);
+    cJSON_AddTrueToObject(ns, "truncated");
+    cJSON_AddNumberToObject(ns, "omitted_bytes", (double)omitted);
+    put_json(b, "metadata", meta);
+    cJSON_Delete(meta);
+}
+
+/* Defined (weak, = 1) by the plugins in C++ units with a captured function. */
+extern const int __xraycap_cplusplus __attribute__((weak));
+
+/* ,"key":"value" with value made valid UTF-8 and cut to 250 characters. */
+static void put_clean(xrc_buf *b, const char *key, const char *value)
+{
+    char *v = xrc_utf8_dup(value, XRC_HTTP_FIELD_MAX);
+    if (!v) {
+        b->over = true;
+        return;
+    }
+    xrc_buf_putc(b, ',');
+    xrc_buf_str(b, key);
+    xrc_buf_putc(b, ':');
+    xrc_buf_str(b, v);
+    free(v);
+}
+
+/* service and aws.xray of a segment: what wrote it, as the SDKs say it. */
+static void put_identity(xrc_buf *b, const xrc_segment *s)
+{
+    xrc_buf_puts(b, &__xraycap_cplusplus ? ",\"service\":{\"runtime\":\"C++\""
+                                        : ",\"service\":{\"runtime\":\"C\"");
+    xrc_buf_puts(b, ",\"runtime_version\":\"" __VERSION__ "\"");
+    if (xrc_cfg.service_version[0])
+        put_clean(b, "version", xrc_cfg.service_version);
+    xrc_buf_puts(b, "},\"aws\":{\"xray\":{\"sdk\":\"X-Ray for C\",\"sdk_version\":\""
+                    XRAY_CAPTURE_VERSION "\",\"package\":\"xraycap\"");
+    if (s->sampling_rule[0])
+        put_clean(b, "sampling_rule_name", s->sampling_rule);
+    xrc_buf_puts(b, "}}");
+}
+
 static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, bool top,
                        bool drop_metadata)
 {
@@ -102,27 +156,23 @@ static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, b
     if (e->marks & XRC_F_THROTTLE)
         xrc_buf_puts(b, ",\"throttle\":true");
     if (segment)
-        xrc_buf_puts(b, ",\"service\":{\"runtime\":\"C\",\"runtime_version\":\"" __VERSION__ "\"}"
-                        ",\"aws\":{\"xray\":{\"sdk\":\"X-Ray for C\",\"sdk_version\":\""
-                        XRAY_CAPTURE_VERSION "\"}}");
+        put_identity(b, s);
     if (!e->extra)
         return;
     size_t omitted = 0;
+    const cJSON *own = NULL; /* xraycap's own accounting, kept through any truncation */
     for (const cJSON *item = e->extra->child; item; item = item->next) {
         if (drop_metadata && !strcmp(item->string, "metadata")) {
             char *text = cJSON_PrintUnformatted(item);
             omitted = text ? strlen(text) : 1;
             cJSON_free(text);
+            own = cJSON_GetObjectItemCaseSensitive(item, "xraycap");
             continue;
         }
         put_json(b, item->string, item);
     }
-    if (omitted) {
-        char note[120];
-        snprintf(note, sizeof note, ",\"metadata\":{\"xraycap\":{\"truncated\":true,"
-                                    "\"omitted_bytes\":%zu}}", omitted);
-        xrc_buf_puts(b, note);
-    }
+    if (omitted)
+        put_truncated_metadata(b, own, omitted);
 }
 
 /* Writes e and its subtree; children that do not fit go to spill. False if e itself doesn't. */

@@ -3,6 +3,7 @@
  * the user's header list is never changed: a copy with X-Amzn-Trace-Id is set for the
  * transfer and the user's list put back afterwards. */
 #define CURL_DISABLE_TYPECHECK
+#include "base/config.h"
 #include "model/attrs.h"
 #include "lib/aws_call.h"
 #include "core/context.h"
@@ -305,7 +306,10 @@ static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
     char clean[4096];
     clean_url(url, clean, sizeof clean);
     xray_put_http_request(e, method ? method : "GET", clean);
-    xrc_put_field(e, "http", "request", "traced", cJSON_CreateTrue());
+    /* `traced` makes the console wait for the callee's own segment: only when the user says
+     * the callees are traced (XRAYCAP_DOWNSTREAM_TRACED), as Node's captureHTTPsGlobal(.., true) */
+    if (xrc_cfg.downstream_traced)
+        xrc_put_field(e, "http", "request", "traced", cJSON_CreateTrue());
     xray_set_namespace(e, c->aws ? "aws" : "remote");
     if (rc == CURLE_OK && status >= 100 && status <= 599)
         xray_put_http_response(e, (int)status, length >= 0 ? (long long)length : -1);

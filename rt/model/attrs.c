@@ -2,6 +2,7 @@
  * cJSON object per entity: these calls are rare next to captured calls, and the serializer
  * prints the object as it is. Every string is made valid UTF-8 here, once. */
 #include "model/attrs.h"
+#include "base/config.h"
 #include "base/log.h"
 #include "model/sanitize.h"
 
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ANNOTATIONS 50
@@ -235,8 +237,15 @@ xray_status xray_put_http_request(xray_entity *e, const char *method, const char
     }
     if (method)
         st = put_nested(e, "http", "request", "method", utf8_string(method, 32));
-    if (url && st == XRAY_OK)
-        st = put_nested(e, "http", "request", "url", utf8_string(url, 8192));
+    if (url && st == XRAY_OK) {
+        /* scheme, host and path, as the SDKs record it: a query or fragment often carries a
+         * token, so it is cut unless the user asked to keep it */
+        size_t n = xrc_cfg.keep_url_query ? strlen(url) : strcspn(url, "?#");
+        char *cut = strndup(url, n);
+        st = cut ? put_nested(e, "http", "request", "url", utf8_string(cut, XRC_HTTP_FIELD_MAX))
+                 : XRAY_ERR_NO_MEMORY;
+        free(cut);
+    }
     xrc_edit_end(e);
     errno = saved;
     return st;
@@ -270,7 +279,7 @@ xray_status xray_put_http_response(xray_entity *e, int status, long long content
 }
 
 static xray_status put_top_string(xray_entity *e, const char *key, const char *value,
-                                  const char *what)
+                                  size_t max_chars, const char *what)
 {
     int saved = errno;
     xray_status st;
@@ -281,7 +290,7 @@ static xray_status put_top_string(xray_entity *e, const char *key, const char *v
     if (!e->extra && !(e->extra = cJSON_CreateObject()))
         st = XRAY_ERR_NO_MEMORY;
     else
-        st = put_item(e->extra, key, utf8_string(value, 1024));
+        st = put_item(e->extra, key, utf8_string(value, max_chars));
     xrc_edit_end(e);
     errno = saved;
     return st;
@@ -298,7 +307,7 @@ xray_status xray_set_user(xray_entity *e, const char *user)
         xrc_log(XRAY_LOG_WARN, "xray_set_user: empty user");
         return XRAY_ERR_INVALID;
     }
-    return put_top_string(e, "user", user, "xray_set_user");
+    return put_top_string(e, "user", user, XRC_HTTP_FIELD_MAX, "xray_set_user");
 }
 
 xray_status xray_set_namespace(xray_entity *e, const char *ns)
@@ -313,7 +322,7 @@ xray_status xray_set_namespace(xray_entity *e, const char *ns)
                 ns ? ns : "(null)");
         return XRAY_ERR_INVALID;
     }
-    return put_top_string(e, "namespace", ns, "xray_set_namespace");
+    return put_top_string(e, "namespace", ns, 64, "xray_set_namespace");
 }
 
 xray_status xrc_put_field(xray_entity *e, const char *outer, const char *inner, const char *key,

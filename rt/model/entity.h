@@ -55,6 +55,7 @@ struct xrc_segment {
     int64_t real_base_ns;          /* wall clock at the start */
     int64_t mono_base_ns;          /* monotonic clock at the start */
     bool sampled;
+    char sampling_rule[65];        /* the centralized rule that sampled it, or "" */
     bool facade;                   /* Lambda: stands for the function's segment, never sent */
     const char *facade_header;     /* the _X_AMZN_TRACE_ID it was made from */
     xrc_chunk *arena;              /* newest chunk first */

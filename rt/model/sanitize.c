@@ -3,12 +3,44 @@
 #include "model/sanitize.h"
 
 #include <cjson/cJSON.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
-bool xrc_name_char_forbidden(unsigned char c)
+static locale_t utf8_locale;   /* C.UTF-8 for Unicode classes, made once; 0 if unavailable */
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void make_utf8_locale(void) { utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); }
+
+/* \p{Z}: the space separators, line and paragraph separators. */
+static bool unicode_separator(unsigned cp)
 {
-    return c < 0x20 || c == 0x7f || strchr("?;*()!$~^<>", c) != NULL;
+    return cp == 0x20 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
+}
+
+bool xrc_name_char_allowed(unsigned cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+               (cp && strchr(" _.:/%&#=+-@", (int)cp));
+    if (unicode_separator(cp))
+        return true;
+    pthread_once(&utf8_once, make_utf8_locale);
+    /* Without the locale, non-ASCII letters cannot be told from symbols: keep them (a name
+     * of another script is more useful than an empty one). */
+    return !utf8_locale || iswalnum_l((wint_t)cp, utf8_locale);
+}
+
+unsigned xrc_utf8_decode(const unsigned char *s, size_t n)
+{
+    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    unsigned cp = s[0] & lead_mask[n];
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (s[i] & 0x3f);
+    return cp;
 }
 
 size_t xrc_utf8_seq(const unsigned char *s, size_t avail)
@@ -43,11 +75,33 @@ bool xrc_name_is_clean(const char *name)
         return false;
     for (size_t i = 0; i < len; chars++) {
         size_t n = xrc_utf8_seq(s + i, len - i);
-        if (n == 0 || (n == 1 && xrc_name_char_forbidden(s[i])))
+        if (n == 0 || !xrc_name_char_allowed(xrc_utf8_decode(s + i, n)))
             return false;
         i += n;
     }
     return chars <= XRC_NAME_MAX;
+}
+
+void xrc_name_clean(const char *name, char out[XRC_NAME_BYTES])
+{
+    const unsigned char *u = (const unsigned char *)name;
+    size_t len = strlen(name), chars = 0, o = 0;
+    for (size_t i = 0; i < len && chars < XRC_NAME_MAX;) {
+        size_t n = xrc_utf8_seq(u + i, len - i);
+        if (n == 0) {
+            i++;
+            continue;
+        }
+        if (xrc_name_char_allowed(xrc_utf8_decode(u + i, n))) {
+            memcpy(out + o, name + i, n);
+            o += n;
+            chars++;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    if (!o)
+        strcpy(out, "unnamed");
 }
 
 bool xrc_annotation_key_ok(const char *key)

@@ -11,12 +11,25 @@ struct cJSON;
 #define XRC_NAME_MAX 200         /* characters in a segment or subsegment name */
 #define XRC_ANNOTATION_KEY_MAX 500
 #define XRC_ANNOTATION_VALUE_MAX 1000
+#define XRC_HTTP_FIELD_MAX 250   /* http.request url, user_agent, client_ip, method; user */
 
-/* True for the characters the X-Ray SDKs strip from names: ? ; * ( ) ! $ ~ ^ < > */
-bool xrc_name_char_forbidden(unsigned char c);
+/* True for a character the segment-document schema allows in names: Unicode letters and
+ * digits, space separators, and _ . : / % & # = + - @. (The developer guide also lists the
+ * backslash; the official JSON schema does not, so it is left out: the stricter rule wins.)
+ * Everything else is removed from names, as the SDKs strip ? ; * ( ) ! $ ~ ^ < >. */
+bool xrc_name_char_allowed(unsigned cp);
 
-/* True when the name needs no cleaning (no forbidden or control characters, valid UTF-8, at
- * most 200 characters, not empty). */
+/* The code point of the valid UTF-8 sequence of n bytes at s (n from xrc_utf8_seq). */
+unsigned xrc_utf8_decode(const unsigned char *s, size_t n);
+
+#define XRC_NAME_BYTES (XRC_NAME_MAX * 4 + 1) /* a cleaned name, UTF-8, with its NUL */
+
+/* Writes `name` as X-Ray accepts it into out: invalid UTF-8 and characters outside the
+ * allowed set removed, cut to 200 characters, "unnamed" when nothing is left. */
+void xrc_name_clean(const char *name, char out[XRC_NAME_BYTES]);
+
+/* True when the name needs no cleaning (only allowed characters, valid UTF-8, at most 200
+ * characters, not empty). */
 bool xrc_name_is_clean(const char *name);
 
 /* True for 1–500 characters of [A-Za-z0-9_]. */

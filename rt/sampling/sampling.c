@@ -286,11 +286,13 @@ static bool decide(rule *r)
 }
 
 bool xrc_sampling_decide(const char *service, const char *host, const char *method,
-                         const char *path)
+                         const char *path, char rule_name[XRC_RULE_NAME_MAX])
 {
     bool remote;
     pthread_once(&configured_once, load_configured);
-    if (xrc_cfg.sampling_remote && xrc_remote_decide(service, host, method, path, &remote))
+    rule_name[0] = '\0';
+    if (xrc_cfg.sampling_remote &&
+        xrc_remote_decide(service, host, method, path, &remote, rule_name))
         return remote;
     pthread_mutex_lock(&rules_lock);
     rule *match = &fallback;

@@ -7,9 +7,10 @@
 
 #include <stdbool.h>
 
-/* The decision for a new segment. NULL fields match every rule, as in the SDKs. */
+/* The decision for a new segment. NULL fields match every rule, as in the SDKs. `rule` gets
+ * the name of the centralized rule that decided, or "" when the local rules did. */
 bool xrc_sampling_decide(const char *service, const char *host, const char *method,
-                         const char *path);
+                         const char *path, char rule[65]);
 
 /* Replaces the local rules with those in the file at `path` (NULL: the default rule). On any
  * error keeps the default rule, logs what is wrong and returns XRAY_ERR_INVALID. */

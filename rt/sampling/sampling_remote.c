@@ -396,7 +396,7 @@ static bool matches(const char *pattern, const char *text)
 }
 
 bool xrc_remote_decide(const char *service, const char *host, const char *method,
-                       const char *path, bool *sampled)
+                       const char *path, bool *sampled, char rule[XRC_RULE_NAME_MAX])
 {
     double now = now_s();
     pthread_mutex_lock(&lock);
@@ -437,6 +437,7 @@ bool xrc_remote_decide(const char *service, const char *host, const char *method
         yes = (double)(xrc_rand64() >> 11) * 0x1.0p-53 < r->rate;
     if (yes)
         r->sampled_count++;
+    snprintf(rule, XRC_RULE_NAME_MAX, "%s", r->name);
     pthread_mutex_unlock(&lock);
     *sampled = yes;
     return true;

@@ -9,11 +9,13 @@
 #define XRC_TARGETS_INTERVAL_S 10  /* statistics and quotas */
 #define XRC_RULES_TTL_S 3600       /* rules older than this are not trusted */
 
-/* Decides with the centralized rules when they are known and fresh: returns true and sets
- * *sampled; false means "no centralized rule applies, use the local rules". Starts the poller
- * on first use. */
+#define XRC_RULE_NAME_MAX 65        /* a rule's name (at most 64 characters) and its NUL */
+
+/* Decides with the centralized rules when they are known and fresh: returns true, sets
+ * *sampled and copies the matching rule's name into `rule`; false means "no centralized rule
+ * applies, use the local rules". Starts the poller on first use. */
 bool xrc_remote_decide(const char *service, const char *host, const char *method,
-                       const char *path, bool *sampled);
+                       const char *path, bool *sampled, char rule[XRC_RULE_NAME_MAX]);
 
 /* One round now, on the calling thread: fetch rules, then report statistics and take quotas.
  * Returns false when the daemon did not answer usefully (tests call this instead of waiting). */

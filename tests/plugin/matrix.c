@@ -65,7 +65,7 @@ static int compile(const toolchain *tc, const char *prog, int li, int traced, ch
     snprintf(log, sizeof log, "%.1000s.log", exe);
     if (traced)
         snprintf(cmd, sizeof cmd, "%s %s -g -Wall -Wextra -Werror %s -I" ROOT "/include " ROOT
-                 "/tests/plugin/progs/%s -o %s " ROOT "/build/libxraycap.a -lcjson -lcurl -lpthread -lm -ldl >%s 2>&1",
+                 "/tests/plugin/progs/%s -o %s " ROOT "/build/libxraycap.a -lcjson -lcurl -ldw -lpthread -lm -ldl >%s 2>&1",
                  cxx ? tc->cxx : tc->cc, levels[li], tc->plugin_flags, prog, exe, log);
     else
         snprintf(cmd, sizeof cmd, "%s %s -g -Wall -Wextra -Werror -DXRAY_COMPILED_OUT -I" ROOT
@@ -341,7 +341,7 @@ static void regex_capture(void)
     char cmd[1024], exe[] = OUT "/regex", out[256];
     snprintf(cmd, sizeof cmd, "%s -O2 -Wall -Wextra -Werror %s "
              "-fplugin-arg-xraycap-functions='^(leaf|switcher)$' -fplugin-arg-xraycap-exclude=switcher -I" ROOT "/include "
-             ROOT "/tests/plugin/progs/flow.c -o %s " ROOT "/build/libxraycap.a -lcjson -lcurl -lpthread -lm -ldl",
+             ROOT "/tests/plugin/progs/flow.c -o %s " ROOT "/build/libxraycap.a -lcjson -lcurl -ldw -lpthread -lm -ldl",
              snippet_tc->cc, snippet_tc->plugin_flags, exe);
     CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
     run_result r;
@@ -373,7 +373,7 @@ static void check_patched(const char *cc, const char *flags, int expect_traced)
     char cmd[4096], exe[] = OUT "/libs", out[8192];
     snprintf(cmd, sizeof cmd, "%s -O2 -Wall -Wextra -Werror %s -I" ROOT "/include " ROOT
              "/tests/plugin/progs/libs.c -o %s %s >" OUT "/libs.log 2>&1", cc, flags, exe,
-             ROOT "/build/libxraycap.a -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl");
+             ROOT "/build/libxraycap.a -lcjson -lcurl -lsqlite3 -ldw -lpthread -lm -ldl");
     if (system(cmd) != 0) {
         fprintf(stderr, "\n%s\n%s\n", cmd, slurp(OUT "/libs.log", out, sizeof out));
         CU_FAIL("libs.c did not build");

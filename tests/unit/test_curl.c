@@ -77,8 +77,11 @@ static void test_transfer_is_a_remote_subsegment_and_carries_the_trace_header(vo
     cJSON *req = cJSON_GetObjectItem(cJSON_GetObjectItem(sub, "http"), "request");
     cJSON *resp = cJSON_GetObjectItem(cJSON_GetObjectItem(sub, "http"), "response");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(req, "method")->valuestring, "GET");
-    CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(req, "url")->valuestring, "/users/7?full=1"));
-    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(req, "traced")));
+    /* scheme, host and path only; `traced` only when the user says the callee is traced */
+    const char *url = cJSON_GetObjectItem(req, "url")->valuestring;
+    CU_ASSERT_PTR_NOT_NULL(strstr(url, "/users/7"));
+    CU_ASSERT_PTR_NULL(strchr(url, '?'));
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(req, "traced"));
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(resp, "status")->valueint, 200);
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(resp, "content_length")->valueint, 11);
     char expect[256];
@@ -91,6 +94,27 @@ static void test_transfer_is_a_remote_subsegment_and_carries_the_trace_header(vo
     CU_ASSERT_STRING_EQUAL(mine->data, "X-User: kept");
     CU_ASSERT_PTR_NULL(mine->next);
     curl_slist_free_all(mine);
+}
+
+/* The two opt-ins: the query string kept, and `traced` for callees known to be traced. */
+static void test_query_and_traced_are_recorded_only_when_asked(void)
+{
+    xray_config c = XRAY_CONFIG_INIT;
+    c.keep_url_query = XRAY_SWITCH_ON;
+    c.downstream_traced = XRAY_SWITCH_ON;
+    xray_recorder_configure(&c);
+    start(200, NULL);
+    xray_begin_segment("client");
+    CU_ASSERT_EQUAL(get("/users/7?full=1#top", NULL, NULL), CURLE_OK);
+    xray_end_segment();
+    fake_http_stop(&server);
+    c.keep_url_query = XRAY_SWITCH_OFF;
+    c.downstream_traced = XRAY_SWITCH_OFF;
+    xray_recorder_configure(&c);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    cJSON *req = cJSON_GetObjectItem(cJSON_GetObjectItem(child_named(L.docs[0], "127.0.0.1"), "http"), "request");
+    CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(req, "url")->valuestring, "/users/7?full=1"));
+    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(req, "traced")));
 }
 
 static cJSON *call_with_status(int status)
@@ -315,6 +339,7 @@ void register_curl(void)
 {
     CU_pSuite s = CU_add_suite("curl", NULL, NULL);
     ADD(s, test_transfer_is_a_remote_subsegment_and_carries_the_trace_header);
+    ADD(s, test_query_and_traced_are_recorded_only_when_asked);
     ADD(s, test_status_codes_set_the_flags);
     ADD(s, test_transport_error_is_a_fault_naming_the_curlcode);
     ADD(s, test_unsampled_segment_still_propagates_sampled_zero);

@@ -176,7 +176,7 @@ static void test_http_status_sets_error_throttle_and_fault_like_the_sdks(void)
     cJSON *http = cJSON_GetObjectItem(e, "http");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(http, "request"), "method")->valuestring, "GET");
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(http, "request"), "url")->valuestring,
-                           "http://example.com/x?q=1");
+                           "http://example.com/x"); /* the query is cut, as the SDKs do */
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(http, "response"), "status")->valueint, 200);
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(http, "response"), "content_length")->valueint, 12);
     e = response_with(404);

@@ -26,6 +26,21 @@ static const char *sval(cJSON *v, const char *kind)
     return cJSON_IsString(x) ? x->valuestring : "";
 }
 
+/* Spans that arrived in resources whose service.name is `service`. */
+static int spans_of_service(const char *service)
+{
+    int n = 0;
+    cJSON *body, *rs, *ss;
+    cJSON_ArrayForEach(body, the_sink.bodies) cJSON_ArrayForEach(rs, cJSON_GetObjectItem(body, "resourceSpans")) {
+        cJSON *res = cJSON_GetObjectItem(rs, "resource");
+        cJSON *name = attribute(res, "service.name");
+        if (!name || strcmp(sval(name, "stringValue"), service))
+            continue;
+        cJSON_ArrayForEach(ss, cJSON_GetObjectItem(rs, "scopeSpans")) n += cJSON_GetArraySize(cJSON_GetObjectItem(ss, "spans"));
+    }
+    return n;
+}
+
 static int hex_of_len(const char *s, size_t n)
 {
     if (strlen(s) != n)
@@ -101,9 +116,16 @@ static void test_otlp_export_carries_the_span_tree_and_its_attributes(void)
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(dyn, "kind")->valueint, 3);
     CU_ASSERT_STRING_EQUAL(sval(attribute(root, "customer"), "stringValue"), "c-42");
     CU_ASSERT_STRING_EQUAL(sval(attribute(root, "items"), "intValue"), "3");
-    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "aws.xray.metadata.cart"), "stringValue"), "{\"total\":12.5}");
+    /* metadata: one attribute per namespace, its JSON, as the Collector's X-Ray receiver has it */
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "aws.xray.metadata.default"), "stringValue"),
+                           "{\"cart\":{\"total\":12.5}}");
+    CU_ASSERT_PTR_NULL(attribute(root, "aws.xray.metadata.cart"));
     CU_ASSERT_STRING_EQUAL(sval(attribute(root, "http.request.method"), "stringValue"), "POST");
-    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "url.full"), "stringValue"), "https://shop.example/orders");
+    /* a server span: path and scheme, not the full URL */
+    CU_ASSERT_PTR_NULL(attribute(root, "url.full"));
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "url.path"), "stringValue"), "/orders");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "url.scheme"), "stringValue"), "https");
+    CU_ASSERT_STRING_EQUAL(sval(attribute(root, "error.type"), "stringValue"), "502");
     CU_ASSERT_STRING_EQUAL(sval(attribute(root, "http.response.status_code"), "intValue"), "502");
     CU_ASSERT_PTR_NOT_NULL(attribute(root, "aws.xray.annotations"));
     CU_ASSERT_STRING_EQUAL(sval(attribute(dyn, "rpc.system"), "stringValue"), "aws-api");
@@ -115,6 +137,8 @@ static void test_otlp_export_carries_the_span_tree_and_its_attributes(void)
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(ev, "name")->valuestring, "exception");
     CU_ASSERT_STRING_EQUAL(sval(attribute(ev, "exception.type"), "stringValue"), "TimeoutError");
     CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(span_named(spans, "step"), "status"));
+    /* one segment, one service: the streamed parts too */
+    CU_ASSERT_EQUAL(spans_of_service("orders"), 43);
     cJSON_Delete(spans);
     restore_emitters();
 }

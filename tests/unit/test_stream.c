@@ -209,7 +209,7 @@ static file_counts read_jsonl(const char *path, const char *segment)
     while (fgets(line, (int)cap, f)) {
         size_t len = strlen(line);
         c.lines++;
-        if (len >= 65507)
+        if (len > 64000)
             c.over++;
         cJSON *d = cJSON_ParseWithLength(line, len);
         if (!d || !entity_valid(d, 1)) {
