@@ -1,6 +1,8 @@
 # Unit tests: one CUnit runner built three ways — plain, ASan+UBSan, and TSan (threads only).
 UNIT_SRC := $(wildcard tests/unit/*.c)
-UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC))
+# The daemon's document check (the schema's limits) judges what the tests receive.
+CHECK_SRC := tools/xraycap/doccheck.c
+UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"'
 TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -ldw -lpthread -lm -ldl
@@ -51,8 +53,8 @@ $(BUILD)/npm/.installed:
 	    >$(BUILD)/npm/install.log 2>&1; then touch $@; \
 	  else echo "npm install dynalite s3rver failed (see $(BUILD)/npm/install.log); e2e test skipped"; fi
 
-$(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/unit/fake_http.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/e2e/users_api.c tests/unit/listener.c \
+$(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/e2e/users_api.c tests/unit/listener.c $(CHECK_SRC) \
 	  tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
@@ -97,10 +99,10 @@ check: deps check-layers all check-unit check-plugin check-off check-tool check-
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).
 CLANG_FLAGS = -fplugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -fpass-plugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -D__XRAYCAP__=1
-$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h tests/unit/fake_http.c $(BUILD)/libxraycap.a include/xray_capture/patched.h | $(BUILD)/tests
+$(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a include/xray_capture/patched.h | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' -DWITH_CLANG -DCLANG_PLUGIN_FLAGS='"$(CLANG_FLAGS)"' \
 	  -DPATCH_LDFLAGS='"$(PATCH_LDFLAGS)"' \
-	  tests/plugin/matrix.c tests/unit/listener.c tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+	  tests/plugin/matrix.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 check-plugin: $(BUILD)/tests/plugin-matrix $(BUILD)/xraycap.so $(BUILD)/xraycap-clang.so $(BUILD)/libxraycap.a
 	@echo "== plugin matrix (gcc/g++ and clang/clang++ at -O0 -O1 -O2 -O3 -Os -O2 -flto)"

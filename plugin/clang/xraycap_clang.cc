@@ -33,6 +33,7 @@
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
@@ -386,7 +387,14 @@ struct CapturePass : llvm::PassInfoMixin<CapturePass> {
                 decl->addFnAttr(llvm::Attribute::NoUnwind);
 
         F.addFnAttr(INSTRUMENTED);
+        /* The inserted calls get a source location (the function's opening line where the
+         * way out has none of its own), so a stack recorded from the unwinding landing pad
+         * still names a line of this function. */
+        llvm::DebugLoc opening;
+        if (llvm::DISubprogram *SP = F.getSubprogram())
+            opening = llvm::DILocation::get(C, SP->getScopeLine(), 0, SP);
         llvm::IRBuilder<> B(&*F.getEntryBlock().getFirstInsertionPt());
+        B.SetCurrentDebugLocation(opening);
         llvm::Value *token =
             B.CreateCall(enter, {llvm::ConstantExpr::getPointerCast(site, i8p)}, "xraycap_token");
 
@@ -394,6 +402,7 @@ struct CapturePass : llvm::PassInfoMixin<CapturePass> {
         llvm::EscapeEnumerator EE(F, "xraycap_cleanup", !F.doesNotThrow());
         while (llvm::IRBuilder<> *AtExit = EE.Next()) {
             llvm::Instruction *at = &*AtExit->GetInsertPoint();
+            AtExit->SetCurrentDebugLocation(at->getDebugLoc() ? at->getDebugLoc() : opening);
             if (auto *R = llvm::dyn_cast<llvm::ResumeInst>(at)) {
                 llvm::Value *exc = AtExit->CreateExtractValue(R->getValue(), 0);
                 AtExit->CreateCall(exit_exc, {token, AtExit->CreatePointerCast(exc, i8p)});

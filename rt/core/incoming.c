@@ -14,6 +14,7 @@ static xray_entity *begin_from(const char *name, const char *header, const char 
                                const char *method, const char *path)
 {
     xrc_trace_header h;
+    memset(&h, 0, sizeof h);
     const char *why = NULL;
     xray_segment_options o = {0};
     o.host = host;
@@ -37,6 +38,13 @@ static xray_entity *begin_from(const char *name, const char *header, const char 
     xray_entity *seg = xray_begin_segment_ex(name, &o);
     if (seg && h.extra[0])
         seg->seg->header_extra = xrc_arena_strdup(seg->seg, h.extra);
+    if (seg && h.w3c_trace[0]) {
+        /* The X-Ray id has a time of its own; W3C peers keep seeing their id, and the
+         * document says which it was. */
+        seg->seg->w3c_trace = xrc_arena_strdup(seg->seg, h.w3c_trace);
+        if (seg->seg->sampled)
+            xrc_put_field(seg, "metadata", "xraycap", "w3c_trace_id", cJSON_CreateString(h.w3c_trace));
+    }
     return seg;
 }
 

@@ -77,6 +77,8 @@ void xrc_stream(xrc_thread *t)
             keep[nkeep++] = s->header_extra;
         if (s->facade_header)
             keep[nkeep++] = s->facade_header;
+        if (s->w3c_trace)
+            keep[nkeep++] = s->w3c_trace;
         xrc_arena_reclaim(s, keep, nkeep);
         s->streams++;
     }

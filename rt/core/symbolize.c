@@ -3,6 +3,7 @@
  * reporting the process's mappings again. libdwfl is not thread-safe: one lock around it. */
 #include "core/symbolize.h"
 
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -45,6 +46,26 @@ static Dwfl_Module *module_at(Dwarf_Addr addr)
     return m;
 }
 
+/* The source line of addr by walking the compile units' address ranges: for programs whose
+ * compiler writes no .debug_aranges (Clang), where dwfl_module_getsrc finds nothing. */
+static const char *line_by_ranges(Dwfl_Module *m, Dwarf_Addr addr, int *line)
+{
+    Dwarf_Addr bias;
+    for (Dwarf_Die *cu = NULL; (cu = dwfl_module_nextcu(m, cu, &bias));) {
+        Dwarf_Addr base, lo, hi, rel = addr - bias;
+        for (ptrdiff_t off = 0; (off = dwarf_ranges(cu, off, &base, &lo, &hi)) > 0;) {
+            if (rel < lo || rel >= hi)
+                continue;
+            Dwarf_Line *l = dwarf_getsrc_die(cu, rel);
+            const char *src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+            if (src && dwarf_lineno(l, line) == 0)
+                return src;
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
 static void demangled(const char *name, char *out, size_t n)
 {
     int status = -1;
@@ -79,6 +100,8 @@ void xrc_symbolize(const void *pc, bool return_address, xrc_frame *out)
         Dwfl_Line *l = dwfl_module_getsrc(m, addr);
         int line = 0;
         const char *src = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL) : NULL;
+        if (!src)
+            src = line_by_ranges(m, addr, &line);
         if (src) {
             snprintf(out->path, sizeof out->path, "%s", src);
             out->line = line;

@@ -6,7 +6,9 @@
 #include "base/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static bool all_zero(const char *s, size_t n)
 {
@@ -32,12 +34,30 @@ static bool parse_traceparent(const char *t, xrc_trace_header *out, const char *
         return *why = "traceparent has trailing data", false;
     if (all_zero(t + 3, 32) || all_zero(t + 36, 16))
         return *why = "traceparent has an all-zero trace or span id", false;
-    snprintf(out->root, sizeof out->root, "1-%.8s-%.24s", t + 3, t + 11);
+    char w3c[33];
+    snprintf(w3c, sizeof w3c, "%.32s", t + 3);
+    if (!xrc_w3c_to_xray(w3c, (long long)time(NULL), out->root))
+        memcpy(out->w3c_trace, w3c, sizeof w3c);
     memcpy(out->parent, t + 36, 16);
     out->parent[16] = '\0';
     unsigned flags = (unsigned)((t[54] >= 'a' ? t[54] - 'a' + 10 : t[54] - '0'));
     out->sampled = (flags & 1) ? XRC_SAMPLED_YES : XRC_SAMPLED_NO;
     return true;
+}
+
+bool xrc_w3c_to_xray(const char *w3c, long long now, char out[XRC_TRACE_ID_LEN + 1])
+{
+    char head[9];
+    memcpy(head, w3c, 8);
+    head[8] = '\0';
+    long long t = strtoll(head, NULL, 16);
+    bool plausible = t >= now - 29LL * 86400 && t <= now + 300;
+    if (plausible)
+        snprintf(out, XRC_TRACE_ID_LEN + 1, "1-%.8s-%.24s", w3c, w3c + 8);
+    else
+        snprintf(out, XRC_TRACE_ID_LEN + 1, "1-%08llx-%.24s", (unsigned long long)(now & 0xffffffffLL),
+                 w3c + 8);
+    return plausible;
 }
 
 static bool parse_amzn(const char *t, xrc_trace_header *out, const char **why)
@@ -173,8 +193,10 @@ xray_status xray_traceparent(const xray_entity *e, char *buf, size_t len)
     char id[17];
     xrc_hex16(id, e->id);
     id[16] = '\0';
-    int n = snprintf(buf, len, "00-%.8s%.24s-%s-0%d", s->trace_id + 2, s->trace_id + 11, id,
-                     s->sampled ? 1 : 0);
+    int n = s->w3c_trace
+                ? snprintf(buf, len, "00-%s-%s-0%d", s->w3c_trace, id, s->sampled ? 1 : 0)
+                : snprintf(buf, len, "00-%.8s%.24s-%s-0%d", s->trace_id + 2, s->trace_id + 11, id,
+                           s->sampled ? 1 : 0);
     if (n < 0 || (size_t)n >= len) {
         buf[0] = '\0';
         return XRAY_ERR_LIMIT;

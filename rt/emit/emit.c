@@ -54,7 +54,19 @@ static void count(bool ok)
                               memory_order_relaxed);
 }
 
-void xrc_emit_doc(const char *framed, size_t len, size_t header, const char *service)
+void xrc_otlp_tag_make(const xrc_segment *s, xrc_otlp_tag *tag)
+{
+    char service[XRC_NAME_BYTES];
+    xrc_name_clean(s->ent.name, service);
+    size_t n = strlen(service) + 1;
+    memcpy(tag->text, service, n);
+    const char *w3c = s->w3c_trace ? s->w3c_trace : "";
+    size_t m = strlen(w3c) + 1;
+    memcpy(tag->text + n, w3c, m);
+    tag->len = n + m;
+}
+
+void xrc_emit_doc(const char *framed, size_t len, size_t header, const xrc_otlp_tag *tag)
 {
     int m = mask();
     if (m == EM_SET) {
@@ -69,8 +81,7 @@ void xrc_emit_doc(const char *framed, size_t len, size_t header, const char *ser
     if (m & EM_XRAY_API)
         xrc_http_queue_push(&xrc_xray_api_queue, NULL, 0, framed + header, len - header);
     if (m & EM_OTLP)
-        xrc_http_queue_push(&xrc_otlp_queue, service, strlen(service) + 1, framed + header,
-                            len - header); /* "service\0document" */
+        xrc_http_queue_push(&xrc_otlp_queue, tag->text, tag->len, framed + header, len - header);
 }
 
 void xrc_emit_segment_done(void)

@@ -4,6 +4,7 @@
 #define XRC_EMIT_H
 
 #include "model/entity.h"
+#include "model/sanitize.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -11,7 +12,7 @@
 /* The largest datagram sent, header line included. IPv4 could carry 65,507 bytes and the
  * daemon reads 64 KiB, but the X-Ray API limits a document to "64 kB" (the Java SDK splits at
  * 63 KiB): 64,000 bytes is under every one of these. */
-#define XRC_MAX_DATAGRAM 64000
+#define XRC_MAX_DATAGRAM XRAY_MAX_DOCUMENT_BYTES
 #define XRC_DAEMON_HEADER "{\"format\":\"json\",\"version\":1}\n"
 
 /* Counters behind xray_recorder_stats(). */
@@ -36,11 +37,20 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root);
 /* Frees the calling thread's serialization buffers (thread exit). */
 void xrc_emit_thread_exit(void);
 
+/* What the OTLP emitter needs beside a document, the same for every document of a segment:
+ * "service\0trace\0" — the segment's name, cleaned (xrc_name_clean), for the one service.name
+ * of all its spans, streamed parts included; and the W3C trace id it continues, or "" (the
+ * X-Ray trace id then gives the OTLP one). */
+typedef struct xrc_otlp_tag {
+    char text[XRC_NAME_BYTES + 34];
+    size_t len;
+} xrc_otlp_tag;
+
+void xrc_otlp_tag_make(const xrc_segment *s, xrc_otlp_tag *tag);
+
 /* Hands one document to every configured emitter. `framed` is XRC_DAEMON_HEADER followed by
- * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON.
- * `service` is the name of the segment the document belongs to, cleaned (xrc_name_clean):
- * OTLP gives every span of a segment that one service.name, streamed parts included. */
-void xrc_emit_doc(const char *framed, size_t len, size_t header, const char *service);
+ * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON. */
+void xrc_emit_doc(const char *framed, size_t len, size_t header, const xrc_otlp_tag *tag);
 
 /* A segment's documents are all out: emitters that buffer write what they hold. */
 void xrc_emit_segment_done(void);

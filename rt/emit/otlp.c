@@ -407,11 +407,17 @@ char *xrc_otlp_request(char *const *entries, const size_t *lens, size_t n, size_
     }
     cJSON_AddItemToObject(root, "resourceSpans", c.resources);
     for (size_t i = 0; i < n; i++) {
-        const char *service = entries[i];
-        size_t skip = strnlen(service, lens[i]) + 1;
-        cJSON *d = skip < lens[i] ? cJSON_ParseWithLength(entries[i] + skip, lens[i] - skip) : NULL;
+        const char *p = entries[i], *end = entries[i] + lens[i];
+        const char *service = p;
+        p += strnlen(p, (size_t)(end - p)) + 1;
+        const char *w3c = p < end ? p : "";
+        if (p < end)
+            p += strnlen(p, (size_t)(end - p)) + 1;
+        cJSON *d = p < end ? cJSON_ParseWithLength(p, (size_t)(end - p)) : NULL;
         char trace[33];
-        if (!d || !trace_id32(str(d, "trace_id"), trace)) {
+        if (d && strlen(w3c) == 32)
+            memcpy(trace, w3c, 33); /* the W3C trace continued keeps its id */
+        if (!d || (strlen(w3c) != 32 && !trace_id32(str(d, "trace_id"), trace))) {
             c.skipped++;
             cJSON_Delete(d);
             continue;

@@ -5,8 +5,9 @@
 #include <stddef.h>
 
 /*
- * Builds an ExportTraceServiceRequest (OTLP JSON) from n queued entries, each the name of the
- * segment it belongs to, a NUL, then an X-Ray document (as xrc_emit_doc queues them). One
+ * Builds an ExportTraceServiceRequest (OTLP JSON) from n queued entries, each an
+ * xrc_otlp_tag (segment name, NUL, W3C trace id or nothing, NUL) then an X-Ray document, as
+ * xrc_emit_doc queues them. One
  * span per segment and subsegment, in one resource per segment name (service.name), so the
  * streamed parts of a segment stay in its service. The mapping is the OpenTelemetry
  * Collector's (see docs/emitters.md for the table): trace ids as 32 hex digits (the X-Ray id

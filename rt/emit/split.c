@@ -49,15 +49,15 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root)
     xrc_spill spill = {.v = thread_spill.v, .cap = thread_spill.cap};
     if (!b.p)
         xrc_buf_init(&b, XRC_MAX_DATAGRAM);
-    char service[XRC_NAME_BYTES];
-    xrc_name_clean(s->ent.name, service);
+    xrc_otlp_tag tag;
+    xrc_otlp_tag_make(s, &tag);
     xrc_spill_push(&spill, root);
     while (spill.n) {
         xray_entity *e = spill.v[--spill.n];
         xrc_buf_rewind(&b, 0);
         xrc_buf_put(&b, XRC_DAEMON_HEADER, header);
         if (xrc_serialize_doc(&b, XRC_MAX_DATAGRAM, s, e, &spill)) {
-            xrc_emit_doc(b.p, b.len, header, service);
+            xrc_emit_doc(b.p, b.len, header, &tag);
             continue;
         }
         /* Not even its own fields fit: drop this one, but send its children on their own. */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ANNOTATIONS 50
+#define MAX_ANNOTATIONS XRAY_MAX_ANNOTATIONS
 
 bool xrc_edit_begin(xray_entity *e, const char *what, xray_status *status)
 {
@@ -137,6 +137,22 @@ xray_status xray_put_annotation_bool(xray_entity *e, const char *key, bool value
     return put_annotation(e, key, cJSON_CreateBool(value));
 }
 
+/* Levels of objects and arrays in v (a scalar is 0); stops counting past the limit. */
+static int json_depth(const cJSON *v, int above)
+{
+    if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+        return 0;
+    if (above > XRAY_MAX_METADATA_DEPTH)
+        return 1;
+    int deepest = 0;
+    for (const cJSON *c = v->child; c; c = c->next) {
+        int d = json_depth(c, above + 1);
+        if (d > deepest)
+            deepest = d;
+    }
+    return deepest + 1;
+}
+
 xray_status xray_put_metadata(xray_entity *e, const char *key, cJSON *value, const char *ns)
 {
     int saved = errno;
@@ -157,6 +173,10 @@ xray_status xray_put_metadata(xray_entity *e, const char *key, cJSON *value, con
         st = XRAY_ERR_INVALID;
     } else if (!value) {
         xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: NULL value", key);
+        st = XRAY_ERR_INVALID;
+    } else if (json_depth(value, 0) > XRAY_MAX_METADATA_DEPTH) {
+        xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: nested deeper than %d levels", key,
+                XRAY_MAX_METADATA_DEPTH);
         st = XRAY_ERR_INVALID;
     } else if (!xrc_json_make_utf8(value)) {
         st = XRAY_ERR_NO_MEMORY;
@@ -184,7 +204,8 @@ xray_status xray_put_metadata_json(xray_entity *e, const char *key, const char *
 {
     if (e && !e->seg->sampled)
         return XRAY_OK;
-    cJSON *value = json ? cJSON_Parse(json) : NULL;
+    const char *end = NULL;
+    cJSON *value = json ? cJSON_ParseWithOpts(json, &end, true) : NULL; /* nothing after it */
     if (!value) {
         int saved = errno;
         xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: the value is not JSON: '%.60s'",

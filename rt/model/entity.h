@@ -6,6 +6,7 @@
 #define XRC_ENTITY_H
 
 #include "model/id.h"
+#include "xray_capture/limits.h"
 #include "xray_capture.h"
 
 #include <pthread.h>
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XRC_MAX_DEPTH 256        /* open subsegments per thread; deeper ones are counted, not kept */
+#define XRC_MAX_DEPTH XRAY_MAX_NESTING /* open subsegments per thread; deeper: counted, not kept */
 
 struct cJSON;
 typedef struct xrc_segment xrc_segment;
@@ -52,6 +53,8 @@ struct xrc_segment {
     char trace_id[XRC_TRACE_ID_LEN + 1];
     uint64_t parent_id;            /* caller's subsegment id, 0 for none */
     const char *header_extra;      /* other trace-header keys to pass on (Lineage=…), or NULL */
+    const char *w3c_trace;         /* the W3C trace id continued, when trace_id could not be
+                                      it (a random W3C id: see xrc_w3c_to_xray), or NULL */
     int64_t real_base_ns;          /* wall clock at the start */
     int64_t mono_base_ns;          /* monotonic clock at the start */
     bool sampled;

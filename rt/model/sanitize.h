@@ -3,15 +3,17 @@
 #ifndef XRC_SANITIZE_H
 #define XRC_SANITIZE_H
 
+#include "xray_capture/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 struct cJSON;
 
-#define XRC_NAME_MAX 200         /* characters in a segment or subsegment name */
-#define XRC_ANNOTATION_KEY_MAX 500
-#define XRC_ANNOTATION_VALUE_MAX 1000
-#define XRC_HTTP_FIELD_MAX 250   /* http.request url, user_agent, client_ip, method; user */
+#define XRC_NAME_MAX XRAY_NAME_MAX
+#define XRC_ANNOTATION_KEY_MAX XRAY_ANNOTATION_KEY_MAX
+#define XRC_ANNOTATION_VALUE_MAX XRAY_ANNOTATION_VALUE_MAX
+#define XRC_HTTP_FIELD_MAX XRAY_HTTP_FIELD_MAX
 
 /* True for a character the segment-document schema allows in names: Unicode letters and
  * digits, space separators, and _ . : / % & # = + - @. (The developer guide also lists the

@@ -14,7 +14,8 @@ typedef struct listener {
     char address[64];                 /* "127.0.0.1:PORT" */
     cJSON *docs[LISTENER_MAX_DOCS];   /* parsed documents, in arrival order */
     size_t ndocs;
-    size_t bad;                       /* datagrams with a bad header, size or body */
+    size_t bad;                       /* datagrams the daemon's check refuses */
+    char last_problem[200];           /* why the last one was refused, and its start */
     size_t largest;                   /* largest datagram seen, in bytes */
 } listener;
 

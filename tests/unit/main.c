@@ -50,7 +50,15 @@ void test_reset(void)
     log_reset();
 }
 
-size_t collect(void) { return listener_collect(&L, 100); }
+size_t collect(void)
+{
+    size_t n = listener_collect(&L, 100);
+    /* Every document the runtime sends must pass the daemon's check (the schema's limits). */
+    CU_ASSERT_EQUAL(L.bad, 0);
+    if (L.bad)
+        fprintf(stderr, "\n    refused by the daemon's check: %s\n", L.last_problem);
+    return n;
+}
 
 static const struct {
     const char *name;

@@ -2,7 +2,9 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ROOT_ID "1-5759e988-bd862e3fe1be46a994272793"
 
@@ -63,25 +65,53 @@ static void test_other_keys_are_kept_and_self_is_dropped(void)
     CU_ASSERT_EQUAL(collect(), 1);
 }
 
+/* A W3C trace id whose first 8 digits read as a recent time (an X-Ray-compatible generator
+ * made it) maps to the X-Ray id bit for bit, both ways. */
 static void test_w3c_traceparent_maps_to_xray_ids_and_back(void)
 {
     test_reset();
-    xray_begin_segment_from_header("w3c", "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01");
+    char w3c[33], header[80], root[40];
+    snprintf(w3c, sizeof w3c, "%08llxbd862e3fe1be46a994272793", (unsigned long long)time(NULL) - 3600);
+    snprintf(header, sizeof header, "00-%s-53995c3f42cd8ad8-01", w3c);
+    snprintf(root, sizeof root, "1-%.8s-%s", w3c, w3c + 8);
+    xray_begin_segment_from_header("w3c", header);
     char out[100];
     CU_ASSERT_EQUAL(xray_traceparent(xray_current_segment(), out, sizeof out), XRAY_OK);
     xray_end_segment();
     CU_ASSERT_EQUAL_FATAL(collect(), 1);
-    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "trace_id")->valuestring, ROOT_ID);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "trace_id")->valuestring, root);
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "parent_id")->valuestring, "53995c3f42cd8ad8");
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(L.docs[0], "metadata"));
     char expect[100];
-    snprintf(expect, sizeof expect, "00-5759e988bd862e3fe1be46a994272793-%s-01",
-             cJSON_GetObjectItem(L.docs[0], "id")->valuestring);
+    snprintf(expect, sizeof expect, "00-%s-%s-01", w3c, cJSON_GetObjectItem(L.docs[0], "id")->valuestring);
     CU_ASSERT_STRING_EQUAL(out, expect);
     test_reset();
     xray_begin_segment_from_header("w3c_unsampled", "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-00");
     CU_ASSERT_FALSE(xray_is_sampled());
     xray_end_segment();
     CU_ASSERT_EQUAL(collect(), 0);
+}
+
+/* A random W3C trace id (here one from 2016, older than the 30 days the X-Ray service takes):
+ * the X-Ray id gets today's time and keeps the 24 random digits, the document names the W3C id,
+ * and W3C peers downstream keep seeing the id they sent. */
+static void test_random_w3c_trace_id_gets_a_time_and_is_remembered(void)
+{
+    test_reset();
+    long long now = (long long)time(NULL);
+    xray_begin_segment_from_header("w3c_random", "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01");
+    char out[100];
+    CU_ASSERT_EQUAL(xray_traceparent(xray_current_segment(), out, sizeof out), XRAY_OK);
+    xray_end_segment();
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    const char *trace = cJSON_GetObjectItem(L.docs[0], "trace_id")->valuestring;
+    CU_ASSERT_STRING_EQUAL(trace + 10, "-bd862e3fe1be46a994272793");
+    long long t = strtoll(trace + 2, NULL, 16);
+    CU_ASSERT_TRUE(t >= now - 5 && t <= now + 5);
+    cJSON *meta = cJSON_GetObjectItem(cJSON_GetObjectItem(L.docs[0], "metadata"), "xraycap");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(meta, "w3c_trace_id")),
+                           "5759e988bd862e3fe1be46a994272793");
+    CU_ASSERT_EQUAL(strncmp(out, "00-5759e988bd862e3fe1be46a994272793-", 36), 0);
 }
 
 static void test_malformed_headers_start_a_new_trace_and_say_why(void)
@@ -201,7 +231,9 @@ static void test_http_helper_records_the_request_like_the_middleware(void)
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(req, "client_ip")->valuestring, "192.0.2.7");
     CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(req, "x_forwarded_for"));
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(req, "user_agent")->valuestring, "bad\xef\xbf\xbd");
-    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "trace_id")->valuestring, ROOT_ID);
+    /* an old W3C id: the same 24 random digits, today's time (see the test above) */
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(L.docs[0], "trace_id")->valuestring + 10,
+                           "-bd862e3fe1be46a994272793");
 }
 
 void register_headers(void)
@@ -211,6 +243,7 @@ void register_headers(void)
     ADD(s, test_sampled_zero_is_obeyed_and_passed_on);
     ADD(s, test_other_keys_are_kept_and_self_is_dropped);
     ADD(s, test_w3c_traceparent_maps_to_xray_ids_and_back);
+    ADD(s, test_random_w3c_trace_id_gets_a_time_and_is_remembered);
     ADD(s, test_malformed_headers_start_a_new_trace_and_say_why);
     ADD(s, test_missing_header_and_root_start_a_new_trace_quietly);
     ADD(s, test_small_buffers_get_an_empty_string_not_a_cut_header);

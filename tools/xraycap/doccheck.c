@@ -1,8 +1,16 @@
 /* doccheck.c — the daemon's view of a datagram. Everything here is input from the network:
- * checked before anything is stored, with a reason for every refusal. */
+ * checked before anything is stored, with a reason for every refusal. The limits are those
+ * of the official segment-document JSON schema (shared/XRAY-PROTOCOL.md lists them), so a
+ * document the X-Ray service would refuse is refused here too; the runtime's own tests
+ * receive every document through this same check. */
 #include "doccheck.h"
 
+#include <xray_capture/limits.h>
+
 #include <ctype.h>
+#include <locale.h>
+#include <wchar.h>
+#include <wctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -54,17 +62,115 @@ static bool trace_id_ok(const cJSON *v)
     return true;
 }
 
+/* Characters of UTF-8 text (code points). */
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* \p{L}, \p{N} and \p{Z} by the C library's Unicode tables (C.UTF-8), plus the ASCII
+ * punctuation the schema names. */
+static bool name_char_ok(wint_t c)
+{
+    static locale_t utf8;
+    static bool tried;
+    if (c < 0x80)
+        return isalnum((int)c) || (c && strchr(" _.:/%&#=+-@", (int)c));
+    if (c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+        c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000)
+        return true;
+    if (!tried) {
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        tried = true;
+    }
+    return !utf8 || iswalnum_l(c, utf8);
+}
+
+/* The schema's name: 1–200 characters of letters, digits, space separators, _.:/%&#=+-@. */
+static bool name_ok(const char *s)
+{
+    size_t n = 0, len = strlen(s);
+    while (len) {
+        wchar_t c;
+        unsigned cp;
+        unsigned char b = (unsigned char)*s;
+        size_t k = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+        if (k > len)
+            return false;
+        cp = k == 1 ? b : b & (0xff >> (k + 1));
+        for (size_t i = 1; i < k; i++)
+            cp = (cp << 6) | ((unsigned char)s[i] & 0x3f);
+        c = (wchar_t)cp;
+        if (!name_char_ok((wint_t)c))
+            return false;
+        s += k;
+        len -= k;
+        n++;
+    }
+    return n >= 1 && n <= 200;
+}
+
+/* A string field of at most `max` characters, when present. */
+static bool short_field(const cJSON *o, const char *key, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return !v || (cJSON_IsString(v) && chars(v->valuestring) <= max);
+}
+
+static bool annotation_key_ok(const char *k)
+{
+    size_t n = 0;
+    for (; *k; k++, n++)
+        if (!isalnum((unsigned char)*k) && *k != '_')
+            return false;
+    return n >= 1 && n <= 500;
+}
+
+/* The official schema's limits on the optional fields of one entity. */
+static const char *field_problem(const cJSON *e)
+{
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "http"), "request");
+    if (!short_field(req, "method", 250) || !short_field(req, "url", 250) ||
+        !short_field(req, "user_agent", 250) || !short_field(req, "client_ip", 250))
+        return "http.request field over 250 characters";
+    if (!short_field(e, "user", 250))
+        return "user over 250 characters";
+    if (!short_field(cJSON_GetObjectItemCaseSensitive(e, "sql"), "user", 250))
+        return "sql.user over 250 characters";
+    const cJSON *a, *ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
+    if (ann && !cJSON_IsObject(ann))
+        return "annotations is not an object";
+    cJSON_ArrayForEach(a, ann) {
+        if (!annotation_key_ok(a->string))
+            return "bad annotation key";
+        if (!cJSON_IsString(a) && !cJSON_IsNumber(a) && !cJSON_IsBool(a))
+            return "annotation value is not a string, number or boolean";
+        if (cJSON_IsString(a) && chars(a->valuestring) > 1000)
+            return "annotation value over 1000 characters";
+    }
+    const cJSON *cause = cJSON_GetObjectItemCaseSensitive(e, "cause"), *x;
+    if (cJSON_IsString(cause) && !hex_string(cause, 16))
+        return "cause id is not 16 characters";
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cause, "exceptions"))
+        if (!hex_string(cJSON_GetObjectItemCaseSensitive(x, "id"), 16))
+            return "exception id is not 16 characters";
+    return NULL;
+}
+
 static const char *entity_problem(const cJSON *e, bool top, int depth)
 {
-    if (depth > 64)
+    if (depth > XRAY_MAX_NESTING)
         return "nested too deeply";
     if (!cJSON_IsObject(e))
         return "subsegment is not an object";
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
     if (!cJSON_IsString(name) || !name->valuestring[0])
         return "missing name";
-    if (strlen(name->valuestring) > 200 * 4)
-        return "name too long";
+    if (!name_ok(name->valuestring))
+        return "name has characters the schema does not allow, or over 200";
     if (!hex_string(cJSON_GetObjectItemCaseSensitive(e, "id"), 16))
         return "bad id";
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "start_time");
@@ -76,6 +182,9 @@ static const char *entity_problem(const cJSON *e, bool top, int depth)
         return "end_time is not a number";
     if (!et && !cJSON_IsTrue(ip))
         return "neither end_time nor in_progress";
+    const char *fp = field_problem(e);
+    if (fp)
+        return fp;
     if (top) {
         if (!trace_id_ok(cJSON_GetObjectItemCaseSensitive(e, "trace_id")))
             return "bad trace_id";
@@ -84,6 +193,9 @@ static const char *entity_problem(const cJSON *e, bool top, int depth)
             return "bad type";
         if (type && !hex_string(cJSON_GetObjectItemCaseSensitive(e, "parent_id"), 16))
             return "subsegment without parent_id";
+        const cJSON *parent = cJSON_GetObjectItemCaseSensitive(e, "parent_id");
+        if (parent && !hex_string(parent, 16))
+            return "parent_id is not 16 hex digits";
     }
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(e, "subsegments"), *c;
     if (subs && !cJSON_IsArray(subs))
