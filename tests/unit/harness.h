@@ -35,6 +35,7 @@ void register_curl(void);
 void register_sqlite(void);
 void register_stream(void);
 void register_emitters(void);
+void register_interop(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

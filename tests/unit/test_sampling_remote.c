@@ -147,7 +147,10 @@ static void test_centralized_rules_decide_once_fetched(void)
     CU_ASSERT_FALSE(decide("GET", "/"));           /* Default: rate 0, no reservoir */
     CU_ASSERT_FALSE(decide("GET", "/orders/1"));   /* Orders wants POST */
     /* the rule with attributes (priority 0, rate 1) is skipped as the SDKs do */
-    CU_ASSERT_EQUAL(collect(), 1);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    /* the segment names the rule that sampled it, as the Python SDK writes it */
+    cJSON *xr = cJSON_GetObjectItem(cJSON_GetObjectItem(L.docs[0], "aws"), "xray");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(xr, "sampling_rule_name")), "Orders");
     stop();
 }
 

@@ -1,6 +1,7 @@
 /* test_stream.c — long segments: finished subsegments stream out past the threshold, the cap
  * counts what it drops, and a million subsegments keep memory bounded with exact counts. */
 #include "harness.h"
+#include "../../tools/xraycap/doccheck.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -212,7 +213,7 @@ static file_counts read_jsonl(const char *path, const char *segment)
         if (len > 64000)
             c.over++;
         cJSON *d = cJSON_ParseWithLength(line, len);
-        if (!d || !entity_valid(d, 1)) {
+        if (!d || !entity_valid(d, 1) || doc_problem(d)) { /* the daemon's check too */
             c.bad++;
             cJSON_Delete(d);
             continue;
