@@ -52,6 +52,7 @@ static void test_parser_refuses_every_malformed_datagram(void)
         {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2,\"subsegments\":{}}", "subsegments is not an array"},
         {HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2,\"subsegments\":[{\"name\":\"b\"}]}", "bad id"},
         {HEADER "{\"name\":\"a\xff\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}", "invalid UTF-8"},
+        {HEADER "{\"name\":\"a|b\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}", "name has characters the schema does not allow, or over 200"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *why = reject(cases[i][0]);
@@ -60,6 +61,12 @@ static void test_parser_refuses_every_malformed_datagram(void)
             fprintf(stderr, "\n  case %zu: got '%s', want '%s'\n", i, why, cases[i][1]);
         CU_ASSERT_TRUE(why && !strcmp(why, cases[i][1]));
     }
+    /* a URL past the schema's 250 characters */
+    char url_doc[1024];
+    snprintf(url_doc, sizeof url_doc, HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\""
+             TRACE "\",\"start_time\":1,\"end_time\":2,\"http\":{\"request\":{\"url\":\"%0260d\"}}}", 0);
+    const char *url_why = reject(url_doc);
+    CU_ASSERT_TRUE(url_why && !strcmp(url_why, "http.request field over 250 characters"));
     /* 64 KiB + 1 (it cannot even be sent over loopback UDP, so the parser is asked directly) */
     static char big[65537 + 1];
     memset(big, ' ', sizeof big - 1);
@@ -67,15 +74,17 @@ static void test_parser_refuses_every_malformed_datagram(void)
     const char *why = NULL;
     CU_ASSERT_PTR_NULL(doc_from_datagram(big, 65537, &why));
     CU_ASSERT_STRING_EQUAL(why, "too large");
-    /* subsegments nested 100 deep, and JSON nested deeper than the parser allows */
+    /* subsegments nested deeper than the runtime ever nests them (XRAY_MAX_NESTING, 256), and
+     * JSON nested deeper than the parser allows */
     char *deep = malloc(200000);
     strcpy(deep, HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2");
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 257; i++)
         strcat(deep, ",\"subsegments\":[{\"name\":\"b\",\"id\":\"70de5b6f19ff9a0b\",\"start_time\":1,\"end_time\":2");
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 257; i++)
         strcat(deep, "}]");
     strcat(deep, "}");
-    CU_ASSERT_STRING_EQUAL(reject(deep), "nested too deeply");
+    const char *nested = reject(deep);
+    CU_ASSERT_TRUE(nested && !strcmp(nested, "nested too deeply"));
     strcpy(deep, HEADER);
     for (int i = 0; i < 5000; i++)
         strcat(deep, "[");

@@ -93,6 +93,8 @@ static bool name_char_ok(wint_t c)
 static bool name_ok(const char *s)
 {
     size_t n = 0, len = strlen(s);
+    if (!valid_utf8(s, len))
+        return false;
     while (len) {
         wchar_t c;
         unsigned cp;
