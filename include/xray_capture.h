@@ -149,6 +149,12 @@ typedef struct xray_config {
     xray_switch keep_url_query;           /* XRAYCAP_KEEP_URL_QUERY: record http.request.url
                                              with its query string and fragment; off: they are
                                              cut, as the SDKs do (queries often carry tokens) */
+    const char *propagators;              /* XRAYCAP_PROPAGATORS: the trace header formats
+                                             outgoing calls carry, comma-separated, spelled
+                                             as OpenTelemetry's OTEL_PROPAGATORS: "xray"
+                                             (X-Amzn-Trace-Id), "tracecontext" (W3C
+                                             traceparent and tracestate), or "none";
+                                             "xray,tracecontext" */
     xray_switch downstream_traced;        /* XRAYCAP_DOWNSTREAM_TRACED: mark every traced
                                              libcurl call http.request.traced, telling the
                                              console that the callee sends its own segment and
@@ -243,16 +249,20 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
  */
 xray_entity *xray_begin_segment_from_header(const char *name, const char *header);
 
-/* Returns the value of request header `name` (case-insensitive), or NULL. Also asked for the
- * pseudo-header ":remote_addr", the peer's address, when X-Forwarded-For is absent. */
+/* Returns the value of request header `name` (case-insensitive), or NULL. When the request has
+ * the field more than once, return every value joined with ", " in the order received, as
+ * HTTP defines a repeated field (RFC 9110, 5.3): two traceparent fields then make the value
+ * invalid, as W3C Trace Context asks, and two tracestate fields make one list. Also asked for
+ * the pseudo-header ":remote_addr", the peer's address, when X-Forwarded-For is absent. */
 typedef const char *(*xray_header_lookup)(void *ctx, const char *name);
 
 /*
  * The one call a C web server handler makes: begins a segment for an incoming HTTP request,
- * continuing its trace header (X-Amzn-Trace-Id, else traceparent), deciding sampling from the
- * rules with its Host, method and URL path, and recording http.request (method, url,
- * user_agent, client_ip, x_forwarded_for) as the SDKs' middleware do. Finish with
- * xray_put_http_response(segment, status, length) and xray_end_segment().
+ * continuing its trace header (X-Amzn-Trace-Id, else traceparent, with its tracestate kept for
+ * outgoing calls), deciding sampling from the rules with its Host, method and URL path, and
+ * recording http.request (method, url, user_agent, client_ip, x_forwarded_for) as the SDKs'
+ * middleware do. Finish with xray_put_http_response(segment, status, length) and
+ * xray_end_segment().
  */
 xray_entity *xray_begin_segment_from_http(const char *name, const char *method, const char *url,
                                           xray_header_lookup lookup, void *ctx);
@@ -263,11 +273,35 @@ xray_entity *xray_begin_segment_from_http(const char *name, const char *method, 
 /*
  * Writes the X-Amzn-Trace-Id value for a call made from `entity` (usually the subsegment for
  * that call): "Root=<trace>;Parent=<entity id>;Sampled=<1|0>" plus the incoming header's other
- * keys. xray_traceparent writes the W3C form ("00-<trace>-<entity id>-<01|00>"). Return
- * XRAY_ERR_LIMIT (and an empty string) when `len` is too small.
+ * keys. xray_traceparent writes the W3C form ("00-<trace>-<entity id>-<flags>": the incoming
+ * flags with the sampled bit set or cleared). In a segment that is not sampled nothing is
+ * recorded, yet each call still needs a parent id of its own: each call of these functions
+ * then writes a new random one (use xray_outgoing_headers to get one id in every format).
+ * Return XRAY_ERR_LIMIT (and an empty string) when `len` is too small.
  */
 xray_status xray_trace_header(const xray_entity *entity, char *buf, size_t len);
 xray_status xray_traceparent(const xray_entity *entity, char *buf, size_t len);
+
+#define XRAY_TRACEPARENT_MAX 56   /* "00-" 32 "-" 16 "-" 2, and the NUL */
+#define XRAY_TRACESTATE_MAX 513   /* 512 characters, as W3C Trace Context asks to keep, and the NUL */
+
+/* The header values for one outgoing call; "" for a header not to send. */
+typedef struct xray_outgoing {
+    char x_amzn_trace_id[XRAY_TRACE_HEADER_MAX]; /* "" when the xray propagator is off */
+    char traceparent[XRAY_TRACEPARENT_MAX];      /* "" when the tracecontext propagator is off */
+    char tracestate[XRAY_TRACESTATE_MAX];        /* the incoming tracestate, when there was one
+                                                    and tracecontext is on; else "" */
+} xray_outgoing;
+
+/*
+ * Fills `out` with the headers an outgoing call made from `entity` carries, in the formats
+ * the propagators setting (XRAYCAP_PROPAGATORS: xray, tracecontext; both by default) asks
+ * for, all with the same parent id: the entity's, or for a segment that is not sampled, a new
+ * random one for this call. The incoming tracestate is passed on unchanged (xraycap adds no
+ * entry of its own). Returns XRAY_ERR_NO_CONTEXT for a NULL entity (context-missing
+ * strategy), XRAY_ERR_INVALID for a NULL out. Safe from any thread that may use `entity`.
+ */
+xray_status xray_outgoing_headers(const xray_entity *entity, xray_outgoing *out);
 
 /*
  * Ends the calling thread's segment: subsegments still open on this thread are closed with it
@@ -474,6 +508,11 @@ static inline xray_entity *xray_begin_segment_from_header(const char *n, const c
 static inline xray_entity *xray_begin_segment_from_http(const char *n, const char *m, const char *u, xray_header_lookup l, void *c) { (void)n; (void)m; (void)u; (void)l; (void)c; return NULL; }
 static inline xray_status xray_trace_header(const xray_entity *e, char *b, size_t n) { (void)e; if (b && n) b[0] = '\0'; return XRAY_OK; }
 static inline xray_status xray_traceparent(const xray_entity *e, char *b, size_t n) { (void)e; if (b && n) b[0] = '\0'; return XRAY_OK; }
+#define XRAY_TRACE_HEADER_MAX 512
+#define XRAY_TRACEPARENT_MAX 56
+#define XRAY_TRACESTATE_MAX 513
+typedef struct xray_outgoing { char x_amzn_trace_id[XRAY_TRACE_HEADER_MAX]; char traceparent[XRAY_TRACEPARENT_MAX]; char tracestate[XRAY_TRACESTATE_MAX]; } xray_outgoing;
+static inline xray_status xray_outgoing_headers(const xray_entity *e, xray_outgoing *o) { (void)e; if (o) o->x_amzn_trace_id[0] = o->traceparent[0] = o->tracestate[0] = '\0'; return XRAY_OK; }
 static inline xray_entity *xray_begin_segment_ex(const char *n, const xray_segment_options *o) { (void)n; (void)o; return NULL; }
 static inline void xray_end_segment(void) {}
 static inline xray_entity *xray_begin_subsegment(const char *n) { (void)n; return NULL; }

@@ -5,7 +5,7 @@ CHECK_SRC := tools/xraycap/doccheck.c
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"'
-TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -ldw -lpthread -lm -ldl
+TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lmicrohttpd -ldw -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
 

@@ -3,11 +3,14 @@
  * SDK's patch_all() for requests and boto3.
  *
  * Each transfer made inside a segment becomes a subsegment: namespace "remote" and named after
- * the host, with http.request (method, url, traced) and http.response (status,
- * content_length), flags from the status (5xx fault, 429 throttle and error, other 4xx error),
- * and a transport error as a fault whose cause names the CURLcode. The request carries
- * X-Amzn-Trace-Id (Root, Parent = that subsegment, Sampled) — also from an unsampled segment,
- * with Sampled=0 — added to a copy of your header list: your list is never changed.
+ * the host, with http.request (method, url without its query, and traced when
+ * XRAYCAP_DOWNSTREAM_TRACED says so) and http.response (status, content_length), flags from
+ * the status (5xx fault, 429 throttle and error, other 4xx error), and a transport error as a
+ * fault whose cause names the CURLcode. The request carries X-Amzn-Trace-Id (Root, Parent =
+ * that subsegment, Sampled) and W3C traceparent (and the incoming tracestate), as
+ * XRAYCAP_PROPAGATORS chooses — also from an unsampled segment, with Sampled=0 and a parent id
+ * of its own — added to a copy of your header list, replacing those headers if you set them:
+ * your list is never changed.
  *
  * AWS API calls (host *.amazonaws.com, or an endpoint you register, signed with SigV4) are
  * named after the service (DynamoDB, S3, SQS, ...), namespace "aws", with aws.operation,

@@ -219,6 +219,38 @@ static void env_switch(const char *name, bool *out)
                 *out ? "true" : "false");
 }
 
+xray_status xrc_parse_propagators(const char *text, bool *xray, bool *w3c, char *why, size_t whylen)
+{
+    bool x = false, w = false, none = false, any = false;
+    char copy[256];
+    if (strlen(text) >= sizeof copy) {
+        snprintf(why, whylen, "longer than %zu characters", sizeof copy - 1);
+        return XRAY_ERR_INVALID;
+    }
+    snprintf(copy, sizeof copy, "%s", text);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+        any = true;
+        if (!strcmp(t, "xray"))
+            x = true;
+        else if (!strcmp(t, "tracecontext"))
+            w = true;
+        else if (!strcmp(t, "none"))
+            none = true;
+        else {
+            snprintf(why, whylen, "'%.40s' is not xray, tracecontext or none", t);
+            return XRAY_ERR_INVALID;
+        }
+    }
+    if (!any || (none && (x || w))) {
+        snprintf(why, whylen, !any ? "it is empty" : "none goes alone");
+        return XRAY_ERR_INVALID;
+    }
+    *xray = x;
+    *w3c = w;
+    return XRAY_OK;
+}
+
 static xray_context_missing parse_context_missing(const char *v)
 {
     if (!strcasecmp(v, "LOG_ERROR")) return XRAY_CONTEXT_MISSING_LOG_ERROR;
@@ -316,6 +348,14 @@ static void read_environment(void)
     if ((v = getenv("XRAYCAP_SERVICE_VERSION")) && *v)
         snprintf(xrc_cfg.service_version, sizeof xrc_cfg.service_version, "%s", v);
     env_switch("XRAYCAP_KEEP_URL_QUERY", &xrc_cfg.keep_url_query);
+    xrc_cfg.propagate_xray = xrc_cfg.propagate_w3c = true;
+    if ((v = getenv("XRAYCAP_PROPAGATORS")) && *v) {
+        char why[200];
+        if (xrc_parse_propagators(v, &xrc_cfg.propagate_xray, &xrc_cfg.propagate_w3c, why,
+                                  sizeof why) != XRAY_OK)
+            xrc_log(XRAY_LOG_ERROR, "XRAYCAP_PROPAGATORS=%.100s: %s; sending both "
+                                    "X-Amzn-Trace-Id and traceparent", v, why);
+    }
     env_switch("XRAYCAP_DOWNSTREAM_TRACED", &xrc_cfg.downstream_traced);
     if ((v = getenv("AWS_XRAY_EMITTER")) && *v) {
         char why[200];

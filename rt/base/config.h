@@ -42,6 +42,8 @@ typedef struct xrc_config {
     char service_version[256];             /* service.version on segments, "" for none */
     bool keep_url_query;                   /* record URLs with query and fragment */
     bool downstream_traced;                /* http.request.traced on libcurl calls */
+    bool propagate_xray;                   /* outgoing calls carry X-Amzn-Trace-Id */
+    bool propagate_w3c;                    /* ... and traceparent (+ tracestate) */
     xrc_emitters emit;
 } xrc_config;
 
@@ -53,6 +55,10 @@ void xrc_init(void);
 /* Parses "host:port" (both protocols) or "tcp:host:port udp:host:port" in either order.
  * Leaves udp/tcp untouched and returns XRAY_ERR_INVALID when the text is not of that form. */
 xray_status xrc_parse_daemon_address(const char *text, xrc_addr *udp, xrc_addr *tcp);
+
+/* Parses a propagator list ("xray,tracecontext", "none"), spelled as OTEL_PROPAGATORS. On
+ * error returns XRAY_ERR_INVALID, leaves the flags alone and says why in `why`. */
+xray_status xrc_parse_propagators(const char *text, bool *xray, bool *w3c, char *why, size_t whylen);
 
 /* Parses an emitter list ("udp,file:/tmp/x.jsonl otlp:http://host:4318"). On error returns
  * XRAY_ERR_INVALID, leaves `out` alone and says why in `why`. */

@@ -68,6 +68,15 @@ xray_status xray_recorder_configure(const xray_config *c)
         st = XRAY_ERR_INVALID;
     if (c->service_version)
         snprintf(xrc_cfg.service_version, sizeof xrc_cfg.service_version, "%s", c->service_version);
+    if (c->propagators) {
+        char why[200];
+        if (xrc_parse_propagators(c->propagators, &xrc_cfg.propagate_xray,
+                                  &xrc_cfg.propagate_w3c, why, sizeof why) != XRAY_OK) {
+            xrc_log(XRAY_LOG_ERROR, "propagators '%.100s': %s; keeping the previous ones",
+                    c->propagators, why);
+            st = XRAY_ERR_INVALID;
+        }
+    }
     if (c->keep_url_query != XRAY_SWITCH_DEFAULT)
         xrc_cfg.keep_url_query = c->keep_url_query == XRAY_SWITCH_ON;
     if (c->downstream_traced != XRAY_SWITCH_DEFAULT)

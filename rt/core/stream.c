@@ -79,6 +79,8 @@ void xrc_stream(xrc_thread *t)
             keep[nkeep++] = s->facade_header;
         if (s->w3c_trace)
             keep[nkeep++] = s->w3c_trace;
+        if (s->tracestate)
+            keep[nkeep++] = s->tracestate;
         xrc_arena_reclaim(s, keep, nkeep);
         s->streams++;
     }

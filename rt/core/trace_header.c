@@ -3,62 +3,13 @@
  * logs why), never a crash or a half-parsed context. */
 #include "core/trace_header.h"
 #include "core/context.h"
+#include "base/config.h"
 #include "base/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static bool all_zero(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != '0')
-            return false;
-    return true;
-}
-
-/* W3C: 00-<32 hex trace>-<16 hex span>-<2 hex flags>, mapped to X-Ray by splitting the trace
- * id as 8 hex (time) + 24 hex (random), as OpenTelemetry's X-Ray id generator does. */
-static bool parse_traceparent(const char *t, xrc_trace_header *out, const char **why)
-{
-    size_t n = strlen(t);
-    if (n < 55 || t[2] != '-' || t[35] != '-' || t[52] != '-' || !xrc_is_hex(t, 2) ||
-        !xrc_is_hex(t + 3, 32) || !xrc_is_hex(t + 36, 16) || !xrc_is_hex(t + 53, 2))
-        return *why = "traceparent is not 00-<32 hex>-<16 hex>-<2 hex>", false;
-    if (!strncmp(t, "ff", 2))
-        return *why = "traceparent version ff is invalid", false;
-    if (!strncmp(t, "00", 2) && n != 55)
-        return *why = "traceparent version 00 has trailing data", false;
-    if (n > 55 && t[55] != '-')
-        return *why = "traceparent has trailing data", false;
-    if (all_zero(t + 3, 32) || all_zero(t + 36, 16))
-        return *why = "traceparent has an all-zero trace or span id", false;
-    char w3c[33];
-    snprintf(w3c, sizeof w3c, "%.32s", t + 3);
-    if (!xrc_w3c_to_xray(w3c, (long long)time(NULL), out->root))
-        memcpy(out->w3c_trace, w3c, sizeof w3c);
-    memcpy(out->parent, t + 36, 16);
-    out->parent[16] = '\0';
-    unsigned flags = (unsigned)((t[54] >= 'a' ? t[54] - 'a' + 10 : t[54] - '0'));
-    out->sampled = (flags & 1) ? XRC_SAMPLED_YES : XRC_SAMPLED_NO;
-    return true;
-}
-
-bool xrc_w3c_to_xray(const char *w3c, long long now, char out[XRC_TRACE_ID_LEN + 1])
-{
-    char head[9];
-    memcpy(head, w3c, 8);
-    head[8] = '\0';
-    long long t = strtoll(head, NULL, 16);
-    bool plausible = t >= now - 29LL * 86400 && t <= now + 300;
-    if (plausible)
-        snprintf(out, XRC_TRACE_ID_LEN + 1, "1-%.8s-%.24s", w3c, w3c + 8);
-    else
-        snprintf(out, XRC_TRACE_ID_LEN + 1, "1-%08llx-%.24s", (unsigned long long)(now & 0xffffffffLL),
-                 w3c + 8);
-    return plausible;
-}
 
 static bool parse_amzn(const char *t, xrc_trace_header *out, const char **why)
 {
@@ -128,6 +79,14 @@ static bool parse_amzn(const char *t, xrc_trace_header *out, const char **why)
     return true;
 }
 
+/* A traceparent starts (after optional white space) with 2 hex digits and '-', and has no '='. */
+static bool looks_like_traceparent(const char *t)
+{
+    while (*t == ' ' || *t == '\t')
+        t++;
+    return t[0] && t[1] && t[2] == '-' && !strchr(t, '=');
+}
+
 bool xrc_trace_header_parse(const char *text, xrc_trace_header *out, const char **why)
 {
     memset(out, 0, sizeof *out);
@@ -138,8 +97,8 @@ bool xrc_trace_header_parse(const char *text, xrc_trace_header *out, const char 
         ok = (*why = "there is none", false);
     else if (strlen(text) > XRC_HEADER_MAX)
         ok = (*why = "it is longer than 2048 characters", false);
-    else if (text[0] && text[1] && text[2] == '-' && xrc_is_hex(text, 2) && !strchr(text, '='))
-        ok = parse_traceparent(text, out, why);
+    else if (looks_like_traceparent(text))
+        ok = xrc_traceparent_parse(text, out, why);
     else
         ok = parse_amzn(text, out, why);
     if (!ok) {
@@ -161,20 +120,60 @@ static bool entity_ok(const xray_entity *e, const char *what)
     return false;
 }
 
-xray_status xray_trace_header(const xray_entity *e, char *buf, size_t len)
+uint64_t xrc_outgoing_id(const xray_entity *e)
+{
+    return e->seg->sampled ? e->id : xrc_rand64();
+}
+
+/* The X-Amzn-Trace-Id value; returns as snprintf. */
+static int amzn_write(char *buf, size_t len, const xrc_segment *s, uint64_t id)
+{
+    char hex[17];
+    xrc_hex16(hex, id);
+    hex[16] = '\0';
+    return snprintf(buf, len, "Root=%s;Parent=%s;Sampled=%d%s%s", s->trace_id, hex,
+                    s->sampled ? 1 : 0, s->header_extra ? ";" : "",
+                    s->header_extra ? s->header_extra : "");
+}
+
+void xrc_outgoing_write(const xrc_segment *s, uint64_t id, xray_outgoing *out)
+{
+    out->x_amzn_trace_id[0] = out->traceparent[0] = out->tracestate[0] = '\0';
+    int n;
+    if (xrc_cfg.propagate_xray) {
+        n = amzn_write(out->x_amzn_trace_id, sizeof out->x_amzn_trace_id, s, id);
+        if (n < 0 || (size_t)n >= sizeof out->x_amzn_trace_id)
+            out->x_amzn_trace_id[0] = '\0';
+    }
+    if (xrc_cfg.propagate_w3c) {
+        xrc_traceparent_write(out->traceparent, sizeof out->traceparent, s, id);
+        if (s->tracestate)
+            snprintf(out->tracestate, sizeof out->tracestate, "%s", s->tracestate);
+    }
+}
+
+xray_status xray_outgoing_headers(const xray_entity *e, xray_outgoing *out)
+{
+    if (!out)
+        return XRAY_ERR_INVALID;
+    out->x_amzn_trace_id[0] = out->traceparent[0] = out->tracestate[0] = '\0';
+    if (!entity_ok(e, "xray_outgoing_headers"))
+        return XRAY_ERR_NO_CONTEXT;
+    xrc_init();
+    xrc_outgoing_write(e->seg, xrc_outgoing_id(e), out);
+    return XRAY_OK;
+}
+
+/* Writes one header with `fn`; an empty string and XRAY_ERR_LIMIT when it does not fit. */
+static xray_status write_one(const xray_entity *e, char *buf, size_t len, const char *what,
+                             int (*fn)(char *, size_t, const xrc_segment *, uint64_t))
 {
     if (!buf || !len)
         return XRAY_ERR_INVALID;
     buf[0] = '\0';
-    if (!entity_ok(e, "xray_trace_header"))
+    if (!entity_ok(e, what))
         return XRAY_ERR_NO_CONTEXT;
-    const xrc_segment *s = e->seg;
-    char id[17];
-    xrc_hex16(id, e->id);
-    id[16] = '\0';
-    int n = snprintf(buf, len, "Root=%s;Parent=%s;Sampled=%d%s%s", s->trace_id, id,
-                     s->sampled ? 1 : 0, s->header_extra ? ";" : "",
-                     s->header_extra ? s->header_extra : "");
+    int n = fn(buf, len, e->seg, xrc_outgoing_id(e));
     if (n < 0 || (size_t)n >= len) {
         buf[0] = '\0';
         return XRAY_ERR_LIMIT;
@@ -182,24 +181,12 @@ xray_status xray_trace_header(const xray_entity *e, char *buf, size_t len)
     return XRAY_OK;
 }
 
+xray_status xray_trace_header(const xray_entity *e, char *buf, size_t len)
+{
+    return write_one(e, buf, len, "xray_trace_header", amzn_write);
+}
+
 xray_status xray_traceparent(const xray_entity *e, char *buf, size_t len)
 {
-    if (!buf || !len)
-        return XRAY_ERR_INVALID;
-    buf[0] = '\0';
-    if (!entity_ok(e, "xray_traceparent"))
-        return XRAY_ERR_NO_CONTEXT;
-    const xrc_segment *s = e->seg;
-    char id[17];
-    xrc_hex16(id, e->id);
-    id[16] = '\0';
-    int n = s->w3c_trace
-                ? snprintf(buf, len, "00-%s-%s-0%d", s->w3c_trace, id, s->sampled ? 1 : 0)
-                : snprintf(buf, len, "00-%.8s%.24s-%s-0%d", s->trace_id + 2, s->trace_id + 11, id,
-                           s->sampled ? 1 : 0);
-    if (n < 0 || (size_t)n >= len) {
-        buf[0] = '\0';
-        return XRAY_ERR_LIMIT;
-    }
-    return XRAY_OK;
+    return write_one(e, buf, len, "xray_traceparent", xrc_traceparent_write);
 }

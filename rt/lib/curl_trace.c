@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "emit/emit.h"
 #include "lib/lib_guard.h"
+#include "core/trace_header.h"
 #include "base/log.h"
 #include "xray_capture/curl.h"
 
@@ -273,21 +274,43 @@ static void prepare(CURL *h, call *c, const char *url, const char *method)
         url_host(url, c->name, sizeof c->name);
 }
 
-/* A copy of the user's headers without any X-Amzn-Trace-Id, plus ours. */
-static struct curl_slist *with_trace_header(const struct curl_slist *user, const char *value)
+/* True when header line `line` is the field `name` ("Name:" at its start, any case). */
+static bool is_field(const char *line, const char *name)
 {
+    size_t n = strlen(name);
+    return !strncasecmp(line, name, n) && line[n] == ':';
+}
+
+/* A copy of the user's headers with ours added: the trace header fields the user set
+ * themselves are replaced by ours (never sent twice), the rest kept in order. */
+static struct curl_slist *with_trace_headers(const struct curl_slist *user, const xray_outgoing *o)
+{
+    const struct { const char *name, *value; } ours[] = {
+        {"X-Amzn-Trace-Id", o->x_amzn_trace_id},
+        {"traceparent", o->traceparent},
+        {"tracestate", o->tracestate},
+    };
     struct curl_slist *l = NULL, *next;
     for (; user; user = user->next) {
-        if (!strncasecmp(user->data, "X-Amzn-Trace-Id:", 16))
+        bool replaced = false;
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+            replaced = replaced || (ours[i].value[0] && is_field(user->data, ours[i].name));
+        if (replaced)
             continue;
         if (!(next = curl_slist_append(l, user->data)))
             goto fail;
         l = next;
     }
-    char line[XRAY_TRACE_HEADER_MAX + 32];
-    snprintf(line, sizeof line, "X-Amzn-Trace-Id: %s", value);
-    if ((next = curl_slist_append(l, line)))
-        return next;
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+        if (!ours[i].value[0])
+            continue;
+        char line[XRAY_TRACE_HEADER_MAX + 32];
+        snprintf(line, sizeof line, "%s: %s", ours[i].name, ours[i].value);
+        if (!(next = curl_slist_append(l, line)))
+            goto fail;
+        l = next;
+    }
+    return l;
 fail:
     curl_slist_free_all(l);
     return NULL;
@@ -355,9 +378,12 @@ CURLcode xray_curl_easy_perform(CURL *h)
         tok = name ? xrc_open(t, name, 0) : 0;
         e = tok ? t->recording : NULL;
     }
-    char header[XRAY_TRACE_HEADER_MAX];
-    xray_trace_header(e ? e : xrc_context_entity(&xrc_tls), header, sizeof header);
-    c.our_headers = with_trace_header(c.user_headers, header);
+    /* The call's own parent id: its subsegment's; not sampled, a new one for this call; past
+     * a limit (sampled, not recorded), the entity it was made from, which exists. */
+    xray_outgoing out;
+    xray_entity *from = xrc_context_entity(t);
+    xrc_outgoing_write(t->seg, e ? e->id : xrc_outgoing_id(from), &out);
+    c.our_headers = with_trace_headers(c.user_headers, &out);
     if (c.our_headers)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c.our_headers);
     errno = saved;
@@ -399,22 +425,12 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     call c;
     prepare(h, &c, url, NULL);
+    /* the subsegment is made when the transfer completes; its id is needed now */
     uint64_t id = t->recording ? xrc_rand64() : 0;
-    char header[XRAY_TRACE_HEADER_MAX];
     xray_entity *ctx = xrc_context_entity(t);
-    if (id) {
-        /* the subsegment is made when the transfer completes; its id is needed now */
-        char idhex[17];
-        xrc_hex16(idhex, id);
-        idhex[16] = '\0';
-        xray_trace_header(ctx, header, sizeof header);
-        char *parent = strstr(header, "Parent=");
-        if (parent)
-            memcpy(parent + 7, idhex, 16);
-    } else {
-        xray_trace_header(ctx, header, sizeof header);
-    }
-    struct curl_slist *ours = with_trace_header(c.user_headers, header);
+    xray_outgoing out;
+    xrc_outgoing_write(t->seg, id ? id : xrc_outgoing_id(ctx), &out);
+    struct curl_slist *ours = with_trace_headers(c.user_headers, &out);
     if (ours)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, ours);
     pthread_mutex_lock(&table_lock);

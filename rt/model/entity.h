@@ -55,6 +55,8 @@ struct xrc_segment {
     const char *header_extra;      /* other trace-header keys to pass on (Lineage=…), or NULL */
     const char *w3c_trace;         /* the W3C trace id continued, when trace_id could not be
                                       it (a random W3C id: see xrc_w3c_to_xray), or NULL */
+    const char *tracestate;        /* the incoming W3C tracestate, passed on, or NULL */
+    unsigned char w3c_flags;       /* incoming traceparent flags passed on (Level 2 random) */
     int64_t real_base_ns;          /* wall clock at the start */
     int64_t mono_base_ns;          /* monotonic clock at the start */
     bool sampled;

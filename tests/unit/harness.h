@@ -36,6 +36,7 @@ void register_sqlite(void);
 void register_stream(void);
 void register_emitters(void);
 void register_interop(void);
+void register_tracecontext(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

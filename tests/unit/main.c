@@ -71,7 +71,7 @@ static const struct {
     {"lambda", register_lambda},       {"sampling_remote", register_sampling_remote},
     {"curl", register_curl},           {"sqlite", register_sqlite},
     {"stream", register_stream},       {"emitters", register_emitters},
-    {"interop", register_interop},
+    {"interop", register_interop},     {"tracecontext", register_tracecontext},
 };
 
 int main(int argc, char **argv)
