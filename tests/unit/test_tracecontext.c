@@ -99,7 +99,7 @@ static void test_flags_sampled_is_obeyed_and_random_passed_on(void)
         {"ff", "03", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char in[64], tp[XRAY_TRACEPARENT_MAX];
+        char in[80], tp[XRAY_TRACEPARENT_MAX];
         snprintf(in, sizeof in, "00-" TRACE "-" SPAN "-%s", cases[i].in);
         xray_entity *seg = xray_begin_segment_from_header("flags", in);
         CU_ASSERT_EQUAL(xray_is_sampled(), cases[i].sampled);
@@ -116,7 +116,7 @@ static void test_each_outgoing_call_gets_its_own_parent_id(void)
 {
     for (int sampled = 0; sampled <= 1; sampled++) {
         test_reset();
-        char in[64];
+        char in[80];
         snprintf(in, sizeof in, "00-" TRACE "-" SPAN "-0%d", sampled);
         xray_begin_segment_from_header("calls", in);
         char ids[3][17];
