@@ -137,13 +137,23 @@ typedef struct xray_config {
     long streaming_threshold;             /* XRAYCAP_STREAMING_THRESHOLD: once a segment
                                              holds more subsegments than this, the finished
                                              ones are sent ahead as subsegment documents and
-                                             their memory freed; 30 */
+                                             their memory freed (the Python SDK's rule, 30
+                                             there); unset or -1: when what it holds would no
+                                             longer fit one document */
     long max_subsegments;                 /* XRAYCAP_MAX_SUBSEGMENTS: subsegments recorded per
                                              segment; later ones are counted in the segment's
                                              metadata xraycap.dropped_subsegments; 10000 */
     long flush_timeout_ms;                /* XRAYCAP_FLUSH_TIMEOUT_MS: how long
                                              xray_recorder_shutdown() and process exit wait for
                                              the HTTP emitters to send what is queued; 2000 */
+    long fold_after;                      /* XRAYCAP_FOLD_AFTER: after this many calls of the
+                                             same captured function or block under the same
+                                             parent in a segment, further calls are folded
+                                             into one summary subsegment (count and
+                                             durations in metadata.xraycap); 64; -1: never */
+    long min_duration_us;                 /* XRAYCAP_MIN_DURATION_US: captured calls shorter
+                                             than this are folded, not recorded; off
+                                             (XRAYCAP_MIN_DURATION_US=0, or -1 here) */
     const char *service_version;          /* XRAYCAP_SERVICE_VERSION: written as
                                              service.version on every segment; none */
     xray_switch keep_url_query;           /* XRAYCAP_KEEP_URL_QUERY: record http.request.url

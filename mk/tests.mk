@@ -34,7 +34,7 @@ check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsa
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests/unit-asan
 	@echo "== thread tests under ThreadSanitizer"
-	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters fold
 
 # The same samples with tracing compiled out must build warning-free and need no runtime.
 check-off:

@@ -290,6 +290,7 @@ static void read_environment(void)
     xrc_parse_daemon_address(DEFAULT_DAEMON, &xrc_cfg.udp, &xrc_cfg.tcp);
     xrc_cfg.streaming_threshold = XRC_DEFAULT_STREAMING_THRESHOLD;
     xrc_cfg.max_subsegments = XRC_DEFAULT_MAX_SUBSEGMENTS;
+    xrc_cfg.fold_after = XRC_DEFAULT_FOLD_AFTER;
     xrc_cfg.emit.udp = true;
     xrc_cfg.flush_timeout_ms = 2000;
 
@@ -341,6 +342,10 @@ static void read_environment(void)
                                 "'tcp:host:port udp:host:port'; using " DEFAULT_DAEMON, v);
     if ((v = getenv("XRAYCAP_STREAMING_THRESHOLD")) && *v)
         env_count("XRAYCAP_STREAMING_THRESHOLD", v, 0, XRC_MAX_COUNT, &xrc_cfg.streaming_threshold);
+    if ((v = getenv("XRAYCAP_FOLD_AFTER")) && *v)
+        env_count("XRAYCAP_FOLD_AFTER", v, 0, XRC_MAX_COUNT, &xrc_cfg.fold_after);
+    if ((v = getenv("XRAYCAP_MIN_DURATION_US")) && *v)
+        env_count("XRAYCAP_MIN_DURATION_US", v, 0, 60000000, &xrc_cfg.min_duration_us);
     if ((v = getenv("XRAYCAP_MAX_SUBSEGMENTS")) && *v)
         env_count("XRAYCAP_MAX_SUBSEGMENTS", v, 1, XRC_MAX_COUNT, &xrc_cfg.max_subsegments);
     if ((v = getenv("XRAYCAP_FLUSH_TIMEOUT_MS")) && *v)

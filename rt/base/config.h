@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#define XRC_DEFAULT_STREAMING_THRESHOLD 30   /* as the Python SDK */
+#define XRC_DEFAULT_STREAMING_THRESHOLD 0    /* 0: by size (what one document holds) */
+#define XRC_DEFAULT_FOLD_AFTER 64
 #define XRC_DEFAULT_MAX_SUBSEGMENTS 10000
 #define XRC_MAX_COUNT 100000000
 
@@ -36,7 +37,11 @@ typedef struct xrc_config {
     bool lambda;                           /* LAMBDA_TASK_ROOT is set: work under facades */
     bool sampling_remote;                  /* ask the daemon for centralized rules */
     char sampling_rules[1024];             /* AWS_XRAY_SAMPLING_RULES: a local rules file, or "" */
-    size_t streaming_threshold;            /* held subsegments before finished ones stream */
+    size_t streaming_threshold;            /* held subsegments before finished ones stream;
+                                              0: when they would not fit one document */
+    size_t fold_after;                     /* calls of a site under a parent recorded before
+                                              the rest are folded; 0: never fold */
+    size_t min_duration_us;                /* shorter captured calls are folded; 0: off */
     size_t max_subsegments;                /* recorded subsegments per segment */
     size_t flush_timeout_ms;               /* how long stopping HTTP emitters may take */
     char service_version[256];             /* service.version on segments, "" for none */

@@ -16,7 +16,7 @@ static xray_token __attribute__((noinline, cold)) no_segment(xrc_thread *t, cons
     int saved = errno;
     if (xrc_facade_ensure(t)) {
         errno = saved;
-        return t->recording ? xrc_open(t, site->name, 0) : 0;
+        return t->recording ? xrc_capture_open(t, site->name) : 0;
     }
     if (xrc_cfg.enabled && xrc_cfg.context_missing != XRAY_CONTEXT_MISSING_IGNORE_ERROR) {
         char what[300];
@@ -33,7 +33,7 @@ xray_token __xraycap_enter(const xray_site *site)
 {
     xrc_thread *t = &xrc_tls;
     if (__builtin_expect(t->recording != NULL, 1))
-        return xrc_open(t, site->name, 0);
+        return xrc_capture_open(t, site->name);
     if (!t->seg && ((t->missing++ & 255) == 0 || xrc_cfg.lambda))
         return no_segment(t, site);
     return 0;

@@ -61,6 +61,21 @@ static inline void link_foreign(xrc_segment *s, xray_entity *e)
     count_foreign(s);
 }
 
+void xrc_entity_add(xrc_segment *s, xray_entity *e, xray_entity *parent, const char *name,
+                    uint32_t flags)
+{
+    entity_init(e, s, parent, name, xrc_rand64(), flags);
+    link_own(s, e);
+}
+
+void xrc_uncount_own(xrc_segment *s)
+{
+    atomic_store_explicit(&s->nsub, atomic_load_explicit(&s->nsub, memory_order_relaxed) - 1,
+                          memory_order_relaxed);
+}
+
+void xrc_entity_add_back(xrc_segment *s) { count_own(s); }
+
 xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
 {
     xrc_segment *s = t->seg;
@@ -75,6 +90,7 @@ xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
         s->dropped++;
         return 0;
     }
+    t->tail_before[t->depth] = s->tail;
     entity_init(e, s, t->recording, name, xrc_rand64(), flags);
     link_own(s, e);
     t->stack[t->depth++] = e;

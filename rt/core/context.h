@@ -13,6 +13,20 @@
 #define XRC_TOKEN_DEPTH_BITS 9
 #define XRC_GEN_MASK (~0UL >> XRC_TOKEN_DEPTH_BITS)
 
+/* The thread's fold table (fold.c): how often each (site name, parent) was called. */
+#define XRC_FOLD_BITS 7
+#define XRC_FOLD_SLOTS (1u << XRC_FOLD_BITS)
+#define XRC_FOLD_PROBES 8
+
+typedef struct xrc_fold_slot {
+    const char *name;              /* the captured site's name literal */
+    const xray_entity *parent;
+    unsigned long gen;             /* the slot is live while gen and streams match */
+    unsigned streams;
+    unsigned count;                /* calls recorded one by one */
+    xrc_summary *sum;              /* where further calls are folded, once made */
+} xrc_fold_slot;
+
 typedef struct xrc_thread {
     xray_entity *recording;      /* current entity when the thread's segment is sampled, else NULL */
     xrc_segment *seg;            /* the segment this thread works in, sampled or not; NULL: none */
@@ -26,6 +40,9 @@ typedef struct xrc_thread {
     void *unwinding;             /* C++ exception last seen unwinding a captured frame */
     uint64_t unwinding_id;       /* the id its `cause` entry got in the innermost frame */
     xray_entity *stack[XRC_MAX_DEPTH];
+    xray_entity *tail_before[XRC_MAX_DEPTH]; /* the segment's newest entity when stack[i]
+                                                was opened (to unrecord a short call) */
+    xrc_fold_slot folds[XRC_FOLD_SLOTS];
 } xrc_thread;
 
 extern __thread xrc_thread xrc_tls; /* the calling thread's context; only that thread touches it */
@@ -46,6 +63,29 @@ static inline bool xrc_token_index(const xrc_thread *t, xray_token token, unsign
     *idx = i;
     return true;
 }
+
+/* A captured call (function or block) under t->recording (non-NULL): recorded, or folded
+ * into its summary past fold_after calls (fold.c). Returns its token, 0 when not recorded. */
+xray_token xrc_capture_open(xrc_thread *t, const char *name);
+
+/* A folded call has ended at `now`: counted into its summary. */
+void xrc_fold_account(xrc_summary *sum, int64_t now);
+
+/* Stack entry idx as a subsegment of its own: a folded call turned back into a recorded one
+ * (the user is about to annotate it, or an exception unwinds it). Returns the entry. */
+xray_entity *xrc_fold_materialize(xrc_thread *t, unsigned idx);
+
+/* A recorded captured call shorter than min_duration: moved into its summary when it is the
+ * newest entity (nothing was recorded inside it). True when it was. */
+bool xrc_fold_short_call(xrc_thread *t, xray_entity *e, xray_entity *before, int64_t now);
+
+/* Fills e (memory from the owner's arena) and appends it to the owner's list, counted. */
+void xrc_entity_add(xrc_segment *s, xray_entity *e, xray_entity *parent, const char *name,
+                    uint32_t flags);
+
+/* Takes back the count of the owner's newest entity (after unlinking it), or gives it back. */
+void xrc_uncount_own(xrc_segment *s);
+void xrc_entity_add_back(xrc_segment *s);
 
 /* Opens a subsegment named `name` under t->recording (which must be non-NULL) and pushes it.
  * Returns its token, or 0 when a limit or memory stopped it (counted in the segment). */
@@ -89,8 +129,14 @@ static inline void xrc_close_from(xrc_thread *t, unsigned idx)
     xrc_segment *s = t->seg;
     int64_t now = xrc_mono_ns() - s->mono_base_ns;
     unsigned d = t->depth;
-    while (d > idx)
-        t->stack[--d]->end_ns = now;
+    while (d > idx) {
+        xray_entity *e = t->stack[--d];
+        e->end_ns = now;
+        if (__builtin_expect(e->flags & XRC_F_SUMMARY, 0))
+            xrc_fold_account((xrc_summary *)e, now);
+        else if (__builtin_expect(s->min_duration_ns != 0, 0) && (e->flags & XRC_F_CAPTURED))
+            xrc_fold_short_call(t, e, t->tail_before[d], now);
+    }
     t->depth = d;
     t->phantom = 0; /* anything begun above idx without being recorded is over too */
     t->recording = t->depth ? t->stack[t->depth - 1] : t->base;

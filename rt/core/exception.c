@@ -191,7 +191,7 @@ void __xraycap_exit_exception(xray_token token, void *exception)
     xrc_thread *t = &xrc_tls;
     unsigned idx;
     if (xrc_token_index(t, token, &idx)) {
-        xray_entity *e = t->stack[idx];
+        xray_entity *e = t->foreign ? t->stack[idx] : xrc_fold_materialize(t, idx);
         pthread_mutex_lock(&e->seg->lock);
         if (exception && exception == t->unwinding && !cJSON_HasObjectItem(e->extra, "cause")) {
             /* The same exception, recorded in a frame it already left: point at that record,

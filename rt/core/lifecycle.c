@@ -83,8 +83,24 @@ xray_status xray_recorder_configure(const xray_config *c)
         xrc_cfg.downstream_traced = c->downstream_traced == XRAY_SWITCH_ON;
     if (c->service_name && *c->service_name)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
-    set_count("streaming_threshold", c->streaming_threshold, &xrc_cfg.streaming_threshold, &st);
+    if (c->streaming_threshold == -1)
+        xrc_cfg.streaming_threshold = 0; /* by size */
+    else
+        set_count("streaming_threshold", c->streaming_threshold, &xrc_cfg.streaming_threshold, &st);
     set_count("max_subsegments", c->max_subsegments, &xrc_cfg.max_subsegments, &st);
+    if (c->fold_after == -1)
+        xrc_cfg.fold_after = 0;
+    else
+        set_count("fold_after", c->fold_after, &xrc_cfg.fold_after, &st);
+    if (c->min_duration_us == -1) {
+        xrc_cfg.min_duration_us = 0;
+    } else if (c->min_duration_us < 0 || c->min_duration_us > 60000000) {
+        xrc_log(XRAY_LOG_ERROR, "min_duration_us %ld is out of range (0 to 60000000); keeping "
+                                "%zu", c->min_duration_us, xrc_cfg.min_duration_us);
+        st = XRAY_ERR_INVALID;
+    } else if (c->min_duration_us) {
+        xrc_cfg.min_duration_us = (size_t)c->min_duration_us;
+    }
     if (c->flush_timeout_ms > 600000) {
         xrc_log(XRAY_LOG_ERROR, "flush_timeout_ms %ld is over 600000; keeping %zu",
                 c->flush_timeout_ms, xrc_cfg.flush_timeout_ms);

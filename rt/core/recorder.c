@@ -160,6 +160,8 @@ xray_entity *xray_begin_subsegment(const char *name)
         else
             result = &t->seg->ent; /* a stand-in on which every call is a no-op */
     } else {
+        if (t->depth && !t->foreign) /* inside a folded call: record that call */
+            xrc_fold_materialize(t, t->depth - 1);
         const char *n = checked_name(name, "subsegment");
         char *copy = xrc_copy_name(t, n ? n : "unnamed");
         xray_token tok = copy ? xrc_open(t, copy, XRC_F_MANUAL) : 0;
@@ -218,8 +220,8 @@ xray_entity *xray_current_subsegment(void)
         return NULL;
     if (!t->recording)
         return t->phantom ? &t->seg->ent : NULL;
-    if (t->depth)
-        return t->stack[t->depth - 1];
+    if (t->depth) /* a folded call asked for becomes a recorded one: it may get data */
+        return xrc_fold_materialize(t, t->depth - 1);
     return t->base != &t->seg->ent ? t->base : NULL; /* a subsegment handed to this thread */
 }
 
@@ -237,6 +239,8 @@ xray_entity *xray_context_get(void)
         return NULL;
     /* Another thread will point into this segment: streaming must stop freeing its memory. */
     atomic_store_explicit(&t->seg->shared, true, memory_order_release);
+    if (t->depth && !t->foreign)
+        xrc_fold_materialize(t, t->depth - 1);
     return xrc_context_entity(t);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <string.h>
 
 /* Open entities are those on the owner's stack (<= XRC_MAX_DEPTH); each pins itself and its
  * name, and the segment pins its own strings. */
@@ -22,7 +23,7 @@ static void link_held(xrc_segment *s)
         e->first_child = e->last_child = e->next_sibling = NULL;
     for (xray_entity *e = s->ent.next; e; e = e->next) {
         xray_entity *p = e->parent;
-        if (p->flags & XRC_F_SENT)
+        if ((p->flags & XRC_F_SENT) || xrc_entity_hidden(e))
             continue;
         if (p->last_child)
             p->last_child->next_sibling = e;
@@ -32,10 +33,37 @@ static void link_held(xrc_segment *s)
     }
 }
 
+/* About what the owner's held entities would take in a document: the fixed fields of each
+ * (ids, times: ~100 bytes), its name, and its optional data as printed. */
+static size_t held_bytes(const xrc_segment *s)
+{
+    size_t n = 0;
+    for (const xray_entity *e = &s->ent; e; e = e->next) {
+        n += 100 + strlen(e->name);
+        if (e->extra) {
+            char *text = cJSON_PrintUnformatted(e->extra);
+            n += text ? strlen(text) : 0;
+            cJSON_free(text);
+        }
+    }
+    return n;
+}
+
 void xrc_stream(xrc_thread *t)
 {
     xrc_segment *s = t->seg;
     int saved = errno;
+    /* By size (the default): nothing goes ahead while what is held still fits one document. */
+    if (!s->threshold && !s->facade) {
+        pthread_mutex_lock(&s->lock);
+        size_t bytes = held_bytes(s);
+        pthread_mutex_unlock(&s->lock);
+        if (bytes < XRC_MAX_DATAGRAM - 4096) {
+            s->stream_at = atomic_load_explicit(&s->nsub, memory_order_relaxed) + XRC_SIZE_CHECK_EVERY;
+            errno = saved;
+            return;
+        }
+    }
     const void *keep[MAX_KEEP];
     size_t nkeep = 0, kept = 0;
     bool room = true;
@@ -44,7 +72,7 @@ void xrc_stream(xrc_thread *t)
     link_held(s);
     for (xray_entity *e = s->ent.next; e; e = e->next) {
         xray_entity *p = e->parent;
-        if (closed(e) && (!closed(p) || (p->flags & XRC_F_SENT)))
+        if (closed(e) && (!closed(p) || (p->flags & XRC_F_SENT)) && !xrc_entity_hidden(e))
             xrc_emit_tree(s, e);
     }
     /* Keep the open ones, in creation order; forget the rest. */
@@ -90,6 +118,8 @@ void xrc_stream(xrc_thread *t)
     size_t gap = s->threshold > kept ? s->threshold - kept : 0;
     if (gap < s->threshold / 2)
         gap = s->threshold / 2;
+    if (!s->threshold)
+        gap = XRC_SIZE_CHECK_EVERY;
     s->stream_at = atomic_load_explicit(&s->nsub, memory_order_relaxed) + gap;
     errno = saved;
 }

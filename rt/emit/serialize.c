@@ -34,7 +34,7 @@ void xrc_link_tree(xrc_segment *s)
         e->first_child = e->last_child = e->next_sibling = NULL;
     XRC_FOR_EACH_ENTITY(s, e) {
         xray_entity *p = e->parent;
-        if (!p || (p->flags & XRC_F_SENT))
+        if (!p || (p->flags & XRC_F_SENT) || xrc_entity_hidden(e))
             continue; /* a parent streamed out earlier: sent on its own (split.c) */
         if (p->last_child)
             p->last_child->next_sibling = e;
@@ -84,6 +84,17 @@ static void put_truncated_metadata(xrc_buf *b, const cJSON *own, size_t omitted)
     cJSON_AddNumberToObject(ns, "omitted_bytes", (double)omitted);
     put_json(b, "metadata", meta);
     cJSON_Delete(meta);
+}
+
+/* What a summary stands for: its folded calls, their total, shortest and longest duration. */
+static void put_summary(xrc_buf *b, const xrc_summary *sum)
+{
+    char text[200];
+    snprintf(text, sizeof text, ",\"metadata\":{\"xraycap\":{\"calls\":%llu,\"total_ms\":%.3f,"
+                                "\"min_ms\":%.3f,\"max_ms\":%.3f}}",
+             (unsigned long long)sum->calls, (double)sum->total_ns / 1e6,
+             (double)(sum->calls ? sum->min_ns : 0) / 1e6, (double)sum->max_ns / 1e6);
+    xrc_buf_puts(b, text);
 }
 
 /* Defined (weak, = 1) by the plugins in C++ units with a captured function. */
@@ -157,6 +168,8 @@ static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, b
         xrc_buf_puts(b, ",\"throttle\":true");
     if (segment)
         put_identity(b, s);
+    if (e->flags & XRC_F_SUMMARY)
+        put_summary(b, (const xrc_summary *)e);
     if (!e->extra)
         return;
     size_t omitted = 0;

@@ -95,7 +95,8 @@ void xrc_emit_segment(xrc_segment *s)
         xrc_emit_tree(s, &s->ent);
     /* So do subsegments whose parent was streamed out earlier, pointing to it. */
     XRC_FOR_EACH_ENTITY(s, e)
-        if (e->parent && ((e->parent->flags & XRC_F_SENT) || (s->facade && e->parent == &s->ent)))
+        if (e->parent && !xrc_entity_hidden(e) &&
+            ((e->parent->flags & XRC_F_SENT) || (s->facade && e->parent == &s->ent)))
             xrc_emit_tree(s, e);
     xrc_emit_segment_done();
     errno = saved;

@@ -50,7 +50,9 @@ xrc_segment *xrc_segment_new(void)
     s->ent.end_ns = -1;
     s->max_sub = xrc_cfg.max_subsegments;
     s->threshold = xrc_cfg.streaming_threshold;
-    s->stream_at = s->threshold;
+    s->stream_at = s->threshold ? s->threshold : XRC_SIZE_CHECK_EVERY;
+    s->fold_after = (unsigned)xrc_cfg.fold_after;
+    s->min_duration_ns = (int64_t)xrc_cfg.min_duration_us * 1000;
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->lock, NULL);
     return s;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define XRC_SIZE_CHECK_EVERY 256  /* by-size streaming: held subsegments between size checks */
 #define XRC_MAX_DEPTH XRAY_MAX_NESTING /* open subsegments per thread; deeper: counted, not kept */
 
 struct cJSON;
@@ -27,6 +28,8 @@ enum {
     XRC_F_SEGMENT = 1u << 4,
     XRC_F_MANUAL = 1u << 5,   /* begun by xray_begin_subsegment, so ended by xray_end_subsegment */
     XRC_F_SENT = 1u << 6,     /* streamed out before its segment ended (owner thread sets it) */
+    XRC_F_CAPTURED = 1u << 7, /* opened by a captured function or block (may be folded) */
+    XRC_F_SUMMARY = 1u << 8,  /* an xrc_summary: folded calls of one site under one parent */
 };
 
 struct xray_entity {
@@ -41,6 +44,24 @@ struct xray_entity {
     xray_entity *next;             /* creation order */
     xray_entity *first_child, *last_child, *next_sibling; /* set by the serializer */
 };
+
+/* A summary subsegment (fold.c): the calls of one captured site under one parent that were
+ * counted instead of recorded. start_ns is the first folded call's start, end_ns the last
+ * one's end (-1 while a folded call runs). Only the owner thread writes it. */
+typedef struct xrc_summary {
+    xray_entity ent;               /* first: a summary is an entity (XRC_F_SUMMARY) */
+    uint64_t calls;                /* folded calls completed */
+    int64_t total_ns, min_ns, max_ns;
+    int64_t call_start;            /* start of the folded call in progress */
+    int64_t last_end;              /* end of the last folded call */
+} xrc_summary;
+
+/* A summary that stands for no call (its only call was turned into a recorded one): it is
+ * left out of documents. */
+static inline bool xrc_entity_hidden(const xray_entity *e)
+{
+    return (e->flags & XRC_F_SUMMARY) && ((const xrc_summary *)e)->calls == 0;
+}
 
 typedef struct xrc_chunk {
     struct xrc_chunk *next;
@@ -70,7 +91,11 @@ struct xrc_segment {
     size_t dropped;                /* subsegments not recorded (limits, memory) */
     size_t max_sub;                /* cap on nsub + foreign_nsub (max_subsegments) */
     size_t stream_at;              /* stream finished subsegments once nsub passes this */
-    size_t threshold;              /* streaming_threshold, as it was when the segment began */
+    size_t threshold;              /* streaming_threshold, as it was when the segment began
+                                      (0: stream by size, when what is held would not fit
+                                      one document) */
+    unsigned fold_after;           /* fold_after, as it was when the segment began */
+    int64_t min_duration_ns;       /* min_duration_us in ns, as it was (0: off) */
     unsigned streams;              /* times finished subsegments were streamed out and freed */
     atomic_bool shared;            /* handed to another thread: its entities may be pointed to
                                       from there, so streaming frees no memory */

@@ -37,6 +37,7 @@ void register_stream(void);
 void register_emitters(void);
 void register_interop(void);
 void register_tracecontext(void);
+void register_fold(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

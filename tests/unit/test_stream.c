@@ -10,9 +10,18 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+/* This suite is about subsegments recorded one by one: folding (test_fold.c) stays off. */
+static void never_fold(void)
+{
+    xray_config c = XRAY_CONFIG_INIT;
+    c.fold_after = -1;
+    xray_recorder_configure(&c);
+}
+
 static void configure_limits(long threshold, long max_subsegments, const char *emitters)
 {
     xray_config c = XRAY_CONFIG_INIT;
+    c.fold_after = -1;
     c.streaming_threshold = threshold;
     c.max_subsegments = max_subsegments;
     c.emitters = emitters;
@@ -36,6 +45,7 @@ static size_t count_subsegment_docs(void)
 static void test_finished_subsegments_stream_once_past_the_threshold(void)
 {
     test_reset();
+    never_fold();
     xray_begin_segment("streamer");
     xray_begin_subsegment("batch");
     for (int i = 0; i < 100; i++) {
@@ -84,6 +94,7 @@ static void test_finished_subsegments_stream_once_past_the_threshold(void)
 static void test_segment_within_the_threshold_goes_as_one_document(void)
 {
     test_reset();
+    never_fold();
     xray_begin_segment("small");
     for (int i = 0; i < 30; i++)
         XRAY_CAPTURE_BLOCK("step") {}
@@ -96,6 +107,7 @@ static void test_segment_within_the_threshold_goes_as_one_document(void)
 static void test_threshold_is_settable(void)
 {
     test_reset();
+    never_fold();
     configure_limits(5, 0, NULL);
     xray_begin_segment("eager");
     for (int i = 0; i < 12; i++)
@@ -105,6 +117,7 @@ static void test_threshold_is_settable(void)
     CU_ASSERT_EQUAL(listener_count(&L, "step"), 12);
     CU_ASSERT_TRUE(count_subsegment_docs() >= 6);
     test_reset();
+    never_fold();
     configure_limits(1000, 0, NULL);
     xray_begin_segment("patient");
     for (int i = 0; i < 500; i++)
@@ -118,15 +131,16 @@ static void test_threshold_is_settable(void)
 static void test_bad_limits_are_refused_and_kept(void)
 {
     test_reset();
+    never_fold();
     xray_config c = XRAY_CONFIG_INIT;
-    c.streaming_threshold = -1;
+    c.streaming_threshold = -2; /* -1 asks for streaming by size */
     CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
-    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "streaming_threshold -1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "streaming_threshold -2"));
     c.streaming_threshold = 0;
     c.max_subsegments = -5;
     CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "max_subsegments -5"));
-    /* Still the defaults: 31 subsegments stream. */
+    /* Still the suite's 30: 31 subsegments stream. */
     xray_begin_segment("defaults");
     for (int i = 0; i < 31; i++)
         XRAY_CAPTURE_BLOCK("step") {}
@@ -145,6 +159,7 @@ static double dropped_in(cJSON *seg)
 static void test_cap_counts_what_it_drops_in_the_segment(void)
 {
     test_reset();
+    never_fold();
     configure_limits(0, 50, NULL);
     xray_stats before, after;
     xray_recorder_stats(&before);
@@ -250,6 +265,7 @@ static void million(void)
 static void test_a_million_subsegments_stream_with_bounded_memory(void)
 {
     test_reset();
+    never_fold();
     char path[] = "/tmp/xraycap-million-XXXXXX";
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
@@ -287,6 +303,7 @@ static void test_a_million_subsegments_stream_with_bounded_memory(void)
 static void test_a_million_subsegments_past_the_default_cap_add_up(void)
 {
     test_reset();
+    never_fold();
     char path[] = "/tmp/xraycap-capped-XXXXXX";
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
@@ -318,6 +335,7 @@ static void *handed_worker(void *ctx)
 static void test_streaming_with_workers_in_a_handed_context_loses_nothing(void)
 {
     test_reset();
+    never_fold();
     xray_begin_segment("shared");
     xray_entity *batch = xray_begin_subsegment("batch");
     xray_entity *ctx = xray_context_get();
