@@ -42,6 +42,7 @@
 #include "llvm/Passes/PassPlugin.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/EscapeEnumerator.h"
 
 #include "../patch_table.h"
@@ -407,7 +408,13 @@ struct CapturePass : llvm::PassInfoMixin<CapturePass> {
                 llvm::Value *exc = AtExit->CreateExtractValue(R->getValue(), 0);
                 AtExit->CreateCall(exit_exc, {token, AtExit->CreatePointerCast(exc, i8p)});
             } else {
-                AtExit->CreateCall(exit_fn, {token});
+                /* if (token != 0) __xraycap_exit(token): no segment (or an unsampled one)
+                 * gives 0, and the way out then costs a compare, not a call */
+                llvm::Value *some = AtExit->CreateICmpNE(token, llvm::ConstantInt::get(tok, 0));
+                llvm::Instruction *then = llvm::SplitBlockAndInsertIfThen(some, at, false);
+                llvm::IRBuilder<> T(then);
+                T.SetCurrentDebugLocation(AtExit->getCurrentDebugLocation());
+                T.CreateCall(exit_fn, {token});
             }
         }
         if (opts.verbose)

@@ -346,10 +346,18 @@ struct capture_pass : gimple_opt_pass {
             gimple_seq_add_stmt(&on_unwind, mark);
             inner = gimple_seq_alloc_with_stmt(gimple_build_try(inner, on_unwind, GIMPLE_TRY_CATCH));
         }
+        /* if (token != 0) __xraycap_exit (token): with no segment (or an unsampled one) the
+         * token is 0 and the way out costs a compare, not a call. */
         gimple_seq on_exit = NULL;
         gcall *exit_call = gimple_build_call(exit_decl, 1, token);
         gimple_set_location(exit_call, loc);
+        tree do_exit = create_artificial_label(loc), done = create_artificial_label(loc);
+        gimple_seq_add_stmt(&on_exit, gimple_build_cond(NE_EXPR, token,
+                                                        build_int_cst(long_unsigned_type_node, 0),
+                                                        do_exit, done));
+        gimple_seq_add_stmt(&on_exit, gimple_build_label(do_exit));
         gimple_seq_add_stmt(&on_exit, exit_call);
+        gimple_seq_add_stmt(&on_exit, gimple_build_label(done));
         gtry *wrapped = gimple_build_try(inner, on_exit, GIMPLE_TRY_FINALLY);
 
         gimple_seq new_body = NULL;

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <stdio.h>
 
-static xray_token __attribute__((noinline, cold)) no_segment(xrc_thread *t, const xray_site *site)
+static xray_token __attribute__((noipa, cold)) no_segment(const xray_site *site)
 {
+    xrc_thread *t = &xrc_tls;
     /* Outside Lambda only every 256th call in a thread gets this far: the strategy itself
      * rate-limits. In Lambda every call does, to pick up the invocation's facade. */
     int saved = errno;
+    t->probe = xrc_cfg.lambda ? 0 : 255;
     if (xrc_facade_ensure(t)) {
         errno = saved;
         return t->recording ? xrc_capture_open(t, site->name) : 0;
@@ -29,14 +31,24 @@ static xray_token __attribute__((noinline, cold)) no_segment(xrc_thread *t, cons
     return 0;
 }
 
+static xray_token __attribute__((noipa)) open_site(const xray_site *site)
+{
+    return xrc_capture_open(&xrc_tls, site->name);
+}
+
 xray_token __xraycap_enter(const xray_site *site)
 {
     xrc_thread *t = &xrc_tls;
     if (__builtin_expect(t->recording != NULL, 1))
-        return xrc_capture_open(t, site->name);
-    if (!t->seg && ((t->missing++ & 255) == 0 || xrc_cfg.lambda))
-        return no_segment(t, site);
-    return 0;
+        return open_site(site); /* a tail call with the argument as it came: nothing saved */
+    if (t->seg)
+        return 0; /* an unsampled segment */
+    /* No segment: the strategy is consulted on every 256th call only (and in Lambda, on each,
+     * for the invocation's facade). Every call out is a tail call with the argument as it
+     * came, so the common ways out save no register. */
+    if (__builtin_expect(t->probe-- != 0, 1))
+        return 0;
+    return no_segment(site);
 }
 
 void __xraycap_exit(xray_token token)

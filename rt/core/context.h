@@ -35,7 +35,9 @@ typedef struct xrc_thread {
     unsigned depth;              /* open subsegments on `stack` */
     unsigned phantom;            /* xray_begin_subsegment calls that recorded nothing, still open */
     unsigned long gen;           /* bumped whenever the stack is reset, so stale tokens are ignored */
-    unsigned missing;            /* hook calls without a segment, to thin out the checks */
+    unsigned char probe;         /* hook calls without a segment left before the next check of
+                                    the context-missing strategy (0: check at the next one;
+                                    kept at 0 in Lambda, where each call looks for a facade) */
     bool registered;             /* thread-exit destructor armed */
     void *unwinding;             /* C++ exception last seen unwinding a captured frame */
     uint64_t unwinding_id;       /* the id its `cause` entry got in the innermost frame */
