@@ -64,10 +64,12 @@ static xrc_summary *summary_of(xrc_thread *t, xrc_fold_slot *slot, int64_t now)
 xray_token xrc_capture_open(xrc_thread *t, const char *name)
 {
     xrc_segment *s = t->seg;
+    /* Threads the segment was handed to record every call (and must not read the flags the
+     * owner writes): only the owner folds. */
+    if (t->foreign || !s->fold_after)
+        return xrc_open(t, name, XRC_F_CAPTURED);
     xray_entity *parent = t->recording;
     bool inside_folded = parent->flags & XRC_F_SUMMARY;
-    if (!s->fold_after || t->foreign)
-        return xrc_open(t, name, XRC_F_CAPTURED);
     xrc_fold_slot *slot = slot_of(t, name, parent);
     if (!slot || (!inside_folded && slot->count < s->fold_after)) {
         if (slot)

@@ -4,6 +4,7 @@
 #include "../../tools/xraycap/doccheck.h"
 #include "../../tools/xraycap/filter.h"
 #include "../../tools/xraycap/hostport.h"
+#include "../../tools/xraycap/timeline.h"
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -327,6 +328,20 @@ static void test_import_stores_json_lines_and_reports_bad_ones(void)
     unlink(file);
 }
 
+/* A summary of folded calls reads as its name and the calls it stands for. */
+static void test_summaries_are_labelled_with_their_call_count(void)
+{
+    cJSON *e = cJSON_Parse("{\"name\":\"hot\",\"metadata\":{\"xraycap\":{\"calls\":999936}}}");
+    char label[64];
+    timeline_label(e, label, sizeof label);
+    CU_ASSERT_STRING_EQUAL(label, "hot \u00d7999,936");
+    cJSON_Delete(e);
+    e = cJSON_Parse("{\"name\":\"plain\"}");
+    timeline_label(e, label, sizeof label);
+    CU_ASSERT_STRING_EQUAL(label, "plain");
+    cJSON_Delete(e);
+}
+
 /* Every address option of the tool goes through one reader: IPv4, bracketed IPv6, port range. */
 static void test_addresses_are_read_alike_everywhere(void)
 {
@@ -469,6 +484,7 @@ int main(void)
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("xraycap tool", NULL, NULL);
     CU_add_test(s, "test_addresses_are_read_alike_everywhere", test_addresses_are_read_alike_everywhere);
+    CU_add_test(s, "test_summaries_are_labelled_with_their_call_count", test_summaries_are_labelled_with_their_call_count);
     CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
     CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);
     CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);

@@ -1,5 +1,6 @@
 /* html.c — see html.h. */
 #include "html.h"
+#include "timeline.h"
 #include "map.h"
 
 #include <string.h>
@@ -125,7 +126,10 @@ static void svg_row(const cJSON *e, int depth, const cJSON *seg, void *arg)
     fprintf(c->out, "<g class=\"bar\" data-id=\"");
     html_escape(c->out, cJSON_IsString(id) ? id->valuestring : "");
     fprintf(c->out, "\" onclick=\"show(this.dataset.id)\"><text x=\"%d\" y=\"%d\" font-size=\"12\">", 10 + depth * 14, y + 13);
-    html_escape(c->out, cJSON_IsString(name) ? name->valuestring : "?");
+    char label[256];
+    timeline_label(e, label, sizeof label); /* a summary: "hot ×999,936" */
+    html_escape(c->out, label);
+    (void)name;
     fprintf(c->out, "</text><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>"
                     "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.3f ms</text></g>\n",
             x, y, w, color, 930, y + 13, dur * 1000);

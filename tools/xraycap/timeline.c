@@ -85,15 +85,36 @@ static void details(FILE *out, const cJSON *e, int depth)
     }
 }
 
+void timeline_label(const cJSON *e, char *out, size_t n)
+{
+    const cJSON *name = cJSON_GetObjectItem(e, "name");
+    const cJSON *calls = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "metadata"), "xraycap"), "calls");
+    const char *text = cJSON_IsString(name) ? name->valuestring : "?";
+    if (!cJSON_IsNumber(calls) || calls->valuedouble < 0 || calls->valuedouble > 1e15) {
+        snprintf(out, n, "%s", text);
+        return;
+    }
+    char digits[32], grouped[48];
+    snprintf(digits, sizeof digits, "%.0f", calls->valuedouble);
+    size_t len = strlen(digits), o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            grouped[o++] = ',';
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    snprintf(out, n, "%s \u00d7%s", text, grouped);
+}
+
 static void row(FILE *out, const cJSON *e, int depth, double t0, double span, int width, int verbose)
 {
     double st = num(e, "start_time"), et = num(e, "end_time");
     int open = cJSON_IsTrue(cJSON_GetObjectItem(e, "in_progress"));
     if (open)
         et = st;
-    char label[64];
-    const cJSON *name = cJSON_GetObjectItem(e, "name");
-    snprintf(label, sizeof label, "%*s%s", depth * 2, "", cJSON_IsString(name) ? name->valuestring : "?");
+    char label[320], text[256];
+    timeline_label(e, text, sizeof text);
+    snprintf(label, sizeof label, "%*s%s", depth * 2, "", text);
     char bar[256];
     int from = span > 0 ? (int)((st - t0) / span * width) : 0;
     int to = span > 0 ? (int)((et - t0) / span * width + 0.5) : width;

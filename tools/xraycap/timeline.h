@@ -10,6 +10,10 @@
  * ownership of `docs`. */
 cJSON *timeline_assemble(cJSON *docs);
 
+/* An entity's label: its name, and for a summary of folded calls (metadata.xraycap.calls) the
+ * count they stand for, "hot ×999,936". */
+void timeline_label(const cJSON *e, char *out, size_t n);
+
 /* Prints one tree: a row per entity, indented by nesting, with a bar scaled to the root's
  * duration, the duration in ms, flags and annotations; with `verbose`, also each entity's
  * metadata, http, aws and sql fields and exceptions. */
