@@ -104,8 +104,13 @@ static void otlp_from_environment(char *out, size_t n)
     snprintf(out, n, "%s", DEFAULT_OTLP);
 }
 
+/* An http(s) URL with a host, and no white space or control character (which would end up in
+ * an HTTP request line). */
 static bool http_url(const char *u)
 {
+    for (const unsigned char *c = (const unsigned char *)u; *c; c++)
+        if (*c <= ' ' || *c == 0x7f)
+            return false;
     return (!strncmp(u, "http://", 7) && u[7]) || (!strncmp(u, "https://", 8) && u[8]);
 }
 

@@ -54,7 +54,8 @@ static bool ready(void)
         return true;
     if (file_failed || !file_path[0])
         return false;
-    file_fd = open(file_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    /* 0600: documents hold URLs, users, annotations and metadata */
+    file_fd = open(file_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (file_fd < 0) {
         file_failed = true;
         xrc_log(XRAY_LOG_ERROR, "file emitter: cannot open %s: %s; documents are dropped (and "

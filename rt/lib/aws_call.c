@@ -200,8 +200,13 @@ bool xrc_aws_recognise(const char *url, const char *method, const char *sigv4, b
     }
     if (!out->operation[0]) {
         query_action(query, out->operation, sizeof out->operation);
-        if (!out->operation[0] && body)
-            query_action(body, out->operation, sizeof out->operation);
+        if (!out->operation[0] && body && body_len && body_len < 65536) {
+            /* the body is the caller's bytes (CURLOPT_POSTFIELDSIZE): not NUL-terminated */
+            char *copy = strndup(body, body_len);
+            if (copy)
+                query_action(copy, out->operation, sizeof out->operation);
+            free(copy);
+        }
     }
     if (!strcmp(out->service, "DynamoDB") && body && body_len && body_len < 65536) {
         cJSON *json = cJSON_ParseWithLength(body, body_len);

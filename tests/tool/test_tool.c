@@ -24,6 +24,7 @@
 #define XRAYCAP ROOT "/build/xraycap"
 #define HEADER "{\"format\":\"json\",\"version\":1}\n"
 #define TRACE "1-5759e988-bd862e3fe1be46a994272793"
+#define HEADER_NUL_DOC "{\"format\":\"json\",\"version\":1}" "\0\n" "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}"
 
 static const char *reject(const char *body)
 {
@@ -188,12 +189,16 @@ static void test_daemon_counts_refusals_and_keeps_serving(void)
                          HEADER "{\"name\":\"\xc3\x28\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE "\",\"start_time\":1,\"end_time\":2}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         send_datagram(fd, bad[i], strlen(bad[i]));
+    /* the datagram that killed the daemon: a NUL byte before the header line's newline */
+    static const char nul[] = HEADER_NUL_DOC;
+    send_datagram(fd, nul, sizeof nul - 1);
     const char *good = HEADER "{\"name\":\"after\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE
                               "\",\"start_time\":1795000000,\"end_time\":1795000001}";
     send_datagram(fd, good, strlen(good));
     close(fd);
     const char *stats = stop_daemon();
-    CU_ASSERT_PTR_NOT_NULL(strstr(stats, "accepted 1, rejected 5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(stats, "accepted 1, rejected 6"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(stats, "NUL byte: 1"));
     CU_ASSERT_PTR_NOT_NULL(strstr(stats, "no header line: 1"));
     CU_ASSERT_PTR_NOT_NULL(strstr(stats, "invalid UTF-8: 1"));
     CU_ASSERT_EQUAL(db_count(""), 1);
@@ -326,6 +331,38 @@ static void test_import_stores_json_lines_and_reports_bad_ones(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 document(s) stored, 1 refused"));
     CU_ASSERT_EQUAL(db_count(""), 2);
     unlink(file);
+}
+
+/* Hostile input found by fuzzing, replayed through the real entry points. */
+static void test_fuzzing_findings_are_refused_not_crashes(void)
+{
+    /* a filter that made the parser recurse until the stack overflowed */
+    const char *filters[] = {"(@", "(-", "(.", "((#", "NOT NOT NOT (((((", ""};
+    char err[512];
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        filter *f = filter_parse(filters[i], err, sizeof err);
+        CU_ASSERT_PTR_NULL(f);
+        filter_free(f);
+    }
+    char deep[400] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "(");
+    CU_ASSERT_PTR_NULL(filter_parse(deep, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "nested too deeply"));
+    FILE *p = popen(XRAYCAP " traces --db /tmp/xraycap-none.db --filter '(@' 2>&1", "r");
+    char out[1024];
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(WEXITSTATUS(pclose(p)), 2);
+    /* a NUL byte in the header line; times no clock can have */
+    const char *why = NULL;
+    static const char nul[] = HEADER_NUL_DOC;
+    CU_ASSERT_PTR_NULL(doc_from_datagram(nul, sizeof nul - 1, &why));
+    CU_ASSERT_TRUE(why && !strcmp(why, "NUL byte"));
+    CU_ASSERT_STRING_EQUAL(reject(HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE
+                                  "\",\"start_time\":1e18,\"end_time\":2}"), "start_time out of range");
+    CU_ASSERT_STRING_EQUAL(reject(HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE
+                                  "\",\"start_time\":1,\"end_time\":1e999}"), "end_time out of range");
 }
 
 /* A summary of folded calls reads as its name and the calls it stands for. */
@@ -485,6 +522,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("xraycap tool", NULL, NULL);
     CU_add_test(s, "test_addresses_are_read_alike_everywhere", test_addresses_are_read_alike_everywhere);
     CU_add_test(s, "test_summaries_are_labelled_with_their_call_count", test_summaries_are_labelled_with_their_call_count);
+    CU_add_test(s, "test_fuzzing_findings_are_refused_not_crashes", test_fuzzing_findings_are_refused_not_crashes);
     CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
     CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);
     CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);

@@ -38,6 +38,7 @@ void register_emitters(void);
 void register_interop(void);
 void register_tracecontext(void);
 void register_fold(void);
+void register_hostile(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

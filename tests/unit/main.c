@@ -72,7 +72,7 @@ static const struct {
     {"curl", register_curl},           {"sqlite", register_sqlite},
     {"stream", register_stream},       {"emitters", register_emitters},
     {"interop", register_interop},     {"tracecontext", register_tracecontext},
-    {"fold", register_fold},
+    {"fold", register_fold},           {"hostile", register_hostile},
 };
 
 int main(int argc, char **argv)

@@ -169,7 +169,9 @@ int cmd_daemon(int argc, char **argv)
                 continue;
             }
             accepted++;
-            if (store_put(st, doc, strchr(buf, '\n') + 1))
+            /* the body after the header line, found within the datagram's own length (a NUL
+             * byte must not end the search early: doc_from_datagram refuses NULs anyway) */
+            if (store_put(st, doc, (const char *)memchr(buf, '\n', (size_t)n) + 1))
                 store_errors++;
             cJSON_Delete(doc);
             if (ffd >= 0 && sendto(ffd, buf, (size_t)n, 0, (struct sockaddr *)&fwd, flen) == n)

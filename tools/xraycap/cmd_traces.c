@@ -29,7 +29,10 @@ int cmd_traces(int argc, char **argv)
         trace *t = &l.v[i];
         char when[16], fl[32] = "", status[8] = "";
         time_t sec = (time_t)t->start;
-        strftime(when, sizeof when, "%H:%M:%S", localtime(&sec));
+        struct tm tm;
+        if (!(t->start >= 0 && t->start < 1e10) || !localtime_r(&sec, &tm) ||
+            !strftime(when, sizeof when, "%H:%M:%S", &tm))
+            snprintf(when, sizeof when, "?"); /* stored before the daemon checked times */
         snprintf(fl, sizeof fl, "%s%s%s", t->fault ? "fault " : "", t->error ? "error " : "", t->throttle ? "throttle" : "");
         if (t->status)
             snprintf(status, sizeof status, "%d", t->status);

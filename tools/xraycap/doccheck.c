@@ -178,10 +178,15 @@ static const char *entity_problem(const cJSON *e, bool top, int depth)
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "start_time");
     if (!cJSON_IsNumber(st))
         return "missing start_time";
+    /* epoch seconds between 1970 and 2286: anything else (1e18, inf) is no time */
+    if (!(st->valuedouble >= 0 && st->valuedouble < 1e10))
+        return "start_time out of range";
     const cJSON *et = cJSON_GetObjectItemCaseSensitive(e, "end_time");
     const cJSON *ip = cJSON_GetObjectItemCaseSensitive(e, "in_progress");
     if (et && !cJSON_IsNumber(et))
         return "end_time is not a number";
+    if (et && !(et->valuedouble >= 0 && et->valuedouble < 1e10))
+        return "end_time out of range";
     if (!et && !cJSON_IsTrue(ip))
         return "neither end_time nor in_progress";
     const char *fp = field_problem(e);
@@ -216,6 +221,8 @@ cJSON *doc_from_datagram(const char *data, size_t len, const char **why)
 {
     if (len > DATAGRAM_MAX)
         return *why = "too large", NULL;
+    if (memchr(data, '\0', len))
+        return *why = "NUL byte", NULL;
     const char *nl = memchr(data, '\n', len);
     if (!nl)
         return *why = "no header line", NULL;

@@ -37,6 +37,7 @@ typedef struct parser {
     char *err;
     size_t errlen;
     bool failed;
+    int depth;              /* parentheses and NOTs open */
 } parser;
 
 static void fail(parser *p, const char *what)
@@ -205,21 +206,33 @@ static filter *parse_test(parser *p)
     return f;
 }
 
+#define MAX_NESTING 64 /* parentheses and NOTs: deeper is refused, never a deep recursion */
+
 static filter *parse_unary(parser *p)
 {
+    if (p->failed)
+        return NULL; /* the token did not advance: stop here, do not recurse on it */
+    if (++p->depth > MAX_NESTING) {
+        fail(p, "nested too deeply");
+        return NULL;
+    }
     if (is_word(&p->tok, "NOT")) {
         next(p);
-        return node(N_NOT, parse_unary(p), NULL);
+        filter *f = node(N_NOT, parse_unary(p), NULL);
+        p->depth--;
+        return f;
     }
     if (p->tok.kind == T_LPAREN) {
         next(p);
         filter *f = parse_or(p);
+        p->depth--;
         if (p->tok.kind != T_RPAREN)
             fail(p, "expected ')'");
         else
             next(p);
         return f;
     }
+    p->depth--;
     return parse_test(p);
 }
 

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +31,7 @@ static void make_parent_dirs(const char *path)
     for (char *p = dir + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            mkdir(dir, 0755);
+            mkdir(dir, 0700); /* URLs, users, annotations: for this user only */
             *p = '/';
         }
 }
@@ -51,6 +53,9 @@ store *store_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     make_parent_dirs(path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* private before SQLite opens it */
+    if (fd >= 0)
+        close(fd);
     char *msg = NULL;
     if (sqlite3_open(path, &s->db) != SQLITE_OK ||
         sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK ||

@@ -44,7 +44,10 @@ static void summarise(const cJSON *e, int depth, const cJSON *seg, void *ctx)
     t->error |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "error"));
     t->throttle |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "throttle"));
     const cJSON *a;
-    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(e, "annotations")) {
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
+    if (!cJSON_IsObject(ann))
+        ann = NULL; /* an array (or anything else) has no keys to list */
+    cJSON_ArrayForEach(a, ann) {
         if (!cJSON_HasObjectItem(t->annotations, a->string))
             cJSON_AddItemToObject(t->annotations, a->string, cJSON_Duplicate(a, 1));
     }
