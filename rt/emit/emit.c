@@ -40,6 +40,8 @@ static int mask(void)
     return m;
 }
 
+bool xrc_emit_wants_otlp(void) { return mask() & EM_OTLP; }
+
 void xrc_emit_configure(const xrc_emitters *e)
 {
     pthread_mutex_lock(&emit_lock);

@@ -48,6 +48,9 @@ typedef struct xrc_otlp_tag {
 
 void xrc_otlp_tag_make(const xrc_segment *s, xrc_otlp_tag *tag);
 
+/* True when the OTLP emitter is on (the tag is needed only then). */
+bool xrc_emit_wants_otlp(void);
+
 /* Hands one document to every configured emitter. `framed` is XRC_DAEMON_HEADER followed by
  * the document (`header` bytes, then the JSON): the daemon gets both, the others the JSON. */
 void xrc_emit_doc(const char *framed, size_t len, size_t header, const xrc_otlp_tag *tag);

@@ -49,8 +49,9 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root)
     xrc_spill spill = {.v = thread_spill.v, .cap = thread_spill.cap};
     if (!b.p)
         xrc_buf_init(&b, XRC_MAX_DATAGRAM);
-    xrc_otlp_tag tag;
-    xrc_otlp_tag_make(s, &tag);
+    xrc_otlp_tag tag = {.len = 0};
+    if (xrc_emit_wants_otlp()) /* the name is cleaned only for OTLP */
+        xrc_otlp_tag_make(s, &tag);
     xrc_spill_push(&spill, root);
     while (spill.n) {
         xray_entity *e = spill.v[--spill.n];
