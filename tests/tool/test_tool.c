@@ -4,6 +4,7 @@
 #include "../../tools/xraycap/doccheck.h"
 #include "../../tools/xraycap/filter.h"
 #include "../../tools/xraycap/hostport.h"
+#include "../../tools/xraycap/store.h"
 #include "../../tools/xraycap/timeline.h"
 
 #include <CUnit/Basic.h>
@@ -363,6 +364,27 @@ static void test_fuzzing_findings_are_refused_not_crashes(void)
                                   "\",\"start_time\":1e18,\"end_time\":2}"), "start_time out of range");
     CU_ASSERT_STRING_EQUAL(reject(HEADER "{\"name\":\"a\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE
                                   "\",\"start_time\":1,\"end_time\":1e999}"), "end_time out of range");
+    /* a store an older daemon filled with such a document: the views go on */
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "/tmp/xraycap-old-%d.db", (int)getpid());
+    unlink(path);
+    store *st = store_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    const char *body = "{\"name\":\"old\",\"id\":\"70de5b6f19ff9a0a\",\"trace_id\":\"" TRACE
+                       "\",\"start_time\":1e18,\"end_time\":1e18,\"http\":{\"response\":{\"status\":1e30}}}";
+    cJSON *doc = cJSON_Parse(body);
+    store_begin(st);
+    store_put(st, doc, body);
+    store_commit(st);
+    cJSON_Delete(doc);
+    store_close(st);
+    const char *views[] = {"traces --since 100000d", "html " TRACE, "show " TRACE, "map --since 100000d"};
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        snprintf(cmd, sizeof cmd, XRAYCAP " %s --db %s >/dev/null 2>&1", views[i], path);
+        int rc = system(cmd);
+        CU_ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) <= 1);
+    }
+    unlink(path);
 }
 
 /* A summary of folded calls reads as its name and the calls it stands for. */

@@ -1,5 +1,6 @@
 /* trace.c — see trace.h. */
 #include "trace.h"
+#include "doccheck.h"
 #include "timeline.h"
 
 #include <string.h>
@@ -60,6 +61,17 @@ bool trace_load(store *s, const char *id, trace *t)
     cJSON *docs = store_trace(s, id);
     if (!docs)
         return false;
+    /* A store written by an older daemon may hold documents today's check refuses (times no
+     * clock can have): they are left out, not drawn. */
+    for (cJSON *d = docs->child, *next; d; d = next) {
+        next = d->next;
+        if (doc_problem(d))
+            cJSON_Delete(cJSON_DetachItemViaPointer(docs, d));
+    }
+    if (!docs->child) {
+        cJSON_Delete(docs);
+        return false;
+    }
     t->roots = timeline_assemble(docs);
     t->annotations = cJSON_CreateObject();
     const cJSON *r;
@@ -75,7 +87,8 @@ bool trace_load(store *s, const char *id, trace *t)
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(req, "method"), *u = cJSON_GetObjectItemCaseSensitive(req, "url");
     t->method = cJSON_IsString(m) ? m->valuestring : NULL;
     t->url = cJSON_IsString(u) ? u->valuestring : NULL;
-    t->status = (int)num(resp, "status");
+    double status = num(resp, "status");
+    t->status = status >= 100 && status <= 599 ? (int)status : 0;
     trace_walk(t, summarise, t);
     return true;
 }
