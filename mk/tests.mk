@@ -89,12 +89,18 @@ check-layers:
 	@echo "== runtime layering"
 	tests/layers/check_layers.sh
 
+# The C snippets of the pages listed compile, link and run as pasted.
+DOC_SNIPPET_PAGES := docs/distributed.md
+check-docs: $(BUILD)/libxraycap.a
+	@echo "== documentation snippets"
+	tests/docs/snippets.sh $(DOC_SNIPPET_PAGES)
+
 # make install into a temporary prefix, then pkg-config and find_package(xraycap) as users do.
 check-install: all
 	@echo "== install, pkg-config and the CMake package"
 	tests/install/run.sh
 
-check: deps check-layers all check-unit check-plugin check-off check-tool check-install check-e2e check-viewer
+check: deps check-layers all check-unit check-plugin check-off check-tool check-install check-docs check-e2e check-viewer
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).

@@ -308,13 +308,7 @@ static void read_environment(void)
     }
     if ((v = getenv("AWS_XRAY_DEBUG_MODE")) && env_true(v))
         xrc_log_configure(XRAY_LOG_DEBUG, NULL, NULL);
-    if ((v = getenv("AWS_XRAY_SDK_ENABLED")) && *v) {
-        if (env_false(v))
-            xrc_cfg.enabled = false;
-        else if (!env_true(v))
-            xrc_log(XRAY_LOG_WARN, "AWS_XRAY_SDK_ENABLED=%.40s is neither true nor false; "
-                                   "tracing stays on", v);
-    }
+    env_switch("AWS_XRAY_SDK_ENABLED", &xrc_cfg.enabled);
     if ((v = getenv("AWS_XRAY_CONTEXT_MISSING")) && *v) {
         xray_context_missing cm = parse_context_missing(v);
         if (cm == XRAY_CONTEXT_MISSING_DEFAULT)
@@ -323,20 +317,8 @@ static void read_environment(void)
         else
             xrc_cfg.context_missing = cm;
     }
-    if ((v = getenv("XRAYCAP_SAMPLING")) && *v) {
-        if (env_false(v))
-            xrc_cfg.sampling = false;
-        else if (!env_true(v))
-            xrc_log(XRAY_LOG_WARN, "XRAYCAP_SAMPLING=%.40s is neither true nor false; sampling "
-                                   "stays on", v);
-    }
-    if ((v = getenv("XRAYCAP_SAMPLING_REMOTE")) && *v) {
-        if (env_false(v))
-            xrc_cfg.sampling_remote = false;
-        else if (!env_true(v))
-            xrc_log(XRAY_LOG_WARN, "XRAYCAP_SAMPLING_REMOTE=%.40s is neither true nor false; "
-                                   "centralized sampling stays on", v);
-    }
+    env_switch("XRAYCAP_SAMPLING", &xrc_cfg.sampling);
+    env_switch("XRAYCAP_SAMPLING_REMOTE", &xrc_cfg.sampling_remote);
     if ((v = getenv("AWS_XRAY_SAMPLING_RULES")) && *v)
         snprintf(xrc_cfg.sampling_rules, sizeof xrc_cfg.sampling_rules, "%s", v);
     if ((v = getenv("AWS_XRAY_TRACING_NAME")) && *v)

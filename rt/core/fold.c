@@ -109,10 +109,8 @@ xray_entity *xrc_fold_materialize(xrc_thread *t, unsigned idx)
     xrc_summary *sum = (xrc_summary *)e;
     xrc_segment *s = t->seg;
     xray_entity *call = xrc_recorded(s) < s->max_sub ? xrc_arena_alloc(s, sizeof *call) : NULL;
-    if (!call) {
-        s->dropped++; /* this call: neither in the summary nor recorded */
+    if (!call) /* no room: the call stays folded (and counted) in its summary */
         return e;
-    }
     xrc_entity_add(s, call, e->parent, e->name, XRC_F_CAPTURED);
     call->start_ns = sum->call_start;
     /* What this call made so far belongs to it, not to the summary. */

@@ -356,6 +356,16 @@ static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
         xrc_put_field(e, "aws", NULL, "request_id", xrc_json_string(hd->value, 256));
 }
 
+/* Inside a segment, before a transfer: marks the thread as inside a wrapper (its own libcurl
+ * calls go straight through) and works out the call from the handle's URL. */
+static void begin_call(CURL *h, call *c)
+{
+    xrc_lib_inside++;
+    char *url = NULL;
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
+    prepare(h, c, url, NULL);
+}
+
 CURLcode xray_curl_easy_perform(CURL *h)
 {
     xrc_thread *t = &xrc_tls;
@@ -366,11 +376,8 @@ CURLcode xray_curl_easy_perform(CURL *h)
         return rc;
     }
     int saved = errno;
-    xrc_lib_inside++;
-    char *url = NULL;
-    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     call c;
-    prepare(h, &c, url, NULL);
+    begin_call(h, &c);
     xray_token tok = 0;
     xray_entity *e = NULL;
     if (t->recording) {
@@ -420,11 +427,8 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
         return rc;
     }
     int saved = errno;
-    xrc_lib_inside++;
-    char *url = NULL;
-    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     call c;
-    prepare(h, &c, url, NULL);
+    begin_call(h, &c);
     /* the subsegment is made when the transfer completes; its id is needed now */
     uint64_t id = t->recording ? xrc_rand64() : 0;
     xray_entity *ctx = xrc_context_entity(t);
