@@ -1,9 +1,10 @@
 # xraycap — build, test and demo. `make help` lists the targets.
 #   make            runtime (build/libxraycap.a, .so, xraycap.pc) and the GCC plugin
-#   make check      every test: layering, unit tests (plain, ASan+UBSan, TSan), plugin matrix,
+#   make check      every test: layering, unit tests (plain, ASan+UBSan, TSan), plugin matrix, fuzzers,
 #                   compiled-out build, tool, install/CMake package, end to end, web view
 #   make demo       build, then run the samples against a local listener and show the trace
 #   make bench      ratios of captured-call cost against baselines measured in the same run
+#   make fuzz       the libFuzzer targets in tests/fuzz, FUZZ_TIME seconds each (60)
 #   make XRAY=0 …   the same sources with tracing compiled out (no plugin, no runtime)
 #   make install PREFIX=/usr/local
 
@@ -30,13 +31,13 @@ RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
 RT_OBJ_STATIC := $(RT_SRC:rt/%.c=$(BUILD)/rt-static/%.o)
 RT_HDR := $(wildcard rt/*/*.h) $(wildcard include/*.h include/xray_capture/*.h)
 
-.PHONY: all lib help check check-unit check-plugin demo bench deps install clean
+.PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz
 all: lib plugin
 
 lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(BUILD)/rt/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
 	@mkdir -p $(@D)
@@ -75,6 +76,7 @@ include mk/plugin.mk
 include mk/tests.mk
 include mk/samples.mk
 include mk/bench.mk
+include mk/fuzz.mk
 
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
@@ -83,9 +85,9 @@ DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
-	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing" | tr '\n' ' '; echo; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >$(BUILD).deps.log 2>&1 \
-	  || { tail -20 $(BUILD).deps.log; exit 1; }; \
+	elif [ "$$(id -u)" = 0 ]; then mkdir -p $(BUILD); echo "deps: installing $$missing" | tr '\n' ' '; echo; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >$(BUILD)/deps.log 2>&1 \
+	  || { tail -20 $(BUILD)/deps.log; exit 1; }; \
 	else echo "deps: missing packages; run as root: apt-get install -y" $$missing; exit 1; fi
 	@command -v npm >/dev/null 2>&1 || echo "deps: no npm: the DynamoDB/S3 stand-ins (and the test and demo parts using them) are skipped"
 

@@ -100,7 +100,7 @@ check-install: all
 	@echo "== install, pkg-config and the CMake package"
 	tests/install/run.sh
 
-check: deps check-layers all check-unit check-plugin check-off check-tool check-install check-docs check-e2e check-viewer
+check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-e2e check-viewer
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).

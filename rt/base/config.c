@@ -14,9 +14,9 @@
 
 #define DEFAULT_DAEMON "127.0.0.1:2000"
 
-xrc_config xrc_cfg;                          /* written once by read_environment, then only by
+xrc_config xrc_cfg;                          /* written once by xrc_config_read, then only by
                                                 xray_recorder_configure (lifecycle.c) */
-static pthread_once_t init_once = PTHREAD_ONCE_INIT; /* read_environment runs once */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT; /* xrc_config_read runs once */
 
 static bool resolve(const char *hostport, xrc_addr *out)
 {
@@ -282,7 +282,7 @@ static void default_service_name(char *out, size_t n)
                                ? program_invocation_short_name : "xraycap");
 }
 
-static void read_environment(void)
+void xrc_config_read(void)
 {
     int saved = errno;
     const char *v;
@@ -349,6 +349,7 @@ static void read_environment(void)
                                     "X-Amzn-Trace-Id and traceparent", v, why);
     }
     env_switch("XRAYCAP_DOWNSTREAM_TRACED", &xrc_cfg.downstream_traced);
+    env_switch("XRAYCAP_CRASH_FLUSH", &xrc_cfg.crash_flush);
     if ((v = getenv("AWS_XRAY_EMITTER")) && *v) {
         char why[200];
         if (xrc_parse_emitters(v, &xrc_cfg.emit, why, sizeof why) != XRAY_OK)
@@ -358,5 +359,5 @@ static void read_environment(void)
     errno = saved;
 }
 
-void xrc_init(void) { pthread_once(&init_once, read_environment); }
+void xrc_init(void) { pthread_once(&init_once, xrc_config_read); }
 

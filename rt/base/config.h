@@ -49,6 +49,8 @@ typedef struct xrc_config {
     bool downstream_traced;                /* http.request.traced on libcurl calls */
     bool propagate_xray;                   /* outgoing calls carry X-Amzn-Trace-Id */
     bool propagate_w3c;                    /* ... and traceparent (+ tracestate) */
+    bool crash_flush;                      /* on a fatal signal, send the crashing thread's
+                                              open segment (core/crash_flush.c) */
     xrc_emitters emit;
 } xrc_config;
 
@@ -56,6 +58,10 @@ extern xrc_config xrc_cfg;
 
 /* Reads the environment the first time it is called; cheap afterwards. */
 void xrc_init(void);
+
+/* Sets xrc_cfg from the defaults and the environment, logging what it refuses. xrc_init calls
+ * it once; the configuration fuzzer calls it for each input. */
+void xrc_config_read(void);
 
 /* Parses "host:port" (both protocols) or "tcp:host:port udp:host:port" in either order.
  * Leaves udp/tcp untouched and returns XRAY_ERR_INVALID when the text is not of that form. */

@@ -9,7 +9,15 @@
 #include <errno.h>
 #include <stdio.h>
 
-static xray_token __attribute__((noipa, cold)) no_segment(const xray_site *site)
+/* The slow paths stay out of line and opaque to the caller, so __xraycap_enter's common path
+ * keeps no register for them. Clang has no noipa; noinline is its nearest. */
+#ifdef __clang__
+#define XRC_OUT_OF_LINE noinline
+#else
+#define XRC_OUT_OF_LINE noipa
+#endif
+
+static xray_token __attribute__((XRC_OUT_OF_LINE, cold)) no_segment(const xray_site *site)
 {
     xrc_thread *t = &xrc_tls;
     /* Outside Lambda only every 256th call in a thread gets this far: the strategy itself
@@ -31,7 +39,7 @@ static xray_token __attribute__((noipa, cold)) no_segment(const xray_site *site)
     return 0;
 }
 
-static xray_token __attribute__((noipa)) open_site(const xray_site *site)
+static xray_token __attribute__((XRC_OUT_OF_LINE)) open_site(const xray_site *site)
 {
     return xrc_capture_open(&xrc_tls, site->name);
 }

@@ -181,18 +181,22 @@ static bool fetch_rules(void)
     cJSON *json = post("/GetSamplingRules", "{}");
     if (!json)
         return false;
+    bool ok = xrc_remote_take_rules(json);
+    cJSON_Delete(json);
+    return ok;
+}
+
+bool xrc_remote_take_rules(const cJSON *json)
+{
     const cJSON *records = cJSON_GetObjectItemCaseSensitive(json, "SamplingRuleRecords");
     if (!cJSON_IsArray(records)) {
         xrc_log(XRAY_LOG_WARN, "sampling: GetSamplingRules answer has no SamplingRuleRecords");
-        cJSON_Delete(json);
         return false;
     }
     /* Per call: the poller and xrc_remote_poll_now may fetch at the same time. */
     remote_rule *fresh = malloc(sizeof *fresh * MAX_REMOTE_RULES);
-    if (!fresh) {
-        cJSON_Delete(json);
+    if (!fresh)
         return false;
-    }
     int n = 0, skipped = 0;
     const cJSON *rec;
     cJSON_ArrayForEach(rec, records) {
@@ -202,7 +206,6 @@ static bool fetch_rules(void)
         else
             skipped++;
     }
-    cJSON_Delete(json);
     if (skipped)
         xrc_log(XRAY_LOG_DEBUG, "sampling: skipped %d rule(s) that are malformed or unsupported", skipped);
     qsort(fresh, (size_t)n, sizeof fresh[0], by_priority);
@@ -253,6 +256,14 @@ static bool report_targets(bool *refetch)
     cJSON_free(text);
     if (!json)
         return false;
+    bool ok = xrc_remote_take_targets(json, fetched, refetch);
+    cJSON_Delete(json);
+    return ok;
+}
+
+bool xrc_remote_take_targets(const cJSON *json, double fetched, bool *refetch)
+{
+    *refetch = false;
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(json, "SamplingTargetDocuments"), *t;
     const cJSON *modified = cJSON_GetObjectItemCaseSensitive(json, "LastRuleModification");
     if (cJSON_IsNumber(modified) && modified->valuedouble > fetched)
@@ -277,7 +288,6 @@ static bool report_targets(bool *refetch)
     bool ok = cJSON_IsArray(targets);
     if (!ok)
         xrc_log(XRAY_LOG_WARN, "sampling: SamplingTargets answer has no SamplingTargetDocuments");
-    cJSON_Delete(json);
     return ok;
 }
 

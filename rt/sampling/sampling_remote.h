@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+struct cJSON;
+
 #define XRC_RULES_INTERVAL_S 300   /* rules poll, plus up to 5 s of jitter */
 #define XRC_TARGETS_INTERVAL_S 10  /* statistics and quotas */
 #define XRC_RULES_TTL_S 3600       /* rules older than this are not trusted */
@@ -20,6 +22,14 @@ bool xrc_remote_decide(const char *service, const char *host, const char *method
 /* One round now, on the calling thread: fetch rules, then report statistics and take quotas.
  * Returns false when the daemon did not answer usefully (tests call this instead of waiting). */
 bool xrc_remote_poll_now(void);
+
+/* Takes the rules of a GetSamplingRules answer (malformed and unsupported rules skipped, the
+ * quotas of rules still there kept). False when it has no SamplingRuleRecords array. */
+bool xrc_remote_take_rules(const struct cJSON *answer);
+
+/* Takes the rates and quotas of a SamplingTargets answer; *refetch says the rules changed
+ * after `fetched` (epoch seconds). False when it has no SamplingTargetDocuments array. */
+bool xrc_remote_take_targets(const struct cJSON *answer, double fetched, bool *refetch);
 
 /* Stops the poller (xray_recorder_shutdown); the next decision may start it again. */
 void xrc_remote_stop(void);

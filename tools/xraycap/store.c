@@ -94,6 +94,9 @@ int store_put(store *s, const cJSON *doc, const char *text)
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "id");
     const cJSON *start = cJSON_GetObjectItemCaseSensitive(doc, "start_time");
     bool in_progress = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "in_progress"));
+    /* the callers store checked documents; one without its keys is refused, not stored */
+    if (!cJSON_IsString(trace) || !cJSON_IsString(id) || !cJSON_IsNumber(start) || !text)
+        return -1;
     sqlite3_reset(s->put);
     sqlite3_bind_text(s->put, 1, trace->valuestring, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s->put, 2, id->valuestring, -1, SQLITE_TRANSIENT);

@@ -106,6 +106,11 @@ void timeline_label(const cJSON *e, char *out, size_t n)
     snprintf(out, n, "%s \u00d7%s", text, grouped);
 }
 
+static int bar_column(double x, int width)
+{
+    return !(x > 0) ? 0 : x >= width ? width : (int)x;
+}
+
 static void row(FILE *out, const cJSON *e, int depth, double t0, double span, int width, int verbose)
 {
     double st = num(e, "start_time"), et = num(e, "end_time");
@@ -116,8 +121,9 @@ static void row(FILE *out, const cJSON *e, int depth, double t0, double span, in
     timeline_label(e, text, sizeof text);
     snprintf(label, sizeof label, "%*s%s", depth * 2, "", text);
     char bar[256];
-    int from = span > 0 ? (int)((st - t0) / span * width) : 0;
-    int to = span > 0 ? (int)((et - t0) / span * width + 0.5) : width;
+    /* clamped before conversion: a document may end before it starts, or far from the rest */
+    int from = span > 0 ? bar_column((st - t0) / span * width, width) : 0;
+    int to = span > 0 ? bar_column((et - t0) / span * width + 0.5, width) : width;
     if (to <= from)
         to = from + 1;
     if (to > width)
