@@ -170,6 +170,11 @@ typedef struct xray_config {
                                              console that the callee sends its own segment and
                                              the trace should wait for it; off, as in the SDKs
                                              (an untraced callee would leave a gap) */
+    xray_switch crash_flush;              /* XRAYCAP_CRASH_FLUSH: when the program dies of
+                                             SIGSEGV, SIGBUS, SIGABRT or SIGFPE, send what the
+                                             crashing thread's open segment holds, marked
+                                             fault, to the daemon, then let the signal go on to
+                                             the handler that was there before; off */
 } xray_config;
 
 #define XRAY_CONFIG_INIT {0}

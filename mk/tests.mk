@@ -2,9 +2,9 @@
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # The daemon's document check (the schema's limits) judges what the tests receive.
 CHECK_SRC := tools/xraycap/doccheck.c
-UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
+UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt -DPROBE='"$(BUILD)/tests/env_probe"' \
-               -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"'
+               -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"' -DCRASH_PROBE='"$(BUILD)/tests/crash_probe"'
 TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lmicrohttpd -ldw -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
@@ -24,11 +24,14 @@ $(BUILD)/tests/unit-asan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BU
 $(BUILD)/tests/unit-tsan: $(UNIT_MAIN) tests/unit/*.h $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $(TSAN) $(UNIT_MAIN) $(RT_SAN_SRC) $(TEST_LIBS) -o $@
 
+$(BUILD)/tests/crash_probe: tests/unit/crash_probe.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
 $(BUILD)/tests/lambda_probe: tests/unit/lambda_probe.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsan $(BUILD)/tests/env_probe \
-            $(BUILD)/tests/lambda_probe
+            $(BUILD)/tests/lambda_probe $(BUILD)/tests/crash_probe
 	@echo "== unit tests"
 	$(BUILD)/tests/unit
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"

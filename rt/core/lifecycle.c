@@ -5,6 +5,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "core/context.h"
+#include "core/crash_flush.h"
 #include "emit/emit.h"
 #include "sampling/sampling.h"
 #include "sampling/sampling_remote.h"
@@ -15,7 +16,7 @@
 #include <string.h>
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes configure() */
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;             /* the atfork handler, once */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;             /* the atfork and crash handlers, once */
 
 static void child_after_fork(void)
 {
@@ -29,9 +30,13 @@ static void child_after_fork(void)
     xrc_remote_after_fork();
 }
 
-static void install_fork_handler(void) { pthread_atfork(NULL, NULL, child_after_fork); }
+static void start_once(void)
+{
+    pthread_atfork(NULL, NULL, child_after_fork);
+    xrc_crash_flush_install();
+}
 
-void xrc_lifecycle_start(void) { pthread_once(&fork_once, install_fork_handler); }
+void xrc_lifecycle_start(void) { pthread_once(&fork_once, start_once); }
 
 /* A count from xray_config: 0 keeps the current value, negatives and huge ones are refused. */
 static void set_count(const char *name, long v, size_t *out, xray_status *st)
@@ -81,6 +86,8 @@ xray_status xray_recorder_configure(const xray_config *c)
         xrc_cfg.keep_url_query = c->keep_url_query == XRAY_SWITCH_ON;
     if (c->downstream_traced != XRAY_SWITCH_DEFAULT)
         xrc_cfg.downstream_traced = c->downstream_traced == XRAY_SWITCH_ON;
+    if (c->crash_flush != XRAY_SWITCH_DEFAULT)
+        xrc_cfg.crash_flush = c->crash_flush == XRAY_SWITCH_ON;
     if (c->service_name && *c->service_name)
         snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
     if (c->streaming_threshold == -1)
@@ -129,6 +136,8 @@ xray_status xray_recorder_configure(const xray_config *c)
             xrc_emit_reset();
         }
     }
+    if (xrc_cfg.crash_flush)
+        xrc_crash_flush_install(); /* (again: the daemon or the emitters may have changed) */
     pthread_mutex_unlock(&config_lock);
     errno = saved;
     return st;

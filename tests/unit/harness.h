@@ -39,6 +39,7 @@ void register_interop(void);
 void register_tracecontext(void);
 void register_fold(void);
 void register_hostile(void);
+void register_crash(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 
