@@ -31,10 +31,10 @@ RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
 RT_OBJ_STATIC := $(RT_SRC:rt/%.c=$(BUILD)/rt-static/%.o)
 RT_HDR := $(wildcard rt/*/*.h) $(wildcard include/*.h include/xray_capture/*.h)
 
-.PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz
+.PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz check-docs check-demo
 all: lib plugin
 
-lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
+lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so.0 $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
 
 help:
 	@sed -n '2,10p' Makefile
@@ -55,8 +55,13 @@ $(BUILD)/libxraycap.a: $(RT_OBJ_STATIC)
 
 # The --wrap shims need __real_* symbols that exist only in a --wrap link: static library only.
 WRAP_OBJ := $(filter $(BUILD)/rt/lib/wrap_%.o,$(RT_OBJ))
-$(BUILD)/libxraycap.so: $(RT_OBJ)
+# The file carries its soname, as installed, so a program linked with -Lbuild -lxraycap finds
+# libxraycap.so.0 at run time through its rpath or LD_LIBRARY_PATH=build.
+$(BUILD)/libxraycap.so.0: $(RT_OBJ)
 	$(CC) -shared -Wl,-soname,libxraycap.so.0 -o $@ $(filter-out $(WRAP_OBJ),$^) $(LIBS)
+
+$(BUILD)/libxraycap.so: $(BUILD)/libxraycap.so.0
+	ln -sf libxraycap.so.0 $@
 
 # The --wrap flags, from the one list of patched functions (include/xray_capture/patched.h).
 PATCH_LDFLAGS := $(shell printf '\043include "xray_capture/patched.h"\n\043define W(l, s, r, n, p, a) -Wl,--wrap=n\nXRAY_PATCHED_ALL(W)\n' \
@@ -97,7 +102,7 @@ install: lib plugin $(BUILD)/xraycap
 	install -m 644 include/xray_capture.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/xray_capture/*.h $(DESTDIR)$(PREFIX)/include/xray_capture/
 	install -m 644 $(BUILD)/libxraycap.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libxraycap.so $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
+	install -m 755 $(BUILD)/libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
 	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
 	sed $(PC_SED) xraycap.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
 	for f in xraycapConfig xraycapConfigVersion; do sed $(PC_SED) -e 's|@VERSION_MAJOR@|$(word 1,$(subst ., ,$(VERSION)))|g' \

@@ -92,9 +92,9 @@ check-layers:
 	@echo "== runtime layering"
 	tests/layers/check_layers.sh
 
-# The C snippets of the pages listed compile, link and run as pasted.
-DOC_SNIPPET_PAGES := docs/distributed.md
-check-docs: $(BUILD)/libxraycap.a
+# Every C, shell, Make and CMake block of the README and docs/ works as pasted.
+DOC_SNIPPET_PAGES := README.md $(wildcard docs/*.md)
+check-docs: all $(BUILD)/xraycap
 	@echo "== documentation snippets"
 	tests/docs/snippets.sh $(DOC_SNIPPET_PAGES)
 
@@ -103,7 +103,16 @@ check-install: all
 	@echo "== install, pkg-config and the CMake package"
 	tests/install/run.sh
 
-check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-e2e check-viewer
+check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-e2e check-viewer check-demo
+
+# The README's first command, as a new user runs it: it must end with the seed's trace shown
+# (or, where npm cannot install the stand-ins, with the standalone samples' traces).
+check-demo:
+	@echo "== make demo"
+	@$(MAKE) --no-print-directory demo >$(BUILD)/demo.log 2>&1 || { tail -30 $(BUILD)/demo.log; exit 1; }
+	@if grep -q 'standalone samples instead' $(BUILD)/demo.log; then grep -c 'document(s) received' $(BUILD)/demo.log; \
+	 else grep -E -- '-> (users-api|DynamoDB|S3) ' $(BUILD)/demo.log && grep -q 'xray_function_sample3' $(BUILD)/demo.log \
+	   || { echo "make demo showed no users-api trace:"; tail -30 $(BUILD)/demo.log; exit 1; }; fi
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).

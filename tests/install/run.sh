@@ -51,6 +51,41 @@ if clang-14 $(pkg-config --variable=clang_flags xraycap) $(pkg-config --cflags x
     check_app "pkg-config with clang" "$TMP/app_clang"
 else bad "pkg-config with clang does not build: $(cat "$TMP/clang.log")"; fi
 
+# The link-time way: an object built without the plugin, its libcurl calls wrapped at link time
+# against the installed static library and the system's shared libraries.
+cat >"$TMP/vendor.c" <<'EOF'
+#include <curl/curl.h>
+int fetch(const char *url);
+int fetch(const char *url)
+{
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    return rc == CURLE_OK ? 0 : -1;
+}
+EOF
+cat >"$TMP/fetcher.c" <<'EOF'
+#include <xray_capture.h>
+int fetch(const char *url);
+int main(void)
+{
+    xray_begin_segment("fetcher");
+    int rc = fetch("http://127.0.0.1:9/");
+    xray_end_segment();
+    return rc == -1 ? 0 : 1;
+}
+EOF
+if gcc -c "$TMP/vendor.c" -o "$TMP/vendor.o" 2>"$TMP/wrap.log" &&
+   gcc $(pkg-config --cflags xraycap) "$TMP/fetcher.c" "$TMP/vendor.o" $(pkg-config --variable=patch_ldflags xraycap) \
+       $(pkg-config --variable=static_libs xraycap) -o "$TMP/fetcher" 2>>"$TMP/wrap.log"; then
+    rm -f "$TMP/wrap.jsonl"
+    if AWS_XRAY_EMITTER="file:$TMP/wrap.jsonl" XRAYCAP_SAMPLING=false "$TMP/fetcher" &&
+       grep -q '"name":"127.0.0.1".*"fault":true' "$TMP/wrap.jsonl"; then
+        ok "--wrap with static_libs traces a libcurl call made by an object built without the plugin"
+    else bad "--wrap: no fault subsegment for 127.0.0.1 in $(cat "$TMP/wrap.jsonl" 2>/dev/null)"; fi
+else bad "--wrap with static_libs does not build: $(cat "$TMP/wrap.log")"; fi
+
 for cc in gcc clang-14; do
     b=$TMP/cmake-$cc
     if cmake -S "$ROOT/tests/install" -B "$b" -DCMAKE_C_COMPILER=$cc -DCMAKE_PREFIX_PATH="$PREFIX" \
