@@ -1,8 +1,9 @@
 /* crash_probe.c — a traced program that crashes on purpose, for the crash-flush tests:
- *   crash_probe segv|abort|fpe|raise [handler]
+ *   crash_probe segv|abort|fpe|raise|exit [handler]
  * opens segment "crashy" with a finished subsegment "done" and the open frames "outer" >
  * "inner", then dies of the named signal. With "handler" it first installs its own SIGSEGV
- * handler (which must still run), and exits 42 from it. */
+ * handler (which must still run), and exits 42 from it. "exit" returns 3 from main with
+ * "crashy" and "outer" still open. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
         printf("about to crash\n");
         fflush(stdout);
         crash(how);
+        if (!strcmp(how, "exit"))
+            return 3;
     }
     xray_end_subsegment();
     xray_end_segment();

@@ -13,7 +13,10 @@
 #define CRASH_PROBE "build/tests/crash_probe"
 #endif
 
-/* Runs the probe with the flush on or off; returns its wait status. */
+#define CRASH_STDERR "build/tests/crash_probe.stderr"
+
+/* Runs the probe with the flush on or off; returns its wait status. Its stderr goes to
+ * CRASH_STDERR. */
 static int run_crash(const char *how, const char *extra, bool flush)
 {
     pid_t pid = fork();
@@ -25,7 +28,7 @@ static int run_crash(const char *how, const char *extra, bool flush)
             setenv("XRAYCAP_CRASH_FLUSH", "true", 1);
         else
             unsetenv("XRAYCAP_CRASH_FLUSH");
-        if (!freopen("/dev/null", "w", stdout))
+        if (!freopen("/dev/null", "w", stdout) || !freopen(CRASH_STDERR, "w", stderr))
             _exit(99);
         execl(CRASH_PROBE, CRASH_PROBE, how, extra, (char *)NULL);
         _exit(98);
@@ -113,6 +116,31 @@ static void test_without_the_setting_a_crash_sends_nothing(void)
     CU_ASSERT_EQUAL(collect(), 0);
 }
 
+/* exit() runs no thread-exit destructor; the segment is ended at exit, sent and warned about,
+ * and the program's exit status is its own. */
+static void test_segment_open_at_exit_is_ended_sent_and_warned_about(void)
+{
+    test_reset();
+    int status = run_crash("exit", NULL, false);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    CU_ASSERT_EQUAL(collect(), 1);
+    cJSON *seg = listener_find(&L, "crashy");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(seg);
+    CU_ASSERT_PTR_NULL(field(seg, "in_progress"));
+    CU_ASSERT_PTR_NOT_NULL(child_named(seg, "done"));
+    cJSON *outer = child_named(seg, "outer");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(outer);
+    CU_ASSERT_PTR_NOT_NULL(child_named(outer, "inner"));
+    CU_ASSERT_TRUE(entity_valid(seg, 1));
+    char err[512] = "";
+    FILE *f = fopen(CRASH_STDERR, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(err, 1, sizeof err - 1, f);
+    err[n] = '\0';
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "the program exited with segment 'crashy' open"));
+}
+
 void register_crash(void)
 {
     CU_pSuite s = CU_add_suite("crash", NULL, NULL);
@@ -128,4 +156,6 @@ void register_crash(void)
                 test_programs_own_handler_still_runs_after_the_flush);
     CU_add_test(s, "without the setting a crash sends nothing",
                 test_without_the_setting_a_crash_sends_nothing);
+    CU_add_test(s, "a segment open at exit is ended, sent and warned about",
+                test_segment_open_at_exit_is_ended_sent_and_warned_about);
 }
