@@ -23,6 +23,7 @@
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/DiagnosticSema.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
@@ -65,6 +66,7 @@ struct options {
     int patch = 0;
     bool disable = false;
     bool verbose = false;
+    bool warn_undefined = false; /* warn of marked declarations this unit never defines */
     bool cplusplus = false;   /* the front end compiles C++ (unknown without it: C) */
     std::unique_ptr<llvm::Regex> functions, exclude;
 } opts;
@@ -168,6 +170,66 @@ bool parse_patch(DiagnosticsEngine &D, const std::string &list)
     return true;
 }
 
+/* Custom diagnostics escape -Werror in Clang 14: apply it by hand. */
+DiagnosticsEngine::Level warning_level(const DiagnosticsEngine &D)
+{
+    return D.getWarningsAsErrors() ? DiagnosticsEngine::Error : DiagnosticsEngine::Warning;
+}
+
+/* The attribute acts where it is on the definition (or on a declaration the definition sees):
+ * a marked prototype whose function is defined in another file, which does not include it,
+ * captures nothing. With warn-undefined (and verbose) each marked declaration this unit does not
+ * define is named, so a user can check that the defining file sees the mark. */
+class UndefinedMarks : public ASTConsumer, public RecursiveASTVisitor<UndefinedMarks> {
+public:
+    explicit UndefinedMarks(DiagnosticsEngine &D) : D(D) {}
+
+    void HandleTranslationUnit(ASTContext &C) override { TraverseDecl(C.getTranslationUnitDecl()); }
+
+    bool VisitFunctionDecl(FunctionDecl *FD)
+    {
+        if (!FD->isFirstDecl() || FD->isDefined() || !marked(FD))
+            return true;
+        unsigned id = D.getCustomDiagID(
+            opts.warn_undefined ? warning_level(D) : DiagnosticsEngine::Remark,
+            "xraycap: %0 is marked xray_capture but not defined in this file; it is captured "
+            "only if the file that defines it sees the mark");
+        D.Report(FD->getLocation(), id) << FD;
+        return true;
+    }
+
+private:
+    static bool marked(const FunctionDecl *FD)
+    {
+        for (const FunctionDecl *R : FD->redecls())
+            for (const auto *A : R->specific_attrs<AnnotateAttr>())
+                if (A->getAnnotation().startswith(ANNOTATION_PREFIX))
+                    return true;
+        return false;
+    }
+    DiagnosticsEngine &D;
+};
+
+/* Clang drops -fplugin-arg-NAME-... when no plugin called NAME is loaded, without a word: a
+ * misspelled "-fplugin-arg-xraycapp-verbose" would silently do nothing. */
+void warn_unclaimed_arguments(const CompilerInstance &CI)
+{
+    for (const auto &entry : CI.getFrontendOpts().PluginArgs) {
+        bool loaded = false;
+        for (const auto &plugin : FrontendPluginRegistry::entries())
+            loaded = loaded || plugin.getName() == entry.first;
+        if (loaded)
+            continue;
+        DiagnosticsEngine &D = CI.getDiagnostics();
+        unsigned id = D.getCustomDiagID(warning_level(D),
+                                        "xraycap: '-fplugin-arg-%0-%1' is for a plugin called "
+                                        "'%0', which is not loaded; it is ignored%2");
+        bool near = llvm::StringRef(entry.first).edit_distance("xraycap") <= 2;
+        D.Report(id) << entry.first << (entry.second.empty() ? "" : entry.second.front())
+                     << (near ? " (did you mean 'xraycap'?)" : "");
+    }
+}
+
 /* Runs before the main action: defines the macro and arms the pass. */
 class XraycapAction : public PluginASTAction {
 protected:
@@ -180,6 +242,8 @@ protected:
         auto &plugins = CI.getCodeGenOpts().PassPlugins;
         if (!self.empty() && std::find(plugins.begin(), plugins.end(), self) == plugins.end())
             plugins.push_back(self);
+        if (opts.warn_undefined || opts.verbose)
+            return std::make_unique<UndefinedMarks>(CI.getDiagnostics());
         return std::make_unique<ASTConsumer>();
     }
 
@@ -194,6 +258,8 @@ protected:
                 opts.disable = true;
             else if (a == "verbose")
                 opts.verbose = true;
+            else if (a == "warn-undefined")
+                opts.warn_undefined = true;
             else if (key == "functions")
                 ok = parse_regex(D, key, value, opts.functions) && ok;
             else if (key == "exclude")
@@ -204,11 +270,12 @@ protected:
                 unsigned id = D.getCustomDiagID(DiagnosticsEngine::Error,
                                                 "xraycap: unknown option '%0'; known options: "
                                                 "disable, functions=REGEX, exclude=REGEX, verbose, "
-                                                "patch=LIST");
+                                                "warn-undefined, patch=LIST");
                 D.Report(id) << a;
                 ok = false;
             }
         }
+        warn_unclaimed_arguments(CI);
         return ok;
     }
 

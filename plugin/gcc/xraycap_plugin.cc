@@ -42,12 +42,16 @@
 #include "langhooks.h"
 #include "cpplib.h"
 #include "c-family/c-pragma.h"
+#include "toplev.h"
+#include "opts.h"
 
 #include "../patch_table.h"
 #include "../../include/xray_capture/version.h"
 
 #include <regex.h>
+#include <set>
 #include <string>
+#include <vector>
 
 int plugin_is_GPL_compatible;
 
@@ -69,8 +73,8 @@ struct plugin_info xraycap_info = {
     "  functions=REGEX    also capture functions whose name matches REGEX (POSIX extended)\n"
     "  exclude=REGEX      never capture functions whose name matches REGEX\n"
     "  verbose            print each function instrumented\n"
-    "  patch=LIST         trace library calls: curl, sqlite3 or all (comma-separated)\n"
-    "GCC cuts option values at '=', so a REGEX cannot contain '='.",
+    "  warn-undefined     warn of marked declarations this file does not define\n"
+    "  patch=LIST         trace library calls: curl, sqlite3 or all (comma-separated)",
 };
 
 
@@ -79,6 +83,7 @@ struct plugin_info xraycap_info = {
 int opt_patch;
 bool opt_disable;
 bool opt_verbose;
+bool opt_warn_undefined;
 bool have_functions, have_exclude;
 regex_t re_functions, re_exclude;
 
@@ -101,6 +106,15 @@ const struct ggc_root_tab xraycap_roots[] = {
 };
 
 /* ---- the attribute ------------------------------------------------------------------------ */
+
+/* Marked declarations and parsed definitions of this unit, by name (plain strings: a tree of
+ * a redeclaration may be merged away and freed), for warn-undefined. */
+struct mark {
+    std::string name;
+    location_t where;
+};
+std::vector<mark> marks;
+std::set<std::string> defined;
 
 tree handle_xray_capture(tree *node, tree name, tree args, int, bool *no_add_attrs)
 {
@@ -128,7 +142,34 @@ tree handle_xray_capture(tree *node, tree name, tree args, int, bool *no_add_att
             *no_add_attrs = true;
         }
     }
+    if (!*no_add_attrs && TREE_CODE(*node) == FUNCTION_DECL && DECL_NAME(*node))
+        marks.push_back({IDENTIFIER_POINTER(DECL_NAME(*node)), DECL_SOURCE_LOCATION(*node)});
     return NULL_TREE;
+}
+
+void note_definition(void *gcc_data, void *)
+{
+    tree fndecl = (tree)gcc_data;
+    if (fndecl && DECL_NAME(fndecl))
+        defined.insert(IDENTIFIER_POINTER(DECL_NAME(fndecl)));
+}
+
+/* The attribute acts where the definition sees it: a marked prototype whose function is defined
+ * in a file that does not include it captures nothing. warn-undefined (and verbose, as a note)
+ * names each marked declaration this unit does not define. */
+void report_undefined_marks(void *, void *)
+{
+    std::set<std::string> told;
+    for (const mark &m : marks) {
+        if (defined.count(m.name) || !told.insert(m.name).second)
+            continue;
+        const char *fmt = "xraycap: %qs is marked %<xray_capture%> but not defined in this file; "
+                          "it is captured only if the file that defines it sees the mark";
+        if (opt_warn_undefined)
+            warning_at(m.where, 0, fmt, m.name.c_str());
+        else
+            inform(m.where, fmt, m.name.c_str());
+    }
 }
 
 const struct attribute_spec xray_capture_spec = {
@@ -452,27 +493,55 @@ bool parse_patch(const char *value)
     return true;
 }
 
+/* GCC mangles a value holding '=' ("functions=a=b" arrives as "a="): the arguments are read
+ * again from the command line as given, split at their first '='. Falls back to GCC's reading
+ * if the two do not line up. */
+std::vector<std::pair<std::string, std::string>> raw_args(const struct plugin_name_args *info)
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    std::string prefix = std::string(info->base_name) + "-";
+    for (unsigned i = 0; i < save_decoded_options_count; i++) {
+        const cl_decoded_option &o = save_decoded_options[i];
+        if (o.opt_index != OPT_fplugin_arg_ || !o.arg || strncmp(o.arg, prefix.c_str(), prefix.size()))
+            continue;
+        std::string kv = o.arg + prefix.size();
+        size_t eq = kv.find('=');
+        out.emplace_back(kv.substr(0, eq), eq == std::string::npos ? "\x01" : kv.substr(eq + 1));
+    }
+    if ((int)out.size() != info->argc)
+        return {};
+    for (int i = 0; i < info->argc; i++)
+        if (out[i].first != info->argv[i].key)
+            return {};
+    return out;
+}
+
 bool parse_args(const struct plugin_name_args *info)
 {
     bool ok = true;
+    auto raw = raw_args(info);
     for (int i = 0; i < info->argc; i++) {
         const char *key = info->argv[i].key, *value = info->argv[i].value;
+        if (!raw.empty())
+            value = raw[i].second == "\x01" ? NULL : raw[i].second.c_str();
         if (!strcmp(key, "disable") && !value)
             opt_disable = true;
         else if (!strcmp(key, "verbose") && !value)
             opt_verbose = true;
+        else if (!strcmp(key, "warn-undefined") && !value)
+            opt_warn_undefined = true;
         else if (!strcmp(key, "functions"))
             ok = (have_functions = compile_regex(&re_functions, key, value)) && ok;
         else if (!strcmp(key, "exclude"))
             ok = (have_exclude = compile_regex(&re_exclude, key, value)) && ok;
         else if (!strcmp(key, "patch"))
             ok = parse_patch(value) && ok;
-        else if (!strcmp(key, "disable") || !strcmp(key, "verbose")) {
+        else if (!strcmp(key, "disable") || !strcmp(key, "verbose") || !strcmp(key, "warn-undefined")) {
             error("xraycap: option %<%s%> takes no value", key);
             ok = false;
         } else {
             error("xraycap: unknown option %<-fplugin-arg-%s-%s%>; known options: disable, "
-                  "functions=REGEX, exclude=REGEX, verbose, patch=LIST",
+                  "functions=REGEX, exclude=REGEX, verbose, warn-undefined, patch=LIST",
                   info->base_name, key);
             ok = false;
         }
@@ -498,6 +567,10 @@ int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *versio
     register_callback(name, PLUGIN_PRAGMAS, define_macro, NULL);
     register_callback(name, PLUGIN_START_UNIT, build_runtime_decls, NULL);
     register_callback(name, PLUGIN_REGISTER_GGC_ROOTS, NULL, (void *)xraycap_roots);
+    if (opt_warn_undefined || opt_verbose) {
+        register_callback(name, PLUGIN_FINISH_PARSE_FUNCTION, note_definition, NULL);
+        register_callback(name, PLUGIN_FINISH_UNIT, report_undefined_marks, NULL);
+    }
 
     /* Right after *warn_unused_result the body is still high GIMPLE with its outer BIND and
      * structured try/finally: returns and gotos are not yet lowered (lower_cf) nor EH regions

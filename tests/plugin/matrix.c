@@ -404,6 +404,65 @@ static void plugin_options(void)
 
 static void test_plugin_options_are_checked_and_listed(void) { per_toolchain(plugin_options); }
 
+/* A marked prototype defined elsewhere: named by warn-undefined (a warning) and by verbose (a
+ * note), never by default; a marked function defined here is not named. */
+static void undefined_marks(void)
+{
+    char err[4096];
+    const char *src = "#include <xray_capture.h>\nXRAY_CAPTURE(\"a\") int elsewhere(void);\n"
+                      "XRAY_CAPTURE(\"b\") int here(void);\nint here(void) { return elsewhere(); }\n";
+    CU_ASSERT_EQUAL(compile_snippet(src, "", err, sizeof err), 0);
+    CU_ASSERT_PTR_NULL(strstr(err, "not defined in this file"));
+    CU_ASSERT_EQUAL(compile_snippet(src, "-fplugin-arg-xraycap-warn-undefined", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "snippet.c:2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "warning: xraycap:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "elsewhere"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not defined in this file"));
+    CU_ASSERT_PTR_NULL(strstr(err, "snippet.c:3"));
+    CU_ASSERT_NOT_EQUAL(compile_snippet(src, "-fplugin-arg-xraycap-warn-undefined -Werror", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(compile_snippet(src, "-fplugin-arg-xraycap-verbose", err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not defined in this file"));
+    CU_ASSERT_PTR_NULL(strstr(err, "warning:"));
+}
+
+static void test_marked_declarations_never_defined_are_named_on_request(void) { per_toolchain(undefined_marks); }
+
+/* Whether a verbose compile says it captured `fn` (GCC quotes with ‘’ in a UTF-8 locale). */
+static bool says_captured(const char *err, const char *fn)
+{
+    char plain[64], curly[64];
+    snprintf(plain, sizeof plain, "capturing '%s'", fn);
+    snprintf(curly, sizeof curly, "capturing \u2018%s\u2019", fn);
+    return strstr(err, plain) || strstr(err, curly);
+}
+
+/* GCC hands a plugin "functions=^f$|x=y" cut at the '='; the plugin reads it whole. */
+static void regex_with_equals(void)
+{
+    char err[4096];
+    const char *src = "int f(void) { return 1; }\nint g(void) { return 2; }\n";
+    CU_ASSERT_EQUAL(compile_snippet(src, "-fplugin-arg-xraycap-verbose '-fplugin-arg-xraycap-functions=^f$|x=y'", err, sizeof err), 0);
+    CU_ASSERT_TRUE(says_captured(err, "f"));
+    CU_ASSERT_FALSE(says_captured(err, "g"));
+    CU_ASSERT_EQUAL(compile_snippet(src, "-fplugin-arg-xraycap-verbose '-fplugin-arg-xraycap-functions=(=|^g$)'", err, sizeof err), 0);
+    CU_ASSERT_TRUE(says_captured(err, "g"));
+    CU_ASSERT_FALSE(says_captured(err, "f"));
+}
+
+static void test_functions_regex_may_contain_an_equals_sign(void) { per_toolchain(regex_with_equals); }
+
+/* A misspelled plugin name in -fplugin-arg-NAME-...: GCC stops; Clang, which drops such
+ * arguments silently, gets a warning from the plugin. */
+static void misspelled_plugin_name(void)
+{
+    char err[4096];
+    const char *src = "int f(void) { return 1; }\n";
+    compile_snippet(src, "-fplugin-arg-xraycapp-verbose", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "xraycapp"));
+}
+
+static void test_misspelled_plugin_argument_is_reported(void) { per_toolchain(misspelled_plugin_name); }
+
 static void regex_capture(void)
 {
     char cmd[1024], exe[] = OUT "/regex", out[256];
@@ -520,6 +579,9 @@ int main(int argc, char **argv)
     CU_add_test(s, "test_no_segment_follows_the_context_missing_strategy", test_no_segment_follows_the_context_missing_strategy);
     CU_add_test(s, "test_wrong_attribute_arguments_are_errors_at_the_right_line", test_wrong_attribute_arguments_are_errors_at_the_right_line);
     CU_add_test(s, "test_plugin_options_are_checked_and_listed", test_plugin_options_are_checked_and_listed);
+    CU_add_test(s, "test_marked_declarations_never_defined_are_named_on_request", test_marked_declarations_never_defined_are_named_on_request);
+    CU_add_test(s, "test_functions_regex_may_contain_an_equals_sign", test_functions_regex_may_contain_an_equals_sign);
+    CU_add_test(s, "test_misspelled_plugin_argument_is_reported", test_misspelled_plugin_argument_is_reported);
     CU_add_test(s, "test_functions_regex_captures_without_source_changes", test_functions_regex_captures_without_source_changes);
     CU_add_test(s, "test_preprocessing_alone_sees_the_announcing_macro", test_preprocessing_alone_sees_the_announcing_macro);
     CU_add_test(s, "test_library_calls_are_traced_by_plugin_or_link_flags", test_library_calls_are_traced_by_plugin_or_link_flags);
