@@ -76,7 +76,7 @@ $(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_TEST_SRC) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/tool/test_tool.c $(TOOL_TEST_SRC) \
 	  -lcunit -lcjson -lsqlite3 -lm -o $@
 
-check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture
+check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture $(BUILD)/samples/manual
 	@echo "== xraycap tool: daemon, store, filters, load"
 	$(BUILD)/tests/tool
 

@@ -428,6 +428,67 @@ static void test_addresses_are_read_alike_everywhere(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "the port must be a number from 1 to 65535"));
 }
 
+/* Runs a shell command; returns its exit status, with its stdout and stderr in `out`. */
+static int shell(const char *cmd, char *out, size_t n)
+{
+    char full[1024];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    size_t got = p ? fread(out, 1, n - 1, p) : 0;
+    out[got] = '\0';
+    return p ? WEXITSTATUS(pclose(p)) : -1;
+}
+
+/* Every command answers --help and -h with its usage and status 0, without doing anything; the
+ * reading commands never create a store; run --json writes the documents to a file, apart from
+ * the command's own output. */
+static void test_cli_answers_help_and_never_creates_a_store_by_reading(void)
+{
+    const char *cmds[] = {"daemon", "traces", "show", "map", "serve", "export", "html", "import", "run"};
+    char out[4096], cmd[512], db[64];
+    snprintf(db, sizeof db, "/tmp/xraycap-typo-%d.db", (int)getpid());
+    unlink(db);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "usage: xraycap %s", cmds[i]);
+        snprintf(cmd, sizeof cmd, XRAYCAP " %s --db %s --help", cmds[i], db);
+        CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+        snprintf(cmd, sizeof cmd, XRAYCAP " %s -h", cmds[i]);
+        CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    }
+    CU_ASSERT_EQUAL(access(db, F_OK), -1); /* import --help imported nothing, created nothing */
+    const char *reading[] = {"traces", "map", "show " TRACE, "export " TRACE, "html " TRACE};
+    for (size_t i = 0; i < sizeof reading / sizeof reading[0]; i++) {
+        snprintf(cmd, sizeof cmd, XRAYCAP " %s --db %s", reading[i], db);
+        CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "does not exist"));
+        CU_ASSERT_EQUAL(access(db, F_OK), -1);
+    }
+    CU_ASSERT_EQUAL(shell(XRAYCAP " --version", out, sizeof out), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "xraycap ", 8), 0);
+    /* the program after -- gets its own --help */
+    CU_ASSERT_EQUAL(shell(XRAYCAP " run -- sh -c 'echo \"$1\"' sh --help", out, sizeof out), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "--help\n", 7), 0);
+    char json[64];
+    snprintf(json, sizeof json, "/tmp/xraycap-run-%d.json", (int)getpid());
+    snprintf(cmd, sizeof cmd, XRAYCAP " run --json %s -- " ROOT "/build/samples/manual", json);
+    CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "document(s) received"));
+    CU_ASSERT_PTR_NULL(strstr(out, "\"trace_id\""));
+    FILE *f = fopen(json, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    unlink(json);
+    CU_ASSERT_EQUAL(out[0], '[');
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"segment_1\""));
+    CU_ASSERT_EQUAL(shell(XRAYCAP " run --json /nonexistent/dir/x.json -- true", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/dir/x.json"));
+}
+
 /* The file emitter's output, streamed subsegments included, loads into the daemon's store and
  * joins into one trace. */
 static void test_daemon_imports_what_the_file_emitter_wrote(void)
@@ -553,6 +614,7 @@ int main(void)
     CU_add_test(s, "test_daemon_imports_what_the_file_emitter_wrote", test_daemon_imports_what_the_file_emitter_wrote);
     CU_add_test(s, "test_filter_errors_point_at_the_offending_token", test_filter_errors_point_at_the_offending_token);
     CU_add_test(s, "test_filters_select_the_right_traces", test_filters_select_the_right_traces);
+    CU_add_test(s, "test_cli_answers_help_and_never_creates_a_store_by_reading", test_cli_answers_help_and_never_creates_a_store_by_reading);
     CU_add_test(s, "test_load_from_four_processes_is_stored_once_each", test_load_from_four_processes_is_stored_once_each);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -78,11 +78,11 @@ static cJSON *parse_datagram(char *buf, size_t n, const char **why)
 
 int cmd_run(int argc, char **argv)
 {
-    int json = 0, keep_sampling = 0, i = 1;
-    const char *udp = NULL;
+    int keep_sampling = 0, i = 1;
+    const char *udp = NULL, *json = NULL;
     for (; i < argc && strcmp(argv[i], "--"); i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = 1;
+        if (!strcmp(argv[i], "--json") && i + 1 < argc)
+            json = argv[++i];
         else if (!strcmp(argv[i], "--sampling"))
             keep_sampling = 1;
         else if (!strcmp(argv[i], "--udp") && i + 1 < argc)
@@ -93,7 +93,14 @@ int cmd_run(int argc, char **argv)
     if (i < argc && !strcmp(argv[i], "--"))
         i++;
     if (i >= argc) {
-        fprintf(stderr, "usage: xraycap run [--json] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n");
+        fprintf(stderr, "usage: xraycap run [--json FILE] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n");
+        return 2;
+    }
+    /* Opened before the command starts: a bad path is reported before anything runs, and the
+     * documents never mix with the command's own output. */
+    FILE *json_out = NULL;
+    if (json && !(json_out = fopen(json, "w"))) {
+        fprintf(stderr, "xraycap run: --json %s: %s\n", json, strerror(errno));
         return 2;
     }
     char addr[96];
@@ -102,6 +109,8 @@ int cmd_run(int argc, char **argv)
         return 2;
     pid_t pid = fork();
     if (pid == 0) {
+        if (json_out)
+            fclose(json_out);
         setenv("AWS_XRAY_DAEMON_ADDRESS", addr, 1);
         if (!keep_sampling) /* show every segment, unless asked to keep the sampling rules */
             setenv("XRAYCAP_SAMPLING", "false", 0);
@@ -132,20 +141,20 @@ int cmd_run(int argc, char **argv)
     }
     close(fd);
     int ndocs = cJSON_GetArraySize(docs);
-    if (json) {
+    if (json_out) {
         char *text = cJSON_Print(docs);
-        puts(text ? text : "[]");
+        fprintf(json_out, "%s\n", text ? text : "[]");
         cJSON_free(text);
-        cJSON_Delete(docs);
-    } else {
-        cJSON *roots = timeline_assemble(docs), *r;
-        cJSON_ArrayForEach(r, roots) timeline_print(stdout, r, 40, 0);
-        printf("%d document(s) received", ndocs);
-        if (rejected)
-            printf(", %d rejected", rejected);
-        printf("\n");
-        cJSON_Delete(roots);
+        if (fclose(json_out))
+            fprintf(stderr, "xraycap run: --json %s: %s\n", json, strerror(errno));
     }
+    cJSON *roots = timeline_assemble(docs), *r; /* (takes the documents) */
+    cJSON_ArrayForEach(r, roots) timeline_print(stdout, r, 40, 0);
+    printf("%d document(s) received", ndocs);
+    if (rejected)
+        printf(", %d rejected", rejected);
+    printf("\n");
+    cJSON_Delete(roots);
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);

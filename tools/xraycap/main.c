@@ -5,6 +5,7 @@
 
 #include <xray_capture/version.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,8 +24,9 @@ static const struct {
     {"export", cmd_export, "export [--db FILE] TRACE_ID\n        the trace as BatchGetTraces returns it"},
     {"html", cmd_html, "html [--db FILE] TRACE_ID\n        one trace as a self-contained HTML page"},
     {"import", cmd_import, "import [--db FILE] FILE...\n        store documents from JSON-lines files"},
-    {"run", cmd_run, "run [--json] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
-                     "        run COMMAND against a private daemon port and print its traces"},
+    {"run", cmd_run, "run [--json FILE] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
+                     "        run COMMAND against a private daemon port and print its traces\n"
+                     "        (--json: also write the documents received to FILE, e.g. /dev/fd/3)"},
 };
 
 static void usage(FILE *out)
@@ -33,6 +35,15 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  xraycap %s\n", commands[i].help);
     fputs("The store defaults to $XDG_DATA_HOME/xraycap/traces.db.\n", out);
+}
+
+/* `xraycap COMMAND --help` (or -h) anywhere before a `--`: that command's usage, exit 0. */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -46,8 +57,13 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            if (wants_help(argc, argv)) {
+                printf("usage: xraycap %s\n", commands[i].help);
+                return 0;
+            }
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "xraycap: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -3,9 +3,11 @@
 #include "html.h"
 #include "timeline.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* "15m", "2h", "30s", "7d" → seconds; -1 when malformed. */
 static double parse_duration(const char *s)
@@ -61,9 +63,15 @@ bool view_parse(int argc, char **argv, options *o, bool positional, const char *
     return true;
 }
 
+/* The reading commands never create a store: a mistyped --db is an error, not an empty list. */
 store *view_open_store(const options *o)
 {
     char err[512];
+    if (access(o->db, F_OK) != 0) {
+        fprintf(stderr, "xraycap: the store %s does not exist (%s); `xraycap daemon --db %s` "
+                        "creates it, or give the right --db\n", o->db, strerror(errno), o->db);
+        return NULL;
+    }
     store *s = store_open(o->db, err, sizeof err);
     if (!s)
         fprintf(stderr, "xraycap: cannot open the store: %s\n", err);
