@@ -60,5 +60,6 @@ check-fuzz: $(FUZZ_BIN)
 	  $(BUILD)/fuzz/fuzz_$$t $(call FUZZ_DICT,$$t) -max_total_time=$(FUZZ_SMOKE_TIME) -seed=1 -close_fd_mask=1 \
 	    -artifact_prefix=$(BUILD)/fuzz/smoke/$$t- $(BUILD)/fuzz/smoke/$$t tests/fuzz/corpus/$$t \
 	    >$(BUILD)/fuzz/smoke/$$t.log 2>&1 || { tail -40 $(BUILD)/fuzz/smoke/$$t.log; exit 1; }; \
-	  printf '%-16s %s\n' "fuzz_$$t" "$$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $(BUILD)/fuzz/smoke/$$t.log)"; \
+	  printf '    %-24s %s\n' "fuzz_$$t" "$$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $(BUILD)/fuzz/smoke/$$t.log)"; \
 	done
+	@tests/suite.sh fuzz-regressions --passed $(words $(FUZZ_TARGETS))

@@ -32,21 +32,16 @@ $(BUILD)/tests/lambda_probe: tests/unit/lambda_probe.c $(BUILD)/libxraycap.a | $
 
 check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsan $(BUILD)/tests/env_probe \
             $(BUILD)/tests/lambda_probe $(BUILD)/tests/crash_probe
-	@echo "== unit tests"
-	$(BUILD)/tests/unit
-	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests/unit-asan
-	@echo "== thread tests under ThreadSanitizer"
-	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters fold
+	@tests/suite.sh unit $(BUILD)/tests/unit
+	@ASAN_OPTIONS=detect_leaks=1 tests/suite.sh unit-asan+ubsan $(BUILD)/tests/unit-asan
+	@TSAN_OPTIONS=halt_on_error=1 tests/suite.sh unit-tsan $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters fold
 
 # The same samples with tracing compiled out must build warning-free and need no runtime.
 check-off:
-	@echo "== samples with tracing compiled out (XRAY=0)"
-	$(MAKE) --no-print-directory XRAY=0 samples
-	@for s in $(patsubst samples/%/main.c,$(BUILD)/samples-off/%,$(wildcard samples/*/main.c)); do \
-	  if nm $$s | grep -E ' (__xraycap_|xray_begin|xray_end|xrc_emit|xrc_open)' ; then \
-	    echo "$$s still contains tracing code"; exit 1; fi; done
-	@echo "compiled-out samples: no tracing code linked"
+	@tests/suite.sh compiled-out sh -c '$(MAKE) --no-print-directory XRAY=0 samples && \
+	  for s in $(patsubst samples/%/main.c,$(BUILD)/samples-off/%,$(wildcard samples/*/main.c)); do \
+	    if nm $$s | grep -E " (__xraycap_|xray_begin|xray_end|xrc_emit|xrc_open)"; then \
+	      echo "$$s still contains tracing code"; exit 1; fi; done'
 
 # Local AWS stand-ins for the end-to-end test and the demo. An unreachable registry is not an
 # error here: the e2e test then says it is skipped.
@@ -65,10 +60,8 @@ $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUIL
 
 check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/npm/.installed \
            $(BUILD)/tests/e2e-xray-api
-	@echo "== end to end: users-api with DynamoDB and S3 stand-ins"
-	$(BUILD)/tests/e2e-users-api
-	@echo "== end to end: xray-api emitter, signatures checked by botocore (and moto_server if present)"
-	$(BUILD)/tests/e2e-xray-api
+	@tests/suite.sh e2e-users-api $(BUILD)/tests/e2e-users-api
+	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api
 
 TOOL_TEST_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/hostport.c tools/xraycap/trace.c \
                  tools/xraycap/store.c tools/xraycap/timeline.c
@@ -77,42 +70,38 @@ $(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_TEST_SRC) | $(BUILD)/tests
 	  -lcunit -lcjson -lsqlite3 -lm -o $@
 
 check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture $(BUILD)/samples/manual
-	@echo "== xraycap tool: daemon, store, filters, load"
-	$(BUILD)/tests/tool
+	@tests/suite.sh tool $(BUILD)/tests/tool
 
 $(BUILD)/tests/viewer: tests/e2e/viewer.c | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< -lcunit -o $@
 
 check-viewer: $(BUILD)/tests/viewer $(BUILD)/xraycap $(BUILD)/samples/capture
-	@echo "== web view in headless Chromium"
-	$(BUILD)/tests/viewer
+	@tests/suite.sh viewer $(BUILD)/tests/viewer
 
 # The runtime's layers: includes point only down (docs/design.md).
 check-layers:
-	@echo "== runtime layering"
-	tests/layers/check_layers.sh
+	@tests/suite.sh layers tests/layers/check_layers.sh
 
 # Every C, shell, Make and CMake block of the README and docs/ works as pasted.
 DOC_SNIPPET_PAGES := README.md $(wildcard docs/*.md)
 check-docs: all $(BUILD)/xraycap
-	@echo "== documentation snippets"
-	tests/docs/snippets.sh $(DOC_SNIPPET_PAGES)
+	@tests/suite.sh docs tests/docs/snippets.sh $(DOC_SNIPPET_PAGES)
 
 # make install into a temporary prefix, then pkg-config and find_package(xraycap) as users do.
 check-install: all
-	@echo "== install, pkg-config and the CMake package"
-	tests/install/run.sh
+	@tests/suite.sh install tests/install/run.sh
 
+# Each suite prints one line (its output is in build/check/NAME.log); the last line totals them.
 check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-e2e check-viewer check-demo
+	@tests/totals.sh
 
 # The README's first command, as a new user runs it: it must end with the seed's trace shown
 # (or, where npm cannot install the stand-ins, with the standalone samples' traces).
 check-demo:
-	@echo "== make demo"
-	@$(MAKE) --no-print-directory demo >$(BUILD)/demo.log 2>&1 || { tail -30 $(BUILD)/demo.log; exit 1; }
-	@if grep -q 'standalone samples instead' $(BUILD)/demo.log; then grep -c 'document(s) received' $(BUILD)/demo.log; \
-	 else grep -E -- '-> (users-api|DynamoDB|S3) ' $(BUILD)/demo.log && grep -q 'xray_function_sample3' $(BUILD)/demo.log \
-	   || { echo "make demo showed no users-api trace:"; tail -30 $(BUILD)/demo.log; exit 1; }; fi
+	@tests/suite.sh demo $(MAKE) --no-print-directory demo
+	@if grep -q 'standalone samples instead' build/check/demo.log; then grep -q 'document(s) received' build/check/demo.log; \
+	 else grep -q -- '-> DynamoDB ' build/check/demo.log && grep -q 'xray_function_sample3' build/check/demo.log; fi \
+	 || { echo "make demo showed no trace:"; tail -30 build/check/demo.log; exit 1; }
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).
@@ -123,5 +112,4 @@ $(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/
 	  tests/plugin/matrix.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 check-plugin: $(BUILD)/tests/plugin-matrix $(BUILD)/xraycap.so $(BUILD)/xraycap-clang.so $(BUILD)/libxraycap.a
-	@echo "== plugin matrix (gcc/g++ and clang/clang++ at -O0 -O1 -O2 -O3 -Os -O2 -flto)"
-	$(BUILD)/tests/plugin-matrix
+	@tests/suite.sh plugin-matrix $(BUILD)/tests/plugin-matrix
