@@ -86,7 +86,7 @@ include mk/fuzz.mk
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
-                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev
+                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev graphviz
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \

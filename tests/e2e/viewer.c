@@ -19,8 +19,9 @@
 #define B ROOT "/build"
 #define CHROMIUM "/usr/bin/chromium"
 #define TRACE "1-6b0b9000-bd862e3fe1be46a994272793"
+#define FAULT_TRACE "1-6b0b9001-0d862e3fe1be46a994272794"
 
-static char db[128], base[64];
+static char db[128], base[64], capture_id[64];
 static pid_t server;
 
 static int free_port(int type)
@@ -87,6 +88,17 @@ static void fill_store(void)
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)udp),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     sendto(fd, doc, (size_t)n, 0, (struct sockaddr *)&a, sizeof a);
+    /* a service whose call to another failed, beside a healthy AWS call */
+    double t = (double)time(NULL);
+    n = snprintf(doc, sizeof doc, "{\"format\":\"json\",\"version\":1}\n{\"name\":\"fault-sample\",\"id\":"
+                 "\"70de5b6f19ff9a0b\",\"trace_id\":\"" FAULT_TRACE "\",\"start_time\":%.3f,\"end_time\":%.3f,"
+                 "\"fault\":true,\"subsegments\":[{\"name\":\"payments\",\"id\":\"70de5b6f19ff9a0c\","
+                 "\"namespace\":\"remote\",\"start_time\":%.3f,\"end_time\":%.3f,\"fault\":true,"
+                 "\"http\":{\"request\":{\"method\":\"POST\",\"url\":\"https://payments.internal:8443/charge\"},"
+                 "\"response\":{\"status\":503}}},{\"name\":\"DynamoDB\",\"id\":\"70de5b6f19ff9a0d\","
+                 "\"namespace\":\"aws\",\"start_time\":%.3f,\"end_time\":%.3f,\"aws\":{\"operation\":\"GetItem\","
+                 "\"table_name\":\"Orders\"}}]}", t, t + 0.050, t + 0.010, t + 0.040, t + 0.001, t + 0.008);
+    sendto(fd, doc, (size_t)n, 0, (struct sockaddr *)&a, sizeof a);
     close(fd);
     sleep_ms(500);
     kill(d, SIGTERM);
@@ -105,14 +117,15 @@ static void test_trace_list_timeline_and_map_render_in_a_browser(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(list, "&lt;b id=injected&gt;"));
 
     /* the capture sample's trace: its id from the list */
-    const char *link = strstr(list, "href=\"/trace/");
+    const char *link = strstr(list, "href=\"trace/");
     CU_ASSERT_PTR_NOT_NULL_FATAL(link);
     char id[64] = "";
-    for (const char *l = link; (l = strstr(l, "href=\"/trace/")); l++) {
-        snprintf(id, sizeof id, "%.35s", l + 13);
-        if (strcmp(id, TRACE))
+    for (const char *l = link; (l = strstr(l, "href=\"trace/")); l++) {
+        snprintf(id, sizeof id, "%.35s", l + 12);
+        if (strcmp(id, TRACE) && strcmp(id, FAULT_TRACE))
             break;
     }
+    snprintf(capture_id, sizeof capture_id, "%s", id);
     char path[128];
     snprintf(path, sizeof path, "/trace/%s", id);
     const char *page = dom(path);
@@ -120,11 +133,11 @@ static void test_trace_list_timeline_and_map_render_in_a_browser(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(page, ">capture-sample<"));
     CU_ASSERT_PTR_NOT_NULL(strstr(page, ">lookup_unit_price<"));
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "id=\"details\""));
-    CU_ASSERT_PTR_NOT_NULL(strstr(page, "class=\"node\" data-name=\"capture-sample\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<title>capture-sample</title>"));
 
     const char *map = dom("/map");
     CU_ASSERT_PTR_NOT_NULL(strstr(map, "class=\"map\""));
-    CU_ASSERT_PTR_NOT_NULL(strstr(map, "data-name=\"client\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(map, "<title>client</title>"));
 
     const char *bad = dom("/?filter=responsetime+%3E");
     CU_ASSERT_PTR_NOT_NULL(strstr(bad, "id=\"filter-error\""));
@@ -133,10 +146,27 @@ static void test_trace_list_timeline_and_map_render_in_a_browser(void)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "timeout 60 " CHROMIUM " --headless --no-sandbox --disable-gpu --no-first-run "
              "--disable-background-networking --disable-component-update --disable-sync --disable-quic "
-             "--user-data-dir=" B "/chromium-profile --window-size=1280,900 --screenshot=" B "/viewer.png "
+             "--user-data-dir=" B "/chromium-profile --window-size=1280,900 --screenshot=" B "/viewer/trace-page.png "
              "'http://%s%s' >/dev/null 2>&1", base, path);
     system(cmd);
-    CU_ASSERT_EQUAL(access(B "/viewer.png", R_OK), 0);
+    CU_ASSERT_EQUAL(access(B "/viewer/trace-page.png", R_OK), 0);
+}
+
+/* Layout, colours, axis, names and links, measured in the page by tests/e2e/viewer_dom.mjs. */
+static void test_layout_colours_and_links_hold_in_the_browser(void)
+{
+    CU_ASSERT_NOT_EQUAL_FATAL(capture_id[0], '\0');
+    if (system("node --version >/dev/null 2>&1")) {
+        printf("SKIPPED layout checks: node is not installed\n");
+        return;
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, B "/xraycap html --db %s %s > " B "/viewer/trace.html", db, capture_id);
+    system("mkdir -p " B "/viewer");
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "timeout 120 node --experimental-websocket " ROOT "/tests/e2e/viewer_dom.mjs "
+             "http://%s %s " FAULT_TRACE " " B "/viewer/trace.html " B "/viewer", base, capture_id);
+    CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
 int main(void)
@@ -145,6 +175,7 @@ int main(void)
         printf("SKIPPED web view browser test: " CHROMIUM " is not installed (apt-get install chromium)\n");
         return 0;
     }
+    system("mkdir -p " B "/viewer");
     fill_store();
     int http = free_port(SOCK_STREAM);
     snprintf(base, sizeof base, "127.0.0.1:%d", http);
@@ -157,6 +188,7 @@ int main(void)
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("viewer", NULL, NULL);
     CU_add_test(s, "test_trace_list_timeline_and_map_render_in_a_browser", test_trace_list_timeline_and_map_render_in_a_browser);
+    CU_add_test(s, "test_layout_colours_and_links_hold_in_the_browser", test_layout_colours_and_links_hold_in_the_browser);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

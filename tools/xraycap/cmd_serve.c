@@ -52,11 +52,12 @@ static void handle(int c, store *s, const options *o)
     } else if (!strncmp(path, "/trace/", 7)) {
         char id[64];
         url_decode(path + 7, id, sizeof id);
-        view_trace_page(out, s, id);
+        if (!view_trace_page(out, s, id, "../"))
+            status = 404;
     } else if (!strcmp(path, "/map")) {
         trace_map m = {0};
         view_build_map(s, o->since, &m);
-        html_begin(out, "Trace map");
+        html_begin(out, "Trace map", "");
         html_map(out, &m);
         html_end(out);
         map_free(&m);
@@ -69,8 +70,8 @@ static void handle(int c, store *s, const options *o)
         trace_list l = {s, f, NULL, 0, 0};
         if (!text[0] || f)
             view_load(&l, o->since);
-        html_begin(out, "Traces");
-        html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL);
+        html_begin(out, "Traces", "");
+        html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
         html_end(out);
         view_list_free(&l);
         filter_free(f);
@@ -81,7 +82,7 @@ static void handle(int c, store *s, const options *o)
     fclose(out);
     char head[256];
     int hn = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
-                      "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, status == 200 ? "OK" : "Error", blen);
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Method Not Allowed", blen);
     send(c, head, (size_t)hn, MSG_NOSIGNAL);
     send(c, body, blen, MSG_NOSIGNAL);
     free(body);

@@ -71,7 +71,9 @@ int cmd_html(int argc, char **argv)
     store *s = view_start(argc, argv, &o, true, "xraycap html [--db FILE] TRACE_ID > page.html", &rc);
     if (!s)
         return rc;
-    view_trace_page(stdout, s, o.trace_id);
+    bool found = view_trace_page(stdout, s, o.trace_id, NULL);
     store_close(s);
-    return 0;
+    if (!found)
+        fprintf(stderr, "xraycap html: no trace %s in %s\n", o.trace_id, o.db);
+    return found ? 0 : 1;
 }

@@ -3,6 +3,7 @@
 #include "timeline.h"
 #include "map.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,7 +34,7 @@ static void script_json(FILE *out, const cJSON *v)
     cJSON_free(text);
 }
 
-void html_begin(FILE *out, const char *title)
+void html_begin(FILE *out, const char *title, const char *root)
 {
     fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", out);
     html_escape(out, title);
@@ -44,8 +45,11 @@ void html_begin(FILE *out, const char *title)
           ".fault{color:#c53030}.error{color:#b7791f}.throttle{color:#6b46c1}\n"
           "#details{white-space:pre-wrap;font-family:monospace;font-size:12px;background:#f7fafc;"
           "border:1px solid #ddd;padding:8px;min-height:4em}\n"
-          ".bar{cursor:pointer}.err{color:#c53030}\n"
-          "</style></head><body>\n<nav><a href=\"/\">Traces</a><a href=\"/map\">Trace map</a></nav>\n", out);
+          ".bar{cursor:pointer}.err{color:#c53030}.tick line{stroke:#e2e8f0}.tick text{fill:#4a5568}\n"
+          "</style></head><body>\n", out);
+    /* Relative links, so a saved page and one served under a prefix work as well. */
+    if (root)
+        fprintf(out, "<nav><a href=\"%s./\">Traces</a><a href=\"%smap\">Trace map</a></nav>\n", root, root);
 }
 
 void html_end(FILE *out) { fputs("</body></html>\n", out); }
@@ -57,18 +61,22 @@ static void flags(FILE *out, const trace *t)
     if (t->throttle) fputs("<span class=\"throttle\">throttle</span> ", out);
 }
 
-void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error)
+void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error,
+                     const char *root)
 {
-    fputs("<h1>Traces</h1>\n<form method=\"get\" action=\"/\"><input id=\"filter\" name=\"filter\" "
-          "size=\"60\" placeholder='annotation.user = \"alice\" AND responsetime &gt; 0.5' value=\"", out);
-    html_escape(out, filter ? filter : "");
-    fputs("\"> <button>Filter</button></form>\n", out);
+    fputs("<h1>Traces</h1>\n", out);
+    if (filter) {
+        fputs("<form method=\"get\" action=\"./\"><input id=\"filter\" name=\"filter\" size=\"60\" "
+              "placeholder='annotation.user = \"alice\" AND responsetime &gt; 0.5' value=\"", out);
+        html_escape(out, filter);
+        fputs("\"> <button>Filter</button></form>\n", out);
+    }
     if (error) {
         fputs("<pre class=\"err\" id=\"filter-error\">", out);
         html_escape(out, error);
         fputs("</pre>\n", out);
     }
-    fputs("<table id=\"traces\"><tr><th>Trace</th><th>Start</th><th>Duration</th><th>Method</th>"
+    fputs("<table id=\"traces\"><tr><th>Trace</th><th>Name</th><th>Start</th><th>Duration</th><th>Method</th>"
           "<th>URL</th><th>Status</th><th>Flags</th><th>Annotations</th></tr>\n", out);
     for (int i = 0; i < n; i++) {
         const trace *t = &traces[i];
@@ -77,11 +85,18 @@ void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const 
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&sec));
         snprintf(dur, sizeof dur, "%.1f ms", (t->end - t->start) * 1000);
         snprintf(status, sizeof status, "%d", t->status);
-        fputs("<tr class=\"trace\"><td><a href=\"/trace/", out);
+        fputs("<tr class=\"trace\"><td>", out);
+        if (root) {
+            fprintf(out, "<a href=\"%strace/", root);
+            html_escape(out, t->id);
+            fputs("\">", out);
+        }
         html_escape(out, t->id);
-        fputs("\">", out);
-        html_escape(out, t->id);
-        fprintf(out, "</a></td><td>%s</td><td>%s</td><td>", when, dur);
+        fputs(root ? "</a>" : "", out);
+        fputs("</td><td class=\"name\">", out);
+        const cJSON *name = t->root ? cJSON_GetObjectItemCaseSensitive(t->root, "name") : NULL;
+        html_escape(out, cJSON_IsString(name) ? name->valuestring : "");
+        fprintf(out, "</td><td>%s</td><td>%s</td><td>", when, dur);
         html_escape(out, t->method ? t->method : "");
         fputs("</td><td>", out);
         html_escape(out, t->url ? t->url : "");
@@ -109,30 +124,82 @@ typedef struct svg_ctx {
     cJSON *details;
 } svg_ctx;
 
+#define TL_LABEL_W 340  /* the names' column */
+#define TL_BAR_W 600    /* the time scale */
+#define TL_TOP 28       /* the time axis above the rows */
+#define TL_ROW 24
+
+static const char *string_at(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, a), b);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A row's name as the console shows a call: an AWS call with its operation and resource, an
+ * HTTP call with its method and URL, anything else by its name (a summary of folded calls with
+ * their count). */
+static void row_label(const cJSON *e, char *out, size_t len)
+{
+    char base[256];
+    timeline_label(e, base, sizeof base);
+    const char *op = string_at(e, "aws", "operation");
+    const char *resource = string_at(e, "aws", "table_name");
+    if (!resource)
+        resource = string_at(e, "aws", "bucket_name");
+    if (!resource)
+        resource = string_at(e, "aws", "function_name");
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e, "http"), "request");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(req, "method"), *url = cJSON_GetObjectItemCaseSensitive(req, "url");
+    bool subsegment = cJSON_HasObjectItem(e, "namespace");
+    if (op)
+        snprintf(out, len, "%s %s%s%s", base, op, resource ? " " : "", resource ? resource : "");
+    else if (subsegment && cJSON_IsString(url))
+        snprintf(out, len, "%s %s %s", base, cJSON_IsString(method) ? method->valuestring : "",
+                 url->valuestring);
+    else
+        snprintf(out, len, "%s", base);
+}
+
+/* Cuts a label to `max` characters (not bytes), with an ellipsis. */
+static void fit(char *s, int max)
+{
+    int chars = 0;
+    for (char *p = s; *p; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80 && ++chars > max) {
+            strcpy(p, "\u2026");
+            return;
+        }
+    }
+}
+
 static void svg_row(const cJSON *e, int depth, const cJSON *seg, void *arg)
 {
     (void)seg;
     svg_ctx *c = arg;
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name"), *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "start_time");
     double start = cJSON_IsNumber(st) ? st->valuedouble : c->t0, dur = entity_duration(e);
-    double x = 320 + (c->span > 0 ? (start - c->t0) / c->span * 600 : 0);
-    double w = c->span > 0 ? dur / c->span * 600 : 600;
+    double x = TL_LABEL_W + (c->span > 0 ? (start - c->t0) / c->span * TL_BAR_W : 0);
+    double w = c->span > 0 ? dur / c->span * TL_BAR_W : TL_BAR_W;
     if (w < 1)
         w = 1;
     const char *color = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "fault")) ? "#e53e3e"
+                        : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "throttle")) ? "#805ad5"
                         : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "error")) ? "#dd6b20" : "#3182ce";
-    int y = 10 + c->row * 24;
+    int y = TL_TOP + 6 + c->row * TL_ROW;
     fprintf(c->out, "<g class=\"bar\" data-id=\"");
     html_escape(c->out, cJSON_IsString(id) ? id->valuestring : "");
-    fprintf(c->out, "\" onclick=\"show(this.dataset.id)\"><text x=\"%d\" y=\"%d\" font-size=\"12\">", 10 + depth * 14, y + 13);
-    char label[256];
-    timeline_label(e, label, sizeof label); /* a summary: "hot ×999,936" */
+    char label[512], full[512];
+    row_label(e, full, sizeof full);
+    snprintf(label, sizeof label, "%s", full);
+    fit(label, 48 - 2 * (depth > 10 ? 10 : depth));
+    fprintf(c->out, "\" onclick=\"show(this.dataset.id)\"><title>");
+    html_escape(c->out, full);
+    fprintf(c->out, "</title><text class=\"label\" x=\"%d\" y=\"%d\" font-size=\"12\">", 10 + depth * 12, y + 13);
     html_escape(c->out, label);
-    (void)name;
     fprintf(c->out, "</text><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>"
                     "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.3f ms</text></g>\n",
-            x, y, w, color, 930, y + 13, dur * 1000);
+            x, y, w, color, TL_LABEL_W + TL_BAR_W + 10, y + 13, dur * 1000);
     cJSON *d = cJSON_Duplicate(e, 1);
     cJSON_DeleteItemFromObject(d, "subsegments");
     cJSON_AddItemToObject(c->details, cJSON_IsString(id) ? id->valuestring : "?", d);
@@ -147,14 +214,47 @@ static void count_rows(const cJSON *e, int depth, const cJSON *seg, void *arg)
     (*(int *)arg)++;
 }
 
+/* A tick every 1, 2 or 5 times a power of ten milliseconds, five to ten across the trace. */
+static double tick_step_ms(double span_ms)
+{
+    double step = 1e-3;
+    while (span_ms / step > 10) {
+        if (span_ms / (step * 2) <= 10)
+            return step * 2;
+        if (span_ms / (step * 5) <= 10)
+            return step * 5;
+        step *= 10;
+    }
+    return step;
+}
+
+static void time_axis(FILE *out, double span_s, int height)
+{
+    double span_ms = span_s * 1000;
+    if (!(span_ms > 0))
+        return;
+    double step = tick_step_ms(span_ms);
+    fputs("<g class=\"axis\">\n", out);
+    for (int i = 0; i * step <= span_ms * (1 + 1e-9) && i <= 20; i++) {
+        double x = TL_LABEL_W + i * step / span_ms * TL_BAR_W;
+        fprintf(out, "<g class=\"tick\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+                     "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%g ms</text></g>\n",
+                x, TL_TOP - 4, x, height, x, TL_TOP - 10, i * step);
+    }
+    fputs("</g>\n", out);
+}
+
 void html_timeline(FILE *out, const trace *t)
 {
     int rows = 0;
     trace_walk(t, count_rows, &rows);
+    int height = TL_TOP + 12 + rows * TL_ROW;
     fputs("<h1>Trace <span id=\"trace-id\">", out);
     html_escape(out, t->id);
     fprintf(out, "</span></h1>\n<p>%.3f ms</p>\n<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" "
-                 "width=\"1010\" height=\"%d\">\n", (t->end - t->start) * 1000, 20 + rows * 24);
+                 "width=\"%d\" height=\"%d\">\n", (t->end - t->start) * 1000,
+            TL_LABEL_W + TL_BAR_W + 90, height);
+    time_axis(out, t->end - t->start, height);
     svg_ctx c = {out, t->start, t->end - t->start, 0, cJSON_CreateObject()};
     trace_walk(t, svg_row, &c);
     fputs("</svg>\n<h2>Details</h2><div id=\"details\">Click a row.</div>\n"

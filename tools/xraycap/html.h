@@ -10,10 +10,14 @@
 struct trace_map;
 
 void html_escape(FILE *out, const char *s);
-void html_begin(FILE *out, const char *title);
+/* `root` is the relative path from the page to the server's top ("" or "../"); NULL for a
+ * standalone page (xraycap html), which has no links to other pages. */
+void html_begin(FILE *out, const char *title, const char *root);
 void html_end(FILE *out);
-/* A table row per trace; `error` (when not NULL) is shown above the table. */
-void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error);
+/* A table row per trace; the filter box when `filter` is not NULL, and `error` (when not NULL)
+ * above the table. */
+void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error,
+                     const char *root);
 void html_timeline(FILE *out, const trace *t);
 void html_map(FILE *out, const struct trace_map *m);
 

@@ -4,6 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static map_edge *edge(trace_map *m, const char *from, const char *to)
 {
@@ -35,6 +38,7 @@ static void count(trace_map *m, const char *from, const char *to, const cJSON *e
     x->errors += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "error")) ||
                  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "throttle"));
     x->faults += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "fault"));
+    x->throttles += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "throttle"));
 }
 
 static void service_node(const cJSON *seg, char *out, size_t len)
@@ -108,30 +112,130 @@ void map_print_text(FILE *out, const trace_map *m)
         fprintf(out, "(no traces in this period)\n");
 }
 
+/* A DOT string: quotes and backslashes escaped, a line break as DOT's \n, other control
+ * characters left out. */
 static void dot_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', out);
-        fputc(*s, out);
+        if (*s == '\n')
+            fputs("\\n", out);
+        else if ((unsigned char)*s < 0x20)
+            continue;
+        else {
+            if (*s == '"' || *s == '\\')
+                fputc('\\', out);
+            fputc(*s, out);
+        }
     }
     fputc('"', out);
 }
 
+/* A node's health, from the calls it received, as the console colours it. */
+typedef struct node_health {
+    long count, errors, faults, throttles;
+    double total_s;
+} node_health;
+
+static node_health health_of(const trace_map *m, const char *node)
+{
+    node_health h = {0};
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->edges[i].to, node)) {
+            h.count += m->edges[i].count;
+            h.errors += m->edges[i].errors;
+            h.faults += m->edges[i].faults;
+            h.throttles += m->edges[i].throttles;
+            h.total_s += m->edges[i].total_s;
+        }
+    return h;
+}
+
+static const char *health_class(node_health h)
+{
+    if (!h.count)
+        return "client";
+    return h.faults ? "fault" : h.throttles ? "throttle" : h.errors ? "error" : "ok";
+}
+
+static void health_colours(const char *cls, const char **line, const char **fill)
+{
+    static const struct { const char *cls, *line, *fill; } colours[] = {
+        {"ok", "#2f855a", "#c6f6d5"},    {"error", "#c05621", "#feebc8"},
+        {"fault", "#c53030", "#fed7d7"}, {"throttle", "#6b46c1", "#e9d8fd"},
+        {"client", "#4a5568", "#edf2f7"},
+    };
+    for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++)
+        if (!strcmp(cls, colours[i].cls)) {
+            *line = colours[i].line;
+            *fill = colours[i].fill;
+        }
+}
+
+/* Each distinct node once, in order of appearance. */
+static int node_names(const trace_map *m, const char **names, int max)
+{
+    int n = 0;
+    for (int i = 0; i < m->n; i++) {
+        const char *ends[2] = {m->edges[i].from, m->edges[i].to};
+        for (int k = 0; k < 2; k++) {
+            int j = 0;
+            while (j < n && strcmp(names[j], ends[k]))
+                j++;
+            if (j == n && n < max)
+                names[n++] = ends[k];
+        }
+    }
+    return n;
+}
+
+static int node_index(const char **names, int n, const char *name)
+{
+    for (int j = 0; j < n; j++)
+        if (!strcmp(names[j], name))
+            return j;
+    return -1;
+}
+
 void map_print_dot(FILE *out, const trace_map *m)
 {
-    fprintf(out, "digraph xray {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    fputs("digraph xray {\n  rankdir=LR;\n  nodesep=0.5;\n  ranksep=1.2;\n"
+          "  node [shape=box, style=\"rounded,filled\", penwidth=2, fontname=\"Helvetica,Arial,sans-serif\", "
+          "fontsize=12];\n  edge [fontname=\"Helvetica,Arial,sans-serif\", fontsize=10, color=\"#4a5568\"];\n", out);
+    const char *names[256];
+    int n = node_names(m, names, 256);
+    for (int j = 0; j < n; j++) {
+        node_health h = health_of(m, names[j]);
+        const char *cls = health_class(h), *line = "#4a5568", *fill = "#edf2f7";
+        health_colours(cls, &line, &fill);
+        char label[400];
+        if (h.count)
+            snprintf(label, sizeof label, "%.300s\n%ld req, %.1f ms avg", names[j], h.count,
+                     h.total_s / (double)h.count * 1000);
+        else
+            snprintf(label, sizeof label, "%.300s", names[j]);
+        /* The name is the node's id: Graphviz writes it as the SVG group's <title>. */
+        fputs("  ", out);
+        dot_string(out, names[j]);
+        fprintf(out, " [class=\"%s\", color=\"%s\", fillcolor=\"%s\", label=", cls, line, fill);
+        dot_string(out, label);
+        fputs("];\n", out);
+    }
     for (int i = 0; i < m->n; i++) {
         const map_edge *e = &m->edges[i];
+        int a = node_index(names, n, e->from), b = node_index(names, n, e->to);
+        if (a < 0 || b < 0)
+            continue; /* beyond the 256 nodes drawn */
         char label[200];
-        snprintf(label, sizeof label, "%ld req, %.1f ms avg, %.0f%% error, %.0f%% fault", e->count,
-                 e->total_s / (double)e->count * 1000, 100.0 * (double)e->errors / (double)e->count,
-                 100.0 * (double)e->faults / (double)e->count);
+        int len = snprintf(label, sizeof label, "%ld req, %.1f ms avg", e->count,
+                           e->total_s / (double)e->count * 1000);
+        if (e->errors || e->faults)
+            snprintf(label + len, sizeof label - (size_t)len, "\n%.0f%% error, %.0f%% fault",
+                     100.0 * (double)e->errors / (double)e->count, 100.0 * (double)e->faults / (double)e->count);
         fputs("  ", out);
-        dot_string(out, e->from);
+        dot_string(out, names[a]);
         fputs(" -> ", out);
-        dot_string(out, e->to);
+        dot_string(out, names[b]);
         fputs(" [label=", out);
         dot_string(out, label);
         fputs("];\n", out);
@@ -139,77 +243,88 @@ void map_print_dot(FILE *out, const trace_map *m)
     fputs("}\n", out);
 }
 
-/* Column of a node: 0 for callers only, else one more than its deepest caller. */
-static int column(const trace_map *m, const char *node, int guard)
+/* Runs dot on the map; returns its SVG (malloc'd) or NULL when dot is missing or fails. */
+static char *layout_with_dot(const trace_map *m)
 {
-    int best = 0;
-    if (guard > 16)
-        return 0;
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->edges[i].to, node) && strcmp(m->edges[i].from, node)) {
-            int c = column(m, m->edges[i].from, guard + 1) + 1;
-            if (c > best)
-                best = c;
+    /* XRAYCAP_DOT names another dot; empty, none is run (the fuzzers stay in process). */
+    const char *dot = getenv("XRAYCAP_DOT") ? getenv("XRAYCAP_DOT") : "dot";
+    if (!*dot)
+        return NULL;
+    char path[] = "/tmp/xraycap-map-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(path);
+        return NULL;
+    }
+    map_print_dot(f, m);
+    fclose(f);
+    char *svg = NULL;
+    size_t len = 0;
+    int pipefd[2], rc = -1;
+    FILE *mem = open_memstream(&svg, &len);
+    if (mem && pipe(pipefd) == 0) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(pipefd[1], 1);
+            close(pipefd[0]);
+            close(pipefd[1]);
+            int null = open("/dev/null", O_WRONLY);
+            if (null >= 0)
+                dup2(null, 2);
+            execlp(dot, dot, "-Tsvg", path, (char *)NULL);
+            _exit(127);
         }
-    return best;
+        close(pipefd[1]);
+        char buf[8192];
+        ssize_t got;
+        while (pid > 0 && (got = read(pipefd[0], buf, sizeof buf)) > 0)
+            fwrite(buf, 1, (size_t)got, mem);
+        close(pipefd[0]);
+        int status = 0;
+        if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+            rc = WEXITSTATUS(status);
+    }
+    if (mem)
+        fclose(mem);
+    unlink(path);
+    if (rc != 0 || !svg || !strstr(svg, "<svg")) {
+        free(svg);
+        return NULL;
+    }
+    return svg;
 }
 
 void map_print_svg(FILE *out, const trace_map *m)
 {
-    const char *names[128];
-    int cols[128], rows[128], n = 0, per_col[32] = {0};
-    for (int i = 0; i < m->n && n < 126; i++) {
-        const char *ends[2] = {m->edges[i].from, m->edges[i].to};
-        for (int k = 0; k < 2; k++) {
-            int j;
-            for (j = 0; j < n && strcmp(names[j], ends[k]); j++)
-                ;
-            if (j == n) {
-                names[n] = ends[k];
-                cols[n] = column(m, ends[k], 0);
-                if (cols[n] > 31)
-                    cols[n] = 31;
-                rows[n] = per_col[cols[n]]++;
-                n++;
-            }
+    if (!m->n) {
+        fputs("<p id=\"map-empty\">No traces in this period.</p>\n", out);
+        return;
+    }
+    char *svg = layout_with_dot(m);
+    if (!svg) {
+        fputs("<p class=\"err\" id=\"map-unavailable\">The trace map is laid out by Graphviz, "
+              "which is not installed here: <code>apt-get install graphviz</code>.</p>\n<pre>", out);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (mem) {
+            map_print_text(mem, m);
+            fclose(mem);
+            html_escape(out, text);
         }
+        free(text);
+        fputs("</pre>\n", out);
+        return;
     }
-    int maxc = 0, maxr = 0;
-    for (int j = 0; j < n; j++) {
-        if (cols[j] > maxc) maxc = cols[j];
-        if (rows[j] > maxr) maxr = rows[j];
-    }
-    int w = 60 + (maxc + 1) * 260, h = 60 + (maxr + 1) * 110;
-    fprintf(out, "<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">\n"
-                 "<defs><marker id=\"arrow\" markerWidth=\"10\" markerHeight=\"10\" refX=\"9\" refY=\"3\" "
-                 "orient=\"auto\"><path d=\"M0,0 L0,6 L9,3 z\" fill=\"#555\"/></marker></defs>\n", w, h);
-    for (int i = 0; i < m->n; i++) {
-        int a = -1, b = -1;
-        for (int j = 0; j < n; j++) {
-            if (!strcmp(names[j], m->edges[i].from)) a = j;
-            if (!strcmp(names[j], m->edges[i].to)) b = j;
-        }
-        const map_edge *e = &m->edges[i];
-        int x1 = 40 + cols[a] * 260 + 180, y1 = 50 + rows[a] * 110 + 25;
-        int x2 = 40 + cols[b] * 260, y2 = 50 + rows[b] * 110 + 25;
-        fprintf(out, "<g class=\"edge\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555\" "
-                     "marker-end=\"url(#arrow)\"/><text x=\"%d\" y=\"%d\" font-size=\"11\">%ld req, "
-                     "%.1f ms, %.0f%% err, %.0f%% fault</text></g>\n",
-                x1, y1, x2, y2, (x1 + x2) / 2 - 70, (y1 + y2) / 2 - 6, e->count,
-                e->total_s / (double)e->count * 1000, 100.0 * (double)e->errors / (double)e->count,
-                100.0 * (double)e->faults / (double)e->count);
-    }
-    for (int j = 0; j < n; j++) {
-        int x = 40 + cols[j] * 260, y = 50 + rows[j] * 110;
-        fprintf(out, "<g class=\"node\" data-name=\"");
-        html_escape(out, names[j]);
-        fprintf(out, "\"><rect x=\"%d\" y=\"%d\" width=\"180\" height=\"50\" rx=\"25\" fill=\"#e8f1fb\" "
-                     "stroke=\"#2b6cb0\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"13\">",
-                x, y, x + 90, y + 30);
-        html_escape(out, names[j]);
-        fprintf(out, "</text></g>\n");
-    }
-    fprintf(out, "</svg>\n");
+    /* The XML prolog and doctype may not appear inside an HTML document. */
+    fputs("<div class=\"map\">\n", out);
+    fputs(strstr(svg, "<svg"), out);
+    fputs("</div>\n", out);
+    free(svg);
 }
 
 void map_free(trace_map *m)

@@ -10,7 +10,7 @@
 
 typedef struct map_edge {
     char from[160], to[160];
-    long count, errors, faults;
+    long count, errors, faults, throttles;
     double total_s;
 } map_edge;
 
@@ -21,8 +21,12 @@ typedef struct trace_map {
 
 void map_add_trace(trace_map *m, const trace *t);
 void map_print_text(FILE *out, const trace_map *m);
+/* Graphviz DOT: a node per service or resource, coloured by the health of the calls it
+ * received (fault red, error orange, throttle purple, else green; the client grey), edges
+ * labelled with requests and average latency (and error and fault shares when not zero). */
 void map_print_dot(FILE *out, const trace_map *m);
-/* An SVG drawing: callers left, callees right; values escaped. */
+/* The DOT drawing laid out by Graphviz's dot as inline SVG (class "map"); without dot, a note
+ * saying how to install it and the map as a table. */
 void map_print_svg(FILE *out, const trace_map *m);
 void map_free(trace_map *m);
 

@@ -128,12 +128,13 @@ void view_build_map(store *s, double since, trace_map *m)
     view_list_free(&l);
 }
 
-void view_trace_page(FILE *out, store *s, const char *id)
+bool view_trace_page(FILE *out, store *s, const char *id, const char *root)
 {
     trace t;
-    html_begin(out, id);
-    if (trace_load(s, id, &t)) {
-        html_trace_list(out, &t, 1, NULL, NULL);
+    bool found = trace_load(s, id, &t);
+    html_begin(out, id, root);
+    if (found) {
+        html_trace_list(out, &t, 1, NULL, NULL, root);
         html_timeline(out, &t);
         trace_map m = {0};
         map_add_trace(&m, &t);
@@ -146,4 +147,5 @@ void view_trace_page(FILE *out, store *s, const char *id)
         fputs("</p>", out);
     }
     html_end(out);
+    return found;
 }

@@ -44,6 +44,8 @@ void view_list_free(trace_list *l);
 void view_build_map(store *s, double since, trace_map *m);
 
 /* A page with everything about one trace: list row, timeline, map. */
-void view_trace_page(FILE *out, store *s, const char *id);
+/* One trace's page (list row, timeline, map); false, with a page saying so, when there is no
+ * such trace. `root` as for html_begin. */
+bool view_trace_page(FILE *out, store *s, const char *id, const char *root);
 
 #endif
