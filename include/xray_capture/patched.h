@@ -20,7 +20,7 @@
 #ifndef XRAY_CAPTURE_PATCHED_H
 #define XRAY_CAPTURE_PATCHED_H
 
-#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2)
+#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4)
 
 #define XRAY_PATCHED_CURL(X)                                                                  \
     X(curl, CALL, CURLcode, curl_easy_perform, (CURL *handle), (handle))                     \
@@ -47,7 +47,41 @@
     X(sqlite3, CALL, int, sqlite3_reset, (sqlite3_stmt *stmt), (stmt))                        \
     X(sqlite3, CALL, int, sqlite3_finalize, (sqlite3_stmt *stmt), (stmt))
 
-#define XRAY_PATCHED_ALL(X) XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X)
+#define XRAY_PATCHED_PQ(X)                                                                    \
+    X(pq, CALL, PGresult *, PQexec, (PGconn *conn, const char *query), (conn, query))          \
+    X(pq, CALL, PGresult *, PQexecParams,                                                     \
+      (PGconn *conn, const char *command, int nParams, const Oid *paramTypes,                 \
+       const char *const *paramValues, const int *paramLengths, const int *paramFormats,      \
+       int resultFormat),                                                                     \
+      (conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats,           \
+       resultFormat))                                                                         \
+    X(pq, CALL, PGresult *, PQprepare,                                                        \
+      (PGconn *conn, const char *stmtName, const char *query, int nParams,                    \
+       const Oid *paramTypes),                                                                \
+      (conn, stmtName, query, nParams, paramTypes))                                           \
+    X(pq, CALL, PGresult *, PQexecPrepared,                                                   \
+      (PGconn *conn, const char *stmtName, int nParams, const char *const *paramValues,       \
+       const int *paramLengths, const int *paramFormats, int resultFormat),                   \
+      (conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat))       \
+    X(pq, CALL, int, PQsendQuery, (PGconn *conn, const char *query), (conn, query))           \
+    X(pq, CALL, int, PQsendQueryParams,                                                       \
+      (PGconn *conn, const char *command, int nParams, const Oid *paramTypes,                 \
+       const char *const *paramValues, const int *paramLengths, const int *paramFormats,      \
+       int resultFormat),                                                                     \
+      (conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats,           \
+       resultFormat))                                                                         \
+    X(pq, CALL, int, PQsendPrepare,                                                           \
+      (PGconn *conn, const char *stmtName, const char *query, int nParams,                    \
+       const Oid *paramTypes),                                                                \
+      (conn, stmtName, query, nParams, paramTypes))                                           \
+    X(pq, CALL, int, PQsendQueryPrepared,                                                     \
+      (PGconn *conn, const char *stmtName, int nParams, const char *const *paramValues,       \
+       const int *paramLengths, const int *paramFormats, int resultFormat),                   \
+      (conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat))       \
+    X(pq, CALL, PGresult *, PQgetResult, (PGconn *conn), (conn))                              \
+    X(pq, VOID, void, PQfinish, (PGconn *conn), (conn))
+
+#define XRAY_PATCHED_ALL(X) XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X) XRAY_PATCHED_PQ(X)
 
 /* X for the lists above: declares xray_NAME with the function's own signature. */
 #define XRAY_PATCHED_DECLARE(lib, shape, ret, name, params, args) ret xray_##name params;

@@ -6,6 +6,7 @@
 #include "core/context.h"
 #include "emit/emit.h"
 #include "lib/lib_guard.h"
+#include "lib/sql_text.h"
 #include "base/log.h"
 #include "xray_capture/sqlite3.h"
 
@@ -24,7 +25,7 @@ static _Atomic int sanitize_mode = -1; /* -1: not read from the environment yet 
 
 void xray_sqlite3_sanitize(bool on) { sanitize_mode = on; }
 
-static bool sanitizing(void)
+bool xrc_sql_sanitizing(void)
 {
     if (sanitize_mode < 0) {
         const char *v = getenv("XRAYCAP_SQL_SANITIZE");
@@ -95,7 +96,7 @@ static void record_sql(xray_entity *e, sqlite3 *db, const char *sql, const char 
     const char *file;
     char name[256], query[QUERY_MAX];
     db_name(db, name, sizeof name, &file);
-    if (sanitizing())
+    if (xrc_sql_sanitizing())
         xray_sql_sanitize(sql ? sql : "", query, sizeof query);
     else
         snprintf(query, sizeof query, "%s", sql ? sql : "");

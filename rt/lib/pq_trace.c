@@ -1,0 +1,449 @@
+/* pq_trace.c — PostgreSQL round trips through libpq as subsegments (xray_capture/pq.h). A
+ * synchronous call is a subsegment while it runs; an asynchronous statement (PQsend*) spans the
+ * caller's own work until PQgetResult returns NULL, so it is recorded when it ends, with the
+ * start time taken at the send, as SQLite's prepared statements are. */
+#include "base/log.h"
+#include "core/context.h"
+#include "emit/emit.h"
+#include "lib/lib_guard.h"
+#include "lib/sql_text.h"
+#include "model/attrs.h"
+#include "xray_capture/pq.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_MAX 4096
+
+/* ---- what a subsegment says about the connection and the statement ---------------------- */
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+/* "database@host", as the Python SDK names psycopg2's subsegments. */
+static void conn_name(PGconn *conn, char *out, size_t len)
+{
+    snprintf(out, len, "%.100s@%.100s", or_empty(PQdb(conn)), or_empty(PQhost(conn)));
+}
+
+/* postgresql://host:port/database, or with a socket directory as its host parameter: never
+ * the user or the password, which a connection string would carry. */
+static void conn_url(PGconn *conn, char *out, size_t len)
+{
+    const char *host = or_empty(PQhost(conn));
+    if (host[0] == '/')
+        snprintf(out, len, "postgresql:///%.100s?host=%.200s&port=%.10s", or_empty(PQdb(conn)), host,
+                 or_empty(PQport(conn)));
+    else
+        snprintf(out, len, "postgresql://%.200s:%.10s/%.100s", host, or_empty(PQport(conn)),
+                 or_empty(PQdb(conn)));
+}
+
+/* 150020 → "15.20"; before version 10 the number had three parts (90624 → "9.6.24"). */
+static void version_text(int v, char *out, size_t len)
+{
+    if (v <= 0)
+        snprintf(out, len, "unknown");
+    else if (v >= 100000)
+        snprintf(out, len, "%d.%d", v / 10000, v % 10000);
+    else
+        snprintf(out, len, "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+}
+
+/* The server's message without libpq's trailing line break. */
+static void add_error(xray_entity *e, const char *sqlstate, const char *message)
+{
+    char type[64], text[1024];
+    snprintf(type, sizeof type, "PostgreSQL error %s", sqlstate && *sqlstate ? sqlstate : "(connection)");
+    snprintf(text, sizeof text, "%s", message && *message ? message : "no result");
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    xray_add_exception(e, type, text, true);
+}
+
+static void describe(xray_entity *e, PGconn *conn, const char *sql, const char *preparation)
+{
+    char url[400], version[32], driver[32], query[QUERY_MAX];
+    conn_url(conn, url, sizeof url);
+    version_text(PQserverVersion(conn), version, sizeof version);
+    char lib[16];
+    version_text(PQlibVersion(), lib, sizeof lib);
+    snprintf(driver, sizeof driver, "libpq %s", lib);
+    if (xrc_sql_sanitizing())
+        xray_sql_sanitize(or_empty(sql), query, sizeof query);
+    else
+        snprintf(query, sizeof query, "%s", or_empty(sql));
+    xray_set_namespace(e, "remote");
+    xrc_put_field(e, "sql", NULL, "url", xrc_json_string(url, 1024));
+    xrc_put_field(e, "sql", NULL, "database_type", cJSON_CreateString("PostgreSQL"));
+    xrc_put_field(e, "sql", NULL, "database_version", cJSON_CreateString(version));
+    xrc_put_field(e, "sql", NULL, "driver_version", cJSON_CreateString(driver));
+    xrc_put_field(e, "sql", NULL, "user", xrc_json_string(or_empty(PQuser(conn)), 250));
+    xrc_put_field(e, "sql", NULL, "preparation", cJSON_CreateString(preparation));
+    xrc_put_field(e, "sql", NULL, "sanitized_query", xrc_json_string(query, QUERY_MAX));
+}
+
+static bool failed(const PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    return !r || st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE;
+}
+
+/* ---- prepared statements: their SQL, for the executions that name them ------------------- */
+
+typedef struct prepared {
+    PGconn *conn;
+    char *name, *sql;
+    struct prepared *next;
+} prepared;
+
+static pthread_mutex_t prepared_lock = PTHREAD_MUTEX_INITIALIZER; /* guards `statements` */
+static prepared *statements;
+
+static void remember_prepared(PGconn *conn, const char *name, const char *sql)
+{
+    prepared *p = calloc(1, sizeof *p);
+    if (!p || !(p->name = strdup(or_empty(name))) || !(p->sql = strndup(or_empty(sql), QUERY_MAX))) {
+        if (p)
+            free(p->name);
+        free(p);
+        return;
+    }
+    p->conn = conn;
+    pthread_mutex_lock(&prepared_lock);
+    for (prepared **q = &statements; *q; q = &(*q)->next)
+        if ((*q)->conn == conn && !strcmp((*q)->name, p->name)) { /* prepared again */
+            prepared *old = *q;
+            *q = old->next;
+            free(old->name);
+            free(old->sql);
+            free(old);
+            break;
+        }
+    p->next = statements;
+    statements = p;
+    pthread_mutex_unlock(&prepared_lock);
+}
+
+/* Copies the SQL `name` was prepared with into out ("" when unknown). */
+static void prepared_sql(PGconn *conn, const char *name, char *out, size_t len)
+{
+    out[0] = '\0';
+    pthread_mutex_lock(&prepared_lock);
+    for (prepared *p = statements; p; p = p->next)
+        if (p->conn == conn && !strcmp(p->name, or_empty(name))) {
+            snprintf(out, len, "%s", p->sql);
+            break;
+        }
+    pthread_mutex_unlock(&prepared_lock);
+}
+
+static void forget_prepared(PGconn *conn)
+{
+    pthread_mutex_lock(&prepared_lock);
+    for (prepared **q = &statements; *q;) {
+        if ((*q)->conn == conn) {
+            prepared *old = *q;
+            *q = old->next;
+            free(old->name);
+            free(old->sql);
+            free(old);
+        } else {
+            q = &(*q)->next;
+        }
+    }
+    pthread_mutex_unlock(&prepared_lock);
+}
+
+/* ---- synchronous calls: a subsegment while the call runs ------------------------------- */
+
+typedef struct span {
+    xray_token tok;
+    xray_entity *e;
+} span;
+
+static void span_begin(span *s, PGconn *conn)
+{
+    xrc_thread *t = &xrc_tls;
+    s->e = NULL;
+    s->tok = 0;
+    if (xrc_lib_inside++ || !t->recording || !conn)
+        return;
+    int saved = errno;
+    char name[256];
+    conn_name(conn, name, sizeof name);
+    char *copy = xrc_copy_name(t, name);
+    s->tok = copy ? xrc_open(t, copy, 0) : 0;
+    s->e = s->tok ? t->recording : NULL;
+    errno = saved;
+}
+
+static void span_end(span *s, PGconn *conn, const char *sql, const char *preparation, const PGresult *r)
+{
+    int saved = errno;
+    if (s->e) {
+        describe(s->e, conn, sql, preparation);
+        if (failed(r))
+            add_error(s->e, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
+                      r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+        __xraycap_exit(s->tok);
+    }
+    xrc_lib_inside--;
+    errno = saved;
+}
+
+PGresult *xray_PQexec(PGconn *conn, const char *query)
+{
+    span s;
+    span_begin(&s, conn);
+    PGresult *r = PQexec(conn, query);
+    span_end(&s, conn, query, "call", r);
+    return r;
+}
+
+PGresult *xray_PQexecParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+                            const char *const *paramValues, const int *paramLengths,
+                            const int *paramFormats, int resultFormat)
+{
+    span s;
+    span_begin(&s, conn);
+    PGresult *r = PQexecParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
+                               paramFormats, resultFormat);
+    span_end(&s, conn, command, "statement", r);
+    return r;
+}
+
+PGresult *xray_PQprepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
+                         const Oid *paramTypes)
+{
+    span s;
+    span_begin(&s, conn);
+    PGresult *r = PQprepare(conn, stmtName, query, nParams, paramTypes);
+    if (!failed(r))
+        remember_prepared(conn, stmtName, query);
+    span_end(&s, conn, query, "statement", r);
+    return r;
+}
+
+PGresult *xray_PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
+                              const char *const *paramValues, const int *paramLengths,
+                              const int *paramFormats, int resultFormat)
+{
+    span s;
+    span_begin(&s, conn);
+    PGresult *r = PQexecPrepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
+                                 resultFormat);
+    char sql[QUERY_MAX] = "";
+    if (s.e)
+        prepared_sql(conn, stmtName, sql, sizeof sql);
+    span_end(&s, conn, sql, "statement", r);
+    return r;
+}
+
+/* ---- asynchronous statements: from the send to the last result ------------------------- */
+
+typedef struct pending {
+    PGconn *conn;
+    xrc_segment *seg;
+    unsigned long gen;
+    xray_entity *parent;
+    unsigned streams;             /* parent's segment had streamed this often */
+    int64_t start_ns;
+    const char *preparation;
+    char *sql;
+    char sqlstate[6];
+    char *error;                  /* the first error result's message */
+    struct pending *next;
+} pending;
+
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER; /* guards `sent` */
+static pending *sent;
+
+static pending *take_pending(PGconn *conn)
+{
+    pending *p = NULL;
+    pthread_mutex_lock(&pending_lock);
+    for (pending **q = &sent; *q; q = &(*q)->next)
+        if ((*q)->conn == conn) {
+            p = *q;
+            *q = p->next;
+            break;
+        }
+    pthread_mutex_unlock(&pending_lock);
+    return p;
+}
+
+static void free_pending(pending *p)
+{
+    if (p) {
+        free(p->sql);
+        free(p->error);
+        free(p);
+    }
+}
+
+/* Records the statement's subsegment, ended now, under the entity that was current at the
+ * send; dropped (and counted) when that segment has ended or this is another thread. */
+static void finish_pending(pending *p, PGconn *conn)
+{
+    xrc_thread *t = &xrc_tls;
+    if (t->seg == p->seg && t->gen == p->gen && t->recording) {
+        char name[256];
+        conn_name(conn, name, sizeof name);
+        char *copy = xrc_copy_name(t, name);
+        xray_entity *parent = xrc_parent_alive(t->seg, p->parent, p->streams);
+        xray_entity *e = copy ? xrc_add_closed(t, parent, copy, xrc_rand64(), p->start_ns) : NULL;
+        if (e) {
+            describe(e, conn, p->sql, p->preparation);
+            if (p->error)
+                add_error(e, p->sqlstate, p->error);
+        }
+        xrc_stream_if_due(t);
+    } else {
+        atomic_fetch_add(&xrc_stats.subsegments_dropped, 1);
+        xrc_log(XRAY_LOG_WARN, "a PostgreSQL statement finished after its segment ended (or on "
+                               "another thread); not recorded");
+    }
+    free_pending(p);
+}
+
+/* After a send: the statement is pending until its last result; a send that failed is a
+ * finished statement with libpq's message. */
+static void after_send(PGconn *conn, int ok, const char *sql, const char *preparation, int64_t start_ns,
+                       bool traced)
+{
+    if (!traced || !conn)
+        return;
+    xrc_thread *t = &xrc_tls;
+    pending *p = calloc(1, sizeof *p);
+    if (!p || !(p->sql = strndup(or_empty(sql), QUERY_MAX))) {
+        free(p);
+        return;
+    }
+    p->conn = conn;
+    p->seg = t->seg;
+    p->gen = t->gen;
+    p->parent = t->recording;
+    p->streams = t->seg->streams;
+    p->start_ns = start_ns;
+    p->preparation = preparation;
+    if (!ok) {
+        p->error = strdup(or_empty(PQerrorMessage(conn)));
+        finish_pending(p, conn);
+        return;
+    }
+    free_pending(take_pending(conn)); /* one statement in flight per connection */
+    pthread_mutex_lock(&pending_lock);
+    p->next = sent;
+    sent = p;
+    pthread_mutex_unlock(&pending_lock);
+}
+
+/* Whether a send is traced, and its start on the segment's clock. */
+static bool send_begins(int64_t *start_ns)
+{
+    xrc_thread *t = &xrc_tls;
+    bool traced = !xrc_lib_inside && t->recording;
+    *start_ns = traced ? xrc_mono_ns() - t->seg->mono_base_ns : 0;
+    xrc_lib_inside++;
+    return traced;
+}
+
+int xray_PQsendQuery(PGconn *conn, const char *query)
+{
+    int64_t start;
+    bool traced = send_begins(&start);
+    int ok = PQsendQuery(conn, query);
+    int saved = errno;
+    after_send(conn, ok, query, "call", start, traced);
+    xrc_lib_inside--;
+    errno = saved;
+    return ok;
+}
+
+int xray_PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+                           const char *const *paramValues, const int *paramLengths,
+                           const int *paramFormats, int resultFormat)
+{
+    int64_t start;
+    bool traced = send_begins(&start);
+    int ok = PQsendQueryParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
+                               paramFormats, resultFormat);
+    int saved = errno;
+    after_send(conn, ok, command, "statement", start, traced);
+    xrc_lib_inside--;
+    errno = saved;
+    return ok;
+}
+
+int xray_PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
+                       const Oid *paramTypes)
+{
+    int64_t start;
+    bool traced = send_begins(&start);
+    int ok = PQsendPrepare(conn, stmtName, query, nParams, paramTypes);
+    int saved = errno;
+    if (ok)
+        remember_prepared(conn, stmtName, query);
+    after_send(conn, ok, query, "statement", start, traced);
+    xrc_lib_inside--;
+    errno = saved;
+    return ok;
+}
+
+int xray_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
+                             const char *const *paramValues, const int *paramLengths,
+                             const int *paramFormats, int resultFormat)
+{
+    int64_t start;
+    bool traced = send_begins(&start);
+    int ok = PQsendQueryPrepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
+                                 resultFormat);
+    int saved = errno;
+    char sql[QUERY_MAX] = "";
+    if (traced)
+        prepared_sql(conn, stmtName, sql, sizeof sql);
+    after_send(conn, ok, sql, "statement", start, traced);
+    xrc_lib_inside--;
+    errno = saved;
+    return ok;
+}
+
+PGresult *xray_PQgetResult(PGconn *conn)
+{
+    bool outer = !xrc_lib_inside++;
+    PGresult *r = PQgetResult(conn);
+    int saved = errno;
+    if (outer && conn) {
+        if (r && failed(r)) {
+            pthread_mutex_lock(&pending_lock);
+            for (pending *p = sent; p; p = p->next)
+                if (p->conn == conn && !p->error) {
+                    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+                    snprintf(p->sqlstate, sizeof p->sqlstate, "%s", or_empty(state));
+                    p->error = strdup(or_empty(PQresultErrorMessage(r)));
+                }
+            pthread_mutex_unlock(&pending_lock);
+        } else if (!r) {
+            pending *p = take_pending(conn);
+            if (p)
+                finish_pending(p, conn);
+        }
+    }
+    xrc_lib_inside--;
+    errno = saved;
+    return r;
+}
+
+void xray_PQfinish(PGconn *conn)
+{
+    xrc_lib_inside++;
+    free_pending(take_pending(conn));
+    forget_prepared(conn);
+    PQfinish(conn);
+    xrc_lib_inside--;
+}
