@@ -5,7 +5,7 @@ CHECK_SRC := tools/xraycap/doccheck.c
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(PQ_CFLAGS) -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"' -DCRASH_PROBE='"$(BUILD)/tests/crash_probe"'
-TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpq -lmicrohttpd -ldw -lpthread -lm -ldl
+TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmicrohttpd -ldw -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
 
@@ -104,16 +104,33 @@ $(BUILD)/tests/pq-explicit: tests/db/pq_prog.c $(BUILD)/libxraycap.a | $(BUILD)/
 	$(CC) $(PQ_PROG_FLAGS) -DEXPLICIT $< $(BUILD)/libxraycap.a $(LIBS) -o $@
 $(BUILD)/tests/pq-asan: tests/db/pq_prog.c $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $(ASAN) -DEXPLICIT $< $(RT_SAN_SRC) $(LIBS) -o $@
-$(BUILD)/tests/pq: tests/db/test_pq.c tests/unit/listener.c tests/unit/listener.h $(CHECK_SRC) $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/db/test_pq.c tests/unit/listener.c $(CHECK_SRC) \
-	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+DB_TEST_SRC := tests/db/db_harness.c tests/unit/listener.c $(CHECK_SRC)
+$(BUILD)/tests/pq $(BUILD)/tests/redis: $(BUILD)/tests/%: tests/db/test_%.c $(DB_TEST_SRC) tests/db/db_harness.h \
+                                        tests/unit/listener.h $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(DB_TEST_SRC) $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+# Redis through hiredis, the same way.
+$(BUILD)/tests/redis-gcc: tests/db/redis_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap.so | $(BUILD)/tests
+	$(CC) $(PQ_PROG_FLAGS) -fplugin=$(BUILD)/xraycap.so -fplugin-arg-xraycap-patch=redis $< $(BUILD)/libxraycap.a $(LIBS) -o $@
+$(BUILD)/tests/redis-clang: tests/db/redis_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap-clang.so | $(BUILD)/tests
+	clang-14 $(PQ_PROG_FLAGS) $(CLANG_FLAGS) -fplugin-arg-xraycap-patch=redis $< $(BUILD)/libxraycap.a $(LIBS) -o $@
+$(BUILD)/tests/redis-wrap: tests/db/redis_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(PQ_PROG_FLAGS) $< $(PATCH_LDFLAGS) $(BUILD)/libxraycap.a $(LIBS) -o $@
+$(BUILD)/tests/redis-explicit: tests/db/redis_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(PQ_PROG_FLAGS) -DEXPLICIT $< $(BUILD)/libxraycap.a $(LIBS) -o $@
+$(BUILD)/tests/redis-asan: tests/db/redis_prog.c $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $(ASAN) -DEXPLICIT $< $(RT_SAN_SRC) $(LIBS) -o $@
+
+check-redis: $(BUILD)/tests/redis $(BUILD)/tests/redis-gcc $(BUILD)/tests/redis-clang $(BUILD)/tests/redis-wrap \
+             $(BUILD)/tests/redis-explicit $(BUILD)/tests/redis-asan
+	@tests/suite.sh redis $(BUILD)/tests/redis
 
 check-postgresql: $(BUILD)/tests/pq $(BUILD)/tests/pq-gcc $(BUILD)/tests/pq-clang $(BUILD)/tests/pq-wrap \
                   $(BUILD)/tests/pq-explicit $(BUILD)/tests/pq-asan
 	@tests/suite.sh postgresql $(BUILD)/tests/pq
 
 # Each suite prints one line (its output is in build/check/NAME.log); the last line totals them.
-check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-e2e check-viewer check-demo
+check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-e2e check-viewer check-demo
 	@tests/totals.sh
 
 # The README's first command, as a new user runs it: it must end with the seed's trace shown

@@ -20,7 +20,7 @@
 #ifndef XRAY_CAPTURE_PATCHED_H
 #define XRAY_CAPTURE_PATCHED_H
 
-#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4)
+#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4) L(redis, 8)
 
 #define XRAY_PATCHED_CURL(X)                                                                  \
     X(curl, CALL, CURLcode, curl_easy_perform, (CURL *handle), (handle))                     \
@@ -81,7 +81,24 @@
     X(pq, CALL, PGresult *, PQgetResult, (PGconn *conn), (conn))                              \
     X(pq, VOID, void, PQfinish, (PGconn *conn), (conn))
 
-#define XRAY_PATCHED_ALL(X) XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X) XRAY_PATCHED_PQ(X)
+#define XRAY_PATCHED_REDIS(X)                                                                 \
+    X(redis, OWN, void *, redisCommand, (redisContext *c, const char *format, ...), ())        \
+    X(redis, CALL, void *, redisvCommand, (redisContext *c, const char *format, va_list ap),   \
+      (c, format, ap))                                                                        \
+    X(redis, CALL, void *, redisCommandArgv,                                                  \
+      (redisContext *c, int argc, const char **argv, const size_t *argvlen),                  \
+      (c, argc, argv, argvlen))                                                               \
+    X(redis, OWN, int, redisAppendCommand, (redisContext *c, const char *format, ...), ())     \
+    X(redis, CALL, int, redisvAppendCommand, (redisContext *c, const char *format, va_list ap), \
+      (c, format, ap))                                                                        \
+    X(redis, CALL, int, redisAppendCommandArgv,                                               \
+      (redisContext *c, int argc, const char **argv, const size_t *argvlen),                  \
+      (c, argc, argv, argvlen))                                                               \
+    X(redis, CALL, int, redisGetReply, (redisContext *c, void **reply), (c, reply))           \
+    X(redis, VOID, void, redisFree, (redisContext *c), (c))
+
+#define XRAY_PATCHED_ALL(X)                                                                   \
+    XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X) XRAY_PATCHED_PQ(X) XRAY_PATCHED_REDIS(X)
 
 /* X for the lists above: declares xray_NAME with the function's own signature. */
 #define XRAY_PATCHED_DECLARE(lib, shape, ret, name, params, args) ret xray_##name params;

@@ -158,6 +158,10 @@ xray_entity *xrc_add_closed(xrc_thread *t, xray_entity *parent, const char *name
 /* A copy of `name` in the memory of the thread's segment (locked when handed in), or NULL. */
 char *xrc_copy_name(xrc_thread *t, const char *name);
 
+/* As xray_add_exception, but marks the entity `error` instead of `fault`: a request the remote
+ * side refused (a Redis error reply), not a failure (exception.c). */
+xray_status xrc_add_error_cause(xray_entity *e, const char *type, const char *message, bool remote);
+
 /* The innermost open entity of the thread's context (what xray_context_get returns, without
  * marking the segment as handed out), or NULL. */
 xray_entity *xrc_context_entity(const xrc_thread *t);

@@ -51,7 +51,7 @@ static cJSON *capture_stack(int skip, cJSON *paths)
 }
 
 static xray_status add_exception(xray_entity *e, const char *type, const char *message,
-                                 bool remote, int skip, uint64_t *id_out)
+                                 bool remote, int skip, uint64_t *id_out, uint32_t mark)
 {
     cJSON *cause = xrc_extra_object(e, "cause");
     if (!cause)
@@ -80,7 +80,7 @@ static xray_status add_exception(xray_entity *e, const char *type, const char *m
     cJSON_AddBoolToObject(x, "remote", remote);
     cJSON_AddItemToObject(x, "stack", capture_stack(skip, paths));
     cJSON_AddItemToArray(list, x);
-    e->marks |= XRC_F_FAULT;
+    e->marks |= mark;
     return XRAY_OK;
 }
 
@@ -90,7 +90,19 @@ xray_status xray_add_exception(xray_entity *e, const char *type, const char *mes
     int saved = errno;
     xray_status st;
     if (xrc_edit_begin(e, "xray_add_exception", &st)) {
-        st = add_exception(e, type, message, remote, 2, NULL);
+        st = add_exception(e, type, message, remote, 2, NULL, XRC_F_FAULT);
+        xrc_edit_end(e);
+    }
+    errno = saved;
+    return st;
+}
+
+xray_status xrc_add_error_cause(xray_entity *e, const char *type, const char *message, bool remote)
+{
+    int saved = errno;
+    xray_status st;
+    if (xrc_edit_begin(e, "xray_add_exception", &st)) {
+        st = add_exception(e, type, message, remote, 2, NULL, XRC_F_ERROR);
         xrc_edit_end(e);
     }
     errno = saved;
@@ -206,7 +218,7 @@ void __xraycap_exit_exception(xray_token token, void *exception)
             exception_type(exception, type, sizeof type);
             if (!exception_what(exception, what, sizeof what))
                 snprintf(what, sizeof what, "exception thrown through this function");
-            add_exception(e, type, what, false, 2, &t->unwinding_id);
+            add_exception(e, type, what, false, 2, &t->unwinding_id, XRC_F_FAULT);
             t->unwinding = exception;
         }
         e->marks |= XRC_F_FAULT;

@@ -2,10 +2,9 @@
  * synchronous call is a subsegment while it runs; an asynchronous statement (PQsend*) spans the
  * caller's own work until PQgetResult returns NULL, so it is recorded when it ends, with the
  * start time taken at the send, as SQLite's prepared statements are. */
-#include "base/log.h"
 #include "core/context.h"
-#include "emit/emit.h"
 #include "lib/lib_guard.h"
+#include "lib/lib_span.h"
 #include "lib/sql_text.h"
 #include "model/attrs.h"
 #include "xray_capture/pq.h"
@@ -161,28 +160,17 @@ static void forget_prepared(PGconn *conn)
 
 /* ---- synchronous calls: a subsegment while the call runs ------------------------------- */
 
-typedef struct span {
-    xray_token tok;
-    xray_entity *e;
-} span;
-
-static void span_begin(span *s, PGconn *conn)
+static void span_begin(xrc_lib_span *s, PGconn *conn)
 {
-    xrc_thread *t = &xrc_tls;
-    s->e = NULL;
-    s->tok = 0;
-    if (xrc_lib_inside++ || !t->recording || !conn)
-        return;
-    int saved = errno;
-    char name[256];
-    conn_name(conn, name, sizeof name);
-    char *copy = xrc_copy_name(t, name);
-    s->tok = copy ? xrc_open(t, copy, 0) : 0;
-    s->e = s->tok ? t->recording : NULL;
-    errno = saved;
+    if (xrc_lib_span_enter(s) && conn) {
+        char name[256];
+        conn_name(conn, name, sizeof name);
+        xrc_lib_span_open(s, name);
+    }
 }
 
-static void span_end(span *s, PGconn *conn, const char *sql, const char *preparation, const PGresult *r)
+static void span_end(xrc_lib_span *s, PGconn *conn, const char *sql, const char *preparation,
+                     const PGresult *r)
 {
     int saved = errno;
     if (s->e) {
@@ -190,15 +178,14 @@ static void span_end(span *s, PGconn *conn, const char *sql, const char *prepara
         if (failed(r))
             add_error(s->e, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
                       r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
-        __xraycap_exit(s->tok);
     }
-    xrc_lib_inside--;
     errno = saved;
+    xrc_lib_span_leave(s);
 }
 
 PGresult *xray_PQexec(PGconn *conn, const char *query)
 {
-    span s;
+    xrc_lib_span s;
     span_begin(&s, conn);
     PGresult *r = PQexec(conn, query);
     span_end(&s, conn, query, "call", r);
@@ -209,7 +196,7 @@ PGresult *xray_PQexecParams(PGconn *conn, const char *command, int nParams, cons
                             const char *const *paramValues, const int *paramLengths,
                             const int *paramFormats, int resultFormat)
 {
-    span s;
+    xrc_lib_span s;
     span_begin(&s, conn);
     PGresult *r = PQexecParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
                                paramFormats, resultFormat);
@@ -220,7 +207,7 @@ PGresult *xray_PQexecParams(PGconn *conn, const char *command, int nParams, cons
 PGresult *xray_PQprepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
                          const Oid *paramTypes)
 {
-    span s;
+    xrc_lib_span s;
     span_begin(&s, conn);
     PGresult *r = PQprepare(conn, stmtName, query, nParams, paramTypes);
     if (!failed(r))
@@ -233,7 +220,7 @@ PGresult *xray_PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
                               const char *const *paramValues, const int *paramLengths,
                               const int *paramFormats, int resultFormat)
 {
-    span s;
+    xrc_lib_span s;
     span_begin(&s, conn);
     PGresult *r = PQexecPrepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
                                  resultFormat);
@@ -248,11 +235,7 @@ PGresult *xray_PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
 
 typedef struct pending {
     PGconn *conn;
-    xrc_segment *seg;
-    unsigned long gen;
-    xray_entity *parent;
-    unsigned streams;             /* parent's segment had streamed this often */
-    int64_t start_ns;
+    xrc_lib_later at;             /* where and when it was sent */
     const char *preparation;
     char *sql;
     char sqlstate[6];
@@ -287,49 +270,35 @@ static void free_pending(pending *p)
 }
 
 /* Records the statement's subsegment, ended now, under the entity that was current at the
- * send; dropped (and counted) when that segment has ended or this is another thread. */
+ * send. */
 static void finish_pending(pending *p, PGconn *conn)
 {
-    xrc_thread *t = &xrc_tls;
-    if (t->seg == p->seg && t->gen == p->gen && t->recording) {
-        char name[256];
-        conn_name(conn, name, sizeof name);
-        char *copy = xrc_copy_name(t, name);
-        xray_entity *parent = xrc_parent_alive(t->seg, p->parent, p->streams);
-        xray_entity *e = copy ? xrc_add_closed(t, parent, copy, xrc_rand64(), p->start_ns) : NULL;
-        if (e) {
-            describe(e, conn, p->sql, p->preparation);
-            if (p->error)
-                add_error(e, p->sqlstate, p->error);
-        }
-        xrc_stream_if_due(t);
-    } else {
-        atomic_fetch_add(&xrc_stats.subsegments_dropped, 1);
-        xrc_log(XRAY_LOG_WARN, "a PostgreSQL statement finished after its segment ended (or on "
-                               "another thread); not recorded");
+    char name[256];
+    conn_name(conn, name, sizeof name);
+    xray_entity *e = xrc_lib_later_end(&p->at, name, "a PostgreSQL statement");
+    if (e) {
+        describe(e, conn, p->sql, p->preparation);
+        if (p->error)
+            add_error(e, p->sqlstate, p->error);
     }
+    xrc_lib_later_done();
     free_pending(p);
 }
 
 /* After a send: the statement is pending until its last result; a send that failed is a
  * finished statement with libpq's message. */
-static void after_send(PGconn *conn, int ok, const char *sql, const char *preparation, int64_t start_ns,
-                       bool traced)
+static void after_send(PGconn *conn, int ok, const char *sql, const char *preparation,
+                       const xrc_lib_later *at, bool traced)
 {
     if (!traced || !conn)
         return;
-    xrc_thread *t = &xrc_tls;
     pending *p = calloc(1, sizeof *p);
     if (!p || !(p->sql = strndup(or_empty(sql), QUERY_MAX))) {
         free(p);
         return;
     }
     p->conn = conn;
-    p->seg = t->seg;
-    p->gen = t->gen;
-    p->parent = t->recording;
-    p->streams = t->seg->streams;
-    p->start_ns = start_ns;
+    p->at = *at;
     p->preparation = preparation;
     if (!ok) {
         p->error = strdup(or_empty(PQerrorMessage(conn)));
@@ -343,23 +312,21 @@ static void after_send(PGconn *conn, int ok, const char *sql, const char *prepar
     pthread_mutex_unlock(&pending_lock);
 }
 
-/* Whether a send is traced, and its start on the segment's clock. */
-static bool send_begins(int64_t *start_ns)
+/* Whether a send is traced (noting where and when); enters the wrapper. */
+static bool send_begins(xrc_lib_later *at)
 {
-    xrc_thread *t = &xrc_tls;
-    bool traced = !xrc_lib_inside && t->recording;
-    *start_ns = traced ? xrc_mono_ns() - t->seg->mono_base_ns : 0;
+    bool traced = xrc_lib_later_begin(at);
     xrc_lib_inside++;
     return traced;
 }
 
 int xray_PQsendQuery(PGconn *conn, const char *query)
 {
-    int64_t start;
-    bool traced = send_begins(&start);
+    xrc_lib_later at;
+    bool traced = send_begins(&at);
     int ok = PQsendQuery(conn, query);
     int saved = errno;
-    after_send(conn, ok, query, "call", start, traced);
+    after_send(conn, ok, query, "call", &at, traced);
     xrc_lib_inside--;
     errno = saved;
     return ok;
@@ -369,12 +336,12 @@ int xray_PQsendQueryParams(PGconn *conn, const char *command, int nParams, const
                            const char *const *paramValues, const int *paramLengths,
                            const int *paramFormats, int resultFormat)
 {
-    int64_t start;
-    bool traced = send_begins(&start);
+    xrc_lib_later at;
+    bool traced = send_begins(&at);
     int ok = PQsendQueryParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
                                paramFormats, resultFormat);
     int saved = errno;
-    after_send(conn, ok, command, "statement", start, traced);
+    after_send(conn, ok, command, "statement", &at, traced);
     xrc_lib_inside--;
     errno = saved;
     return ok;
@@ -383,13 +350,13 @@ int xray_PQsendQueryParams(PGconn *conn, const char *command, int nParams, const
 int xray_PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
                        const Oid *paramTypes)
 {
-    int64_t start;
-    bool traced = send_begins(&start);
+    xrc_lib_later at;
+    bool traced = send_begins(&at);
     int ok = PQsendPrepare(conn, stmtName, query, nParams, paramTypes);
     int saved = errno;
     if (ok)
         remember_prepared(conn, stmtName, query);
-    after_send(conn, ok, query, "statement", start, traced);
+    after_send(conn, ok, query, "statement", &at, traced);
     xrc_lib_inside--;
     errno = saved;
     return ok;
@@ -399,15 +366,15 @@ int xray_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
                              const char *const *paramValues, const int *paramLengths,
                              const int *paramFormats, int resultFormat)
 {
-    int64_t start;
-    bool traced = send_begins(&start);
+    xrc_lib_later at;
+    bool traced = send_begins(&at);
     int ok = PQsendQueryPrepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
                                  resultFormat);
     int saved = errno;
     char sql[QUERY_MAX] = "";
     if (traced)
         prepared_sql(conn, stmtName, sql, sizeof sql);
-    after_send(conn, ok, sql, "statement", start, traced);
+    after_send(conn, ok, sql, "statement", &at, traced);
     xrc_lib_inside--;
     errno = saved;
     return ok;

@@ -6,6 +6,7 @@
 #   pg_server.sh kill DIR    SIGQUIT: the server drops every connection at once (a crash)
 # PostgreSQL refuses to run as root: as root, initdb and the server run as `nobody`.
 set -u
+. "$(dirname "$0")/server_common.sh"
 cmd=$1 dir=$2
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_user=()
@@ -19,10 +20,7 @@ start)
     [ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$dir"
     (cd "$dir" && "${as_user[@]}" "$bin/initdb" -D "$dir/data" -U xraycap --pwfile="$dir/password" \
         -A scram-sha-256 --no-sync >"$dir/initdb.log" 2>&1) || { cat "$dir/initdb.log" >&2; exit 1; }
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-    done
+    port=$(free_port)
     (cd "$dir" && exec "${as_user[@]}" "$bin/postgres" -D "$dir/data" -p "$port" -k "$dir" \
         -c listen_addresses=127.0.0.1 -c fsync=off -c logging_collector=off >"$dir/server.log" 2>&1) &
     echo $! >"$dir/pid"
@@ -32,9 +30,7 @@ start)
     done
     echo "pg_server: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1 ;;
 stop|kill)
-    pid=$(cat "$dir/pid" 2>/dev/null) || exit 0
-    kill "-$([ "$cmd" = kill ] && echo QUIT || echo INT)" "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    stop_server "$dir" "$([ "$cmd" = kill ] && echo QUIT || echo INT)"
     [ "$cmd" = stop ] && rm -rf "$dir"
     exit 0 ;;
 esac

@@ -1,0 +1,126 @@
+/* db_harness.c — see db_harness.h. */
+#include "db_harness.h"
+#include "../unit/listener.h"
+
+#include <CUnit/CUnit.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef ROOT
+#define ROOT "."
+#endif
+
+int db_server_start(const char *script, const char *dir, char *port, size_t len)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, ROOT "/tests/db/%s start %s", script, dir);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    int got = fgets(port, (int)len, p) != NULL;
+    if (pclose(p) != 0 || !got)
+        return -1;
+    port[strcspn(port, "\n")] = '\0';
+    return 0;
+}
+
+int db_server(const char *script, const char *action, const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, ROOT "/tests/db/%s %s %s", script, action, dir);
+    return system(cmd);
+}
+
+static void slurp(const char *path, char *out, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(out, 1, len - 1, f) : 0;
+    out[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+static void command(char *cmd, size_t len, const char *exe, const char *arg, const char *mode,
+                    const char *daemon, const char *log)
+{
+    snprintf(cmd, len, "AWS_XRAY_DAEMON_ADDRESS=%s XRAYCAP_SAMPLING=false XRAYCAP_SAMPLING_REMOTE=false "
+             "%s '%s' %s >%s 2>&1", daemon, exe, arg, mode, log);
+}
+
+int db_run(const char *exe, const char *arg, const char *mode, const char *daemon, const char *dir,
+           char *out, size_t len)
+{
+    char cmd[1024], log[256];
+    snprintf(log, sizeof log, "%s/prog.out", dir);
+    command(cmd, sizeof cmd, exe, arg, mode, daemon, log);
+    int rc = system(cmd);
+    slurp(log, out, len);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int db_run_lost(const char *exe, const char *arg, const char *daemon, const char *script,
+                const char *dir, char *out, size_t len)
+{
+    char cmd[1024], log[256];
+    snprintf(log, sizeof log, "%s/lost.out", dir);
+    unlink(log);
+    command(cmd, sizeof cmd, exe, arg, "lost", daemon, log);
+    FILE *p = popen(cmd, "w");
+    if (!p)
+        return -1;
+    out[0] = '\0';
+    for (int i = 0; i < 200 && !strstr(out, "ready"); i++) {
+        usleep(50000);
+        slurp(log, out, len);
+    }
+    db_server(script, "kill", dir);
+    fputs("go\n", p);
+    int rc = pclose(p);
+    slurp(log, out, len);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+const cJSON *db_at(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+    return b ? cJSON_GetObjectItemCaseSensitive(v, b) : v;
+}
+
+const char *db_str(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *v = db_at(o, a, b);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+const char *db_exception_type(const cJSON *e)
+{
+    return db_str(cJSON_GetArrayItem(db_at(e, "cause", "exceptions"), 0), "type", NULL);
+}
+
+int db_nowhere(cJSON **docs, size_t n, const char *needle)
+{
+    for (size_t d = 0; d < n; d++) {
+        char *text = cJSON_PrintUnformatted(docs[d]);
+        int found = text && strstr(text, needle);
+        free(text);
+        if (found)
+            return 0;
+    }
+    return 1;
+}
+
+void db_expect_faults_after_the_first(const cJSON *subs, const char *type_prefix)
+{
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 3);
+    CU_ASSERT_FALSE(cJSON_IsTrue(db_at(cJSON_GetArrayItem(subs, 0), "fault", NULL)));
+    for (int i = 1; i < 3; i++) {
+        const cJSON *s = cJSON_GetArrayItem(subs, i);
+        CU_ASSERT_TRUE(cJSON_IsTrue(db_at(s, "fault", NULL)));
+        CU_ASSERT_EQUAL(strncmp(db_exception_type(s), type_prefix, strlen(type_prefix)), 0);
+        CU_ASSERT_TRUE(entity_valid(s, 0));
+    }
+}

@@ -1,0 +1,35 @@
+/* db_harness.h — what the database tests (test_pq.c, test_redis.c) share: a server started by
+ * its script (tests/db/pg_server.sh, redis_server.sh), a client program run against the test's listener, and the
+ * run in which the server dies while the client waits. */
+#ifndef TEST_DB_HARNESS_H
+#define TEST_DB_HARNESS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* Starts a server with `script` ("pg_server.sh") in `dir`; writes its port; 0 on success. */
+int db_server_start(const char *script, const char *dir, char *port, size_t len);
+/* Runs `script` stop|kill on `dir`; returns its status. */
+int db_server(const char *script, const char *action, const char *dir);
+
+/* Runs `exe ARG MODE` with the daemon address `daemon`; returns its exit status, its stdout
+ * and stderr in out. */
+int db_run(const char *exe, const char *arg, const char *mode, const char *daemon, const char *dir,
+           char *out, size_t len);
+/* Runs `exe ARG lost`, waits until it prints "ready", kills the server, lets it go on; returns
+ * its exit status, its output in out. */
+int db_run_lost(const char *exe, const char *arg, const char *daemon, const char *script,
+                const char *dir, char *out, size_t len);
+
+/* o.a (or o.a.b when b is not NULL), and the same as a string ("" when absent). */
+const cJSON *db_at(const cJSON *o, const char *a, const char *b);
+const char *db_str(const cJSON *o, const char *a, const char *b);
+/* The type of an entity's first exception ("" without one). */
+const char *db_exception_type(const cJSON *e);
+/* The lost-server run's three calls: the first fine, the two after the loss faults whose
+ * exception type starts with `type_prefix` (asserted). */
+void db_expect_faults_after_the_first(const cJSON *subsegments, const char *type_prefix);
+/* True when `needle` appears in none of the documents' text. */
+int db_nowhere(cJSON **docs, size_t n, const char *needle);
+
+#endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# redis_server.sh — a Redis server of the tests' own:
+#   redis_server.sh start DIR   serve on 127.0.0.1 at a free port, nothing saved to disk
+#                               (--save ''); prints the port
+#   redis_server.sh stop DIR    stop it by its PID, remove DIR
+#   redis_server.sh kill DIR    SIGKILL: the server vanishes mid-conversation
+set -u
+. "$(dirname "$0")/server_common.sh"
+cmd=$1 dir=$2
+case $cmd in
+start)
+    command -v redis-server >/dev/null || { echo "redis_server: no redis-server (apt-get install redis-server)" >&2; exit 2; }
+    mkdir -p "$dir"
+    port=$(free_port)
+    (cd "$dir" && exec redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$dir" --daemonize no >"$dir/server.log" 2>&1) &
+    echo $! >"$dir/pid"
+    for _ in $(seq 1 100); do
+        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; exit 0; }
+        sleep 0.05
+    done
+    echo "redis_server: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1 ;;
+stop|kill)
+    stop_server "$dir" "$([ "$cmd" = kill ] && echo KILL || echo TERM)"
+    [ "$cmd" = stop ] && rm -rf "$dir"
+    exit 0 ;;
+esac
+echo "usage: redis_server.sh start|stop|kill DIR" >&2; exit 2

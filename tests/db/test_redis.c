@@ -1,0 +1,110 @@
+/* test_redis.c — Redis tracing against a real server: tests/db/redis_server.sh starts one of
+ * our own (loopback, nothing saved), tests/db/redis_prog.c built the ways pq_prog.c is runs its
+ * commands, and the documents are checked: names, the command's name and never its arguments,
+ * an error reply as `error`, the pipelined path, and a server killed mid-test (fault, the
+ * program goes on). Skipped, saying so, without redis-server. */
+#include "../unit/listener.h"
+#include "db_harness.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ROOT
+#define ROOT "."
+#endif
+#define B ROOT "/build/tests"
+
+static listener L;
+static char dir[64], port[32], name[64], url[64];
+
+/* The subsegments of the one "redis-test" segment, in order. */
+static const cJSON *commands(void)
+{
+    cJSON *seg = listener_find(&L, "redis-test");
+    CU_ASSERT_PTR_NOT_NULL(seg);
+    return seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
+}
+
+static void check_variant(const char *exe)
+{
+    char out[4096];
+    listener_clear(&L);
+    CU_ASSERT_EQUAL_FATAL(db_run(exe, port, "", L.address, dir, out, sizeof out), 0);
+    listener_collect(&L, 300);
+    CU_ASSERT_STRING_EQUAL(out, "set: OK\nget: hunter2-secret\nargv: 1\nwrongtype: error\n"
+                                "formatted: hunter2-secret\npipe-set: OK\npipe-get: hunter2-secret\n"
+                                "pipe-lpush: 1\n");
+    const cJSON *subs = commands();
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 8);
+    /* the command's name, upper-cased; "?" when the name itself was a format argument */
+    static const char *want[8] = {"SET", "GET", "INCR", "INCR", "?", "SET", "GET", "LPUSH"};
+    for (int i = 0; i < 8; i++) {
+        const cJSON *s = cJSON_GetArrayItem(subs, i);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), name);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "namespace", NULL), "remote");
+        CU_ASSERT_STRING_EQUAL(db_str(db_at(s, "metadata", "redis"), "command", NULL), want[i]);
+        CU_ASSERT_STRING_EQUAL(db_str(db_at(s, "metadata", "redis"), "url", NULL), url);
+        CU_ASSERT_FALSE(cJSON_IsTrue(db_at(s, "fault", NULL)));
+        CU_ASSERT_EQUAL(cJSON_IsTrue(db_at(s, "error", NULL)), i == 3);
+        CU_ASSERT_TRUE(entity_valid(s, 0));
+    }
+    const cJSON *refused = cJSON_GetArrayItem(subs, 3);
+    CU_ASSERT_STRING_EQUAL(db_exception_type(refused), "Redis error reply");
+    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(refused, "cause", "exceptions"), 0),
+                                         "message", NULL), "not an integer"));
+    /* no argument leaves the process: neither keys nor values */
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "hunter2-secret"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "session:42"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "visits"));
+}
+
+static void test_gcc_plugin_patch_traces_commands_and_pipelines(void) { check_variant(B "/redis-gcc"); }
+static void test_clang_plugin_patch_traces_commands_and_pipelines(void) { check_variant(B "/redis-clang"); }
+static void test_wrap_link_flags_trace_commands_and_pipelines(void) { check_variant(B "/redis-wrap"); }
+static void test_explicit_calls_trace_commands_and_pipelines(void) { check_variant(B "/redis-explicit"); }
+static void test_commands_are_clean_under_sanitizers(void) { check_variant(B "/redis-asan"); }
+
+/* The server vanishes between two commands: the next ones are faults, the program goes on. */
+static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
+{
+    char out[2048];
+    listener_clear(&L);
+    CU_ASSERT_EQUAL(db_run_lost(B "/redis-gcc", port, L.address, "redis_server.sh", dir, out, sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "before: PONG\nready\nafter: no reply\nagain: no reply\n");
+    listener_collect(&L, 300);
+    db_expect_faults_after_the_first(commands(), "hiredis error");
+}
+
+int main(void)
+{
+    if (system("command -v redis-server >/dev/null 2>&1")) {
+        printf("SKIPPED Redis tests: no redis-server (apt-get install redis-server)\n");
+        return 0;
+    }
+    snprintf(dir, sizeof dir, "/tmp/xraycap-redis-%d", (int)getpid());
+    if (db_server_start("redis_server.sh", dir, port, sizeof port)) {
+        fprintf(stderr, "the Redis server did not start\n");
+        return 1;
+    }
+    snprintf(name, sizeof name, "redis@127.0.0.1:%s", port);
+    snprintf(url, sizeof url, "redis://127.0.0.1:%s", port);
+    listener_open(&L);
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite("redis", NULL, NULL);
+    CU_add_test(s, "test_gcc_plugin_patch_traces_commands_and_pipelines", test_gcc_plugin_patch_traces_commands_and_pipelines);
+    CU_add_test(s, "test_clang_plugin_patch_traces_commands_and_pipelines", test_clang_plugin_patch_traces_commands_and_pipelines);
+    CU_add_test(s, "test_wrap_link_flags_trace_commands_and_pipelines", test_wrap_link_flags_trace_commands_and_pipelines);
+    CU_add_test(s, "test_explicit_calls_trace_commands_and_pipelines", test_explicit_calls_trace_commands_and_pipelines);
+    CU_add_test(s, "test_commands_are_clean_under_sanitizers", test_commands_are_clean_under_sanitizers);
+    CU_add_test(s, "test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    listener_close(&L);
+    db_server("redis_server.sh", "stop", dir);
+    return failed ? 1 : 0;
+}
