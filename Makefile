@@ -19,10 +19,11 @@ VERSION := $(shell sed -n 's/^\#define XRAYCAP_VERSION_\(MAJOR\|MINOR\|PATCH\) /
 WARN := -Wall -Wextra -Werror
 CWARN := $(WARN) -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-# libpq's header lives in its own directory on Debian (pkg-config --cflags libpq).
-PQ_CFLAGS := -I/usr/include/postgresql
-RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(PQ_CFLAGS) -fvisibility=default
-LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -ldw -lpthread -lm -ldl
+# libpq's and MariaDB Connector/C's headers live in their own directories on Debian
+# (pkg-config --cflags libpq libmariadb).
+DB_CFLAGS := -I/usr/include/postgresql -I/usr/include/mariadb
+RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS) -fvisibility=default
+LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -ldw -lpthread -lm -ldl
 
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
 RT_SRC := $(wildcard rt/*/*.c)
@@ -89,7 +90,8 @@ include mk/fuzz.mk
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
                 llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev graphviz \
-                libpq-dev postgresql libhiredis-dev redis-server
+                libpq-dev postgresql libhiredis-dev redis-server \
+                libmariadb-dev mariadb-server
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \

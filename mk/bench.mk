@@ -21,7 +21,7 @@ bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench
 # A traced PostgreSQL statement against the untraced one, on a server of its own.
 $(BUILD)/bench/pq_bench: bench/pq_bench.c $(BUILD)/libxraycap.a
 	mkdir -p $(BUILD)/bench
-	$(CC) $(BENCH_CFLAGS) $(PQ_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(LIBS) -o $@
+	$(CC) $(BENCH_CFLAGS) $(DB_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(LIBS) -o $@
 
 # Emission throughput; the Node.js SDK is measured beside it when npm can install it.
 $(BUILD)/bench/emit_bench: bench/emit_bench.c tests/unit/fake_http.c $(BUILD)/libxraycap.a

@@ -6,7 +6,7 @@ FUZZ_CC ?= clang-14
 FUZZ_TIME ?= 60
 FUZZ_TARGETS ?= trace_header rules sampling_answer config api filter daemon
 FUZZ_SMOKE_TIME := 3
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -fno-omit-frame-pointer -Iinclude -Irt $(PQ_CFLAGS) -Itools/xraycap \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -fno-omit-frame-pointer -Iinclude -Irt $(DB_CFLAGS) -Itools/xraycap \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_RT_OBJ := $(RT_SAN_SRC:rt/%.c=$(BUILD)/fuzz/rt/%.o)

@@ -3,9 +3,9 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 # The daemon's document check (the schema's limits) judges what the tests receive.
 CHECK_SRC := tools/xraycap/doccheck.c
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
-TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(PQ_CFLAGS) -DPROBE='"$(BUILD)/tests/env_probe"' \
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(DB_CFLAGS) -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"' -DCRASH_PROBE='"$(BUILD)/tests/crash_probe"'
-TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmicrohttpd -ldw -lpthread -lm -ldl
+TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -ldw -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
 
@@ -91,46 +91,47 @@ check-docs: all $(BUILD)/xraycap
 check-install: all
 	@tests/suite.sh install tests/install/run.sh
 
-# PostgreSQL through libpq against a server the test starts (tests/db): one client built the
-# four ways a user can turn the tracing on.
-PQ_PROG_FLAGS := -std=c11 $(CWARN) -O2 -Iinclude $(PQ_CFLAGS)
-$(BUILD)/tests/pq-gcc: tests/db/pq_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap.so | $(BUILD)/tests
-	$(CC) $(PQ_PROG_FLAGS) -fplugin=$(BUILD)/xraycap.so -fplugin-arg-xraycap-patch=pq $< $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/pq-clang: tests/db/pq_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap-clang.so | $(BUILD)/tests
-	clang-14 $(PQ_PROG_FLAGS) $(CLANG_FLAGS) -fplugin-arg-xraycap-patch=pq $< $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/pq-wrap: tests/db/pq_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(PQ_PROG_FLAGS) $< $(PATCH_LDFLAGS) $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/pq-explicit: tests/db/pq_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(PQ_PROG_FLAGS) -DEXPLICIT $< $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/pq-asan: tests/db/pq_prog.c $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $(ASAN) -DEXPLICIT $< $(RT_SAN_SRC) $(LIBS) -o $@
+# Database clients against servers the tests start (tests/db): each client,
+# tests/db/NAME_prog.c, built the ways a user turns tracing on (GCC plugin patch=LIB, Clang
+# plugin, --wrap link, explicit xray_* calls) and once more with the runtime under ASan+UBSan;
+# tests/db/test_NAME.c runs them and checks what they send.
+DB_PROG_FLAGS := -std=c11 $(CWARN) -O2 -Iinclude $(DB_CFLAGS)
 DB_TEST_SRC := tests/db/db_harness.c tests/unit/listener.c $(CHECK_SRC)
-$(BUILD)/tests/pq $(BUILD)/tests/redis: $(BUILD)/tests/%: tests/db/test_%.c $(DB_TEST_SRC) tests/db/db_harness.h \
-                                        tests/unit/listener.h $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(DB_TEST_SRC) $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+DB_WAYS := gcc clang wrap explicit asan
 
-# Redis through hiredis, the same way.
-$(BUILD)/tests/redis-gcc: tests/db/redis_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap.so | $(BUILD)/tests
-	$(CC) $(PQ_PROG_FLAGS) -fplugin=$(BUILD)/xraycap.so -fplugin-arg-xraycap-patch=redis $< $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/redis-clang: tests/db/redis_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap-clang.so | $(BUILD)/tests
-	clang-14 $(PQ_PROG_FLAGS) $(CLANG_FLAGS) -fplugin-arg-xraycap-patch=redis $< $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/redis-wrap: tests/db/redis_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(PQ_PROG_FLAGS) $< $(PATCH_LDFLAGS) $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/redis-explicit: tests/db/redis_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(PQ_PROG_FLAGS) -DEXPLICIT $< $(BUILD)/libxraycap.a $(LIBS) -o $@
-$(BUILD)/tests/redis-asan: tests/db/redis_prog.c $(RT_SRC) $(RT_HDR) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $(ASAN) -DEXPLICIT $< $(RT_SAN_SRC) $(LIBS) -o $@
+# $(call db_client,NAME,LIB): the five builds of NAME's client and its test program.
+define db_client
+$(BUILD)/tests/$(1)-gcc: tests/db/$(1)_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap.so | $(BUILD)/tests
+	$$(CC) $$(DB_PROG_FLAGS) -fplugin=$$(BUILD)/xraycap.so -fplugin-arg-xraycap-patch=$(2) $$< $$(BUILD)/libxraycap.a $$(LIBS) -o $$@
+$(BUILD)/tests/$(1)-clang: tests/db/$(1)_prog.c $(BUILD)/libxraycap.a $(BUILD)/xraycap-clang.so | $(BUILD)/tests
+	clang-14 $$(DB_PROG_FLAGS) $$(CLANG_FLAGS) -fplugin-arg-xraycap-patch=$(2) $$< $$(BUILD)/libxraycap.a $$(LIBS) -o $$@
+$(BUILD)/tests/$(1)-wrap: tests/db/$(1)_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$$(CC) $$(DB_PROG_FLAGS) $$< $$(PATCH_LDFLAGS) $$(BUILD)/libxraycap.a $$(LIBS) -o $$@
+$(BUILD)/tests/$(1)-explicit: tests/db/$(1)_prog.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$$(CC) $$(DB_PROG_FLAGS) -DEXPLICIT $$< $$(BUILD)/libxraycap.a $$(LIBS) -o $$@
+$(BUILD)/tests/$(1)-asan: tests/db/$(1)_prog.c $$(RT_SRC) $$(RT_HDR) | $(BUILD)/tests
+	$$(CC) $$(TEST_CFLAGS) $$(ASAN) -DEXPLICIT $$< $$(RT_SAN_SRC) $$(LIBS) -o $$@
+$(BUILD)/tests/$(1): tests/db/test_$(1).c $$(DB_TEST_SRC) tests/db/db_harness.h tests/unit/listener.h \
+                     $(BUILD)/libxraycap.a $(foreach w,$(DB_WAYS),$(BUILD)/tests/$(1)-$(w)) | $(BUILD)/tests
+	$$(CC) $$(TEST_CFLAGS) -DROOT='"$$(CURDIR)"' $$< $$(DB_TEST_SRC) $$(BUILD)/libxraycap.a $$(TEST_LIBS) -o $$@
+endef
+$(eval $(call db_client,pq,pq))
+$(eval $(call db_client,redis,redis))
+$(eval $(call db_client,mysql,mysql))
 
-check-redis: $(BUILD)/tests/redis $(BUILD)/tests/redis-gcc $(BUILD)/tests/redis-clang $(BUILD)/tests/redis-wrap \
-             $(BUILD)/tests/redis-explicit $(BUILD)/tests/redis-asan
+check-postgresql: $(BUILD)/tests/pq
+	@tests/suite.sh postgresql $(BUILD)/tests/pq
+check-redis: $(BUILD)/tests/redis
 	@tests/suite.sh redis $(BUILD)/tests/redis
+check-mysql: $(BUILD)/tests/mysql
+	@tests/suite.sh mysql $(BUILD)/tests/mysql
 
 check-postgresql: $(BUILD)/tests/pq $(BUILD)/tests/pq-gcc $(BUILD)/tests/pq-clang $(BUILD)/tests/pq-wrap \
                   $(BUILD)/tests/pq-explicit $(BUILD)/tests/pq-asan
 	@tests/suite.sh postgresql $(BUILD)/tests/pq
 
 # Each suite prints one line (its output is in build/check/NAME.log); the last line totals them.
-check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-e2e check-viewer check-demo
+check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-mysql check-e2e check-viewer check-demo
 	@tests/totals.sh
 
 # The README's first command, as a new user runs it: it must end with the seed's trace shown

@@ -20,7 +20,7 @@
 #ifndef XRAY_CAPTURE_PATCHED_H
 #define XRAY_CAPTURE_PATCHED_H
 
-#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4) L(redis, 8)
+#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4) L(redis, 8) L(mysql, 16)
 
 #define XRAY_PATCHED_CURL(X)                                                                  \
     X(curl, CALL, CURLcode, curl_easy_perform, (CURL *handle), (handle))                     \
@@ -97,8 +97,18 @@
     X(redis, CALL, int, redisGetReply, (redisContext *c, void **reply), (c, reply))           \
     X(redis, VOID, void, redisFree, (redisContext *c), (c))
 
+#define XRAY_PATCHED_MYSQL(X)                                                                 \
+    X(mysql, CALL, int, mysql_query, (MYSQL *mysql, const char *q), (mysql, q))                \
+    X(mysql, CALL, int, mysql_real_query, (MYSQL *mysql, const char *q, unsigned long length), \
+      (mysql, q, length))                                                                     \
+    X(mysql, CALL, int, mysql_stmt_prepare,                                                   \
+      (MYSQL_STMT *stmt, const char *query, unsigned long length), (stmt, query, length))     \
+    X(mysql, CALL, int, mysql_stmt_execute, (MYSQL_STMT *stmt), (stmt))                       \
+    X(mysql, CALL, my_bool, mysql_stmt_close, (MYSQL_STMT *stmt), (stmt))
+
 #define XRAY_PATCHED_ALL(X)                                                                   \
-    XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X) XRAY_PATCHED_PQ(X) XRAY_PATCHED_REDIS(X)
+    XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X) XRAY_PATCHED_PQ(X) XRAY_PATCHED_REDIS(X)     \
+    XRAY_PATCHED_MYSQL(X)
 
 /* X for the lists above: declares xray_NAME with the function's own signature. */
 #define XRAY_PATCHED_DECLARE(lib, shape, ret, name, params, args) ret xray_##name params;

@@ -92,72 +92,6 @@ static bool failed(const PGresult *r)
     return !r || st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE;
 }
 
-/* ---- prepared statements: their SQL, for the executions that name them ------------------- */
-
-typedef struct prepared {
-    PGconn *conn;
-    char *name, *sql;
-    struct prepared *next;
-} prepared;
-
-static pthread_mutex_t prepared_lock = PTHREAD_MUTEX_INITIALIZER; /* guards `statements` */
-static prepared *statements;
-
-static void remember_prepared(PGconn *conn, const char *name, const char *sql)
-{
-    prepared *p = calloc(1, sizeof *p);
-    if (!p || !(p->name = strdup(or_empty(name))) || !(p->sql = strndup(or_empty(sql), QUERY_MAX))) {
-        if (p)
-            free(p->name);
-        free(p);
-        return;
-    }
-    p->conn = conn;
-    pthread_mutex_lock(&prepared_lock);
-    for (prepared **q = &statements; *q; q = &(*q)->next)
-        if ((*q)->conn == conn && !strcmp((*q)->name, p->name)) { /* prepared again */
-            prepared *old = *q;
-            *q = old->next;
-            free(old->name);
-            free(old->sql);
-            free(old);
-            break;
-        }
-    p->next = statements;
-    statements = p;
-    pthread_mutex_unlock(&prepared_lock);
-}
-
-/* Copies the SQL `name` was prepared with into out ("" when unknown). */
-static void prepared_sql(PGconn *conn, const char *name, char *out, size_t len)
-{
-    out[0] = '\0';
-    pthread_mutex_lock(&prepared_lock);
-    for (prepared *p = statements; p; p = p->next)
-        if (p->conn == conn && !strcmp(p->name, or_empty(name))) {
-            snprintf(out, len, "%s", p->sql);
-            break;
-        }
-    pthread_mutex_unlock(&prepared_lock);
-}
-
-static void forget_prepared(PGconn *conn)
-{
-    pthread_mutex_lock(&prepared_lock);
-    for (prepared **q = &statements; *q;) {
-        if ((*q)->conn == conn) {
-            prepared *old = *q;
-            *q = old->next;
-            free(old->name);
-            free(old->sql);
-            free(old);
-        } else {
-            q = &(*q)->next;
-        }
-    }
-    pthread_mutex_unlock(&prepared_lock);
-}
-
 /* ---- synchronous calls: a subsegment while the call runs ------------------------------- */
 
 static void span_begin(xrc_lib_span *s, PGconn *conn)
@@ -211,7 +145,7 @@ PGresult *xray_PQprepare(PGconn *conn, const char *stmtName, const char *query, 
     span_begin(&s, conn);
     PGresult *r = PQprepare(conn, stmtName, query, nParams, paramTypes);
     if (!failed(r))
-        remember_prepared(conn, stmtName, query);
+        xrc_sql_remember(conn, stmtName, query, QUERY_MAX);
     span_end(&s, conn, query, "statement", r);
     return r;
 }
@@ -226,7 +160,7 @@ PGresult *xray_PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
                                  resultFormat);
     char sql[QUERY_MAX] = "";
     if (s.e)
-        prepared_sql(conn, stmtName, sql, sizeof sql);
+        xrc_sql_recall(conn, stmtName, sql, sizeof sql);
     span_end(&s, conn, sql, "statement", r);
     return r;
 }
@@ -355,7 +289,7 @@ int xray_PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, in
     int ok = PQsendPrepare(conn, stmtName, query, nParams, paramTypes);
     int saved = errno;
     if (ok)
-        remember_prepared(conn, stmtName, query);
+        xrc_sql_remember(conn, stmtName, query, QUERY_MAX);
     after_send(conn, ok, query, "statement", &at, traced);
     xrc_lib_inside--;
     errno = saved;
@@ -373,7 +307,7 @@ int xray_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
     int saved = errno;
     char sql[QUERY_MAX] = "";
     if (traced)
-        prepared_sql(conn, stmtName, sql, sizeof sql);
+        xrc_sql_recall(conn, stmtName, sql, sizeof sql);
     after_send(conn, ok, sql, "statement", &at, traced);
     xrc_lib_inside--;
     errno = saved;
@@ -410,7 +344,7 @@ void xray_PQfinish(PGconn *conn)
 {
     xrc_lib_inside++;
     free_pending(take_pending(conn));
-    forget_prepared(conn);
+    xrc_sql_forget(conn);
     PQfinish(conn);
     xrc_lib_inside--;
 }

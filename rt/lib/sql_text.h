@@ -1,6 +1,7 @@
 /* sql_text.h — what the SQL libraries' tracing shares: whether queries are recorded with their
- * literals replaced by `?` (XRAYCAP_SQL_SANITIZE, xray_sqlite3_sanitize), and the replacing
- * itself (xray_sql_sanitize, in xray_capture/sqlite3.h), both in sqlite_trace.c. */
+ * literals replaced by `?` (XRAYCAP_SQL_SANITIZE, xray_sqlite3_sanitize), the replacing itself
+ * (xray_sql_sanitize, in xray_capture/sqlite3.h), both in sqlite_trace.c, and the SQL of
+ * prepared statements (sql_prepared.c). */
 #ifndef XRC_SQL_TEXT_H
 #define XRC_SQL_TEXT_H
 
@@ -9,5 +10,14 @@
 
 bool xrc_sql_sanitizing(void);
 void xray_sql_sanitize(const char *sql, char *out, size_t outlen);
+/* The same, for MySQL's dialect when `double_quoted_strings`: "..." is a string (not an
+ * identifier) and a backslash escapes the next character inside strings. */
+void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, bool double_quoted_strings);
+
+/* Prepared statements' SQL (sql_prepared.c), by owner (a connection, a statement handle) and
+ * name: kept up to `len` bytes, recalled into out ("" when unknown), forgotten with the owner. */
+void xrc_sql_remember(const void *owner, const char *name, const char *sql, size_t len);
+void xrc_sql_recall(const void *owner, const char *name, char *out, size_t len);
+void xrc_sql_forget(const void *owner);
 
 #endif

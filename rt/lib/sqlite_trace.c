@@ -36,6 +36,11 @@ bool xrc_sql_sanitizing(void)
 
 void xray_sql_sanitize(const char *sql, char *out, size_t outlen)
 {
+    xrc_sql_sanitize(sql, out, outlen, false);
+}
+
+void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, bool double_quoted_strings)
+{
     size_t o = 0;
     const char *p = sql;
     if (!outlen)
@@ -43,12 +48,13 @@ void xray_sql_sanitize(const char *sql, char *out, size_t outlen)
 #define PUT(c) do { if (o + 1 < outlen) out[o++] = (c); } while (0)
     while (*p) {
         char c = *p;
-        if (c == '\'' || ((c == 'x' || c == 'X') && p[1] == '\'' &&
-                          (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))) {
-            /* a string or blob literal: '...' with '' inside */
-            p += c == '\'' ? 1 : 2;
-            while (*p && !(*p == '\'' && p[1] != '\''))
-                p += *p == '\'' ? 2 : 1;
+        char quote = c == '"' && double_quoted_strings ? '"' : '\'';
+        if (c == quote || ((c == 'x' || c == 'X') && p[1] == '\'' &&
+                           (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))) {
+            /* a string or blob literal: '...' with '' inside (and \' in MySQL's) */
+            p += c == quote ? 1 : 2;
+            while (*p && !(*p == quote && p[1] != quote))
+                p += *p == quote || (*p == '\\' && double_quoted_strings && p[1]) ? 2 : 1;
             if (*p)
                 p++;
             PUT('?');

@@ -2,7 +2,7 @@
 #include "db_harness.h"
 #include "../unit/listener.h"
 
-#include <CUnit/CUnit.h>
+#include <CUnit/Basic.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,4 +123,31 @@ void db_expect_faults_after_the_first(const cJSON *subs, const char *type_prefix
         CU_ASSERT_EQUAL(strncmp(db_exception_type(s), type_prefix, strlen(type_prefix)), 0);
         CU_ASSERT_TRUE(entity_valid(s, 0));
     }
+}
+
+int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t dirlen)
+{
+    if (system(suite->installed)) {
+        printf("SKIPPED %s tests: the server is not installed (see make deps)\n", suite->name);
+        return 0;
+    }
+    char port[32];
+    snprintf(dir, dirlen, "/tmp/xraycap-%s-%d", suite->name, (int)getpid());
+    if (db_server_start(suite->server, dir, port, sizeof port)) {
+        fprintf(stderr, "the %s server did not start\n", suite->name);
+        return 1;
+    }
+    suite->started(port);
+    listener_open(l);
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite(suite->name, NULL, NULL);
+    for (const db_test *t = suite->tests; t->name; t++)
+        CU_add_test(s, t->name, t->fn);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    listener_close(l);
+    db_server(suite->server, "stop", dir);
+    return failed ? 1 : 0;
 }

@@ -7,6 +7,26 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+struct listener;
+
+typedef struct db_test {
+    const char *name;
+    void (*fn)(void);
+} db_test;
+
+typedef struct db_suite {
+    const char *name;             /* "postgresql" */
+    const char *server;           /* its script in tests/db: "pg_server.sh" */
+    const char *installed;        /* a shell command that succeeds when the server is there */
+    void (*started)(const char *port); /* fills the suite's connection settings */
+    const db_test *tests;         /* ends with {NULL, NULL} */
+} db_suite;
+
+/* A database test program's main: skipped (saying so) when the server is not installed, else
+ * the server started in `dir` (/tmp/xraycap-NAME-PID), the listener opened, the tests run, the
+ * server stopped. Returns the exit status. */
+int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t dirlen);
+
 /* Starts a server with `script` ("pg_server.sh") in `dir`; writes its port; 0 on success. */
 int db_server_start(const char *script, const char *dir, char *port, size_t len);
 /* Runs `script` stop|kill on `dir`; returns its status. */

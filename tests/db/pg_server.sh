@@ -30,8 +30,7 @@ start)
     done
     echo "pg_server: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1 ;;
 stop|kill)
-    stop_server "$dir" "$([ "$cmd" = kill ] && echo QUIT || echo INT)"
-    [ "$cmd" = stop ] && rm -rf "$dir"
+    end_server "$cmd" "$dir" QUIT INT
     exit 0 ;;
 esac
 echo "usage: pg_server.sh start|stop|kill DIR" >&2; exit 2

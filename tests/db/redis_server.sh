@@ -15,14 +15,10 @@ start)
     (cd "$dir" && exec redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
         --dir "$dir" --daemonize no >"$dir/server.log" 2>&1) &
     echo $! >"$dir/pid"
-    for _ in $(seq 1 100); do
-        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "$port"; exit 0; }
-        sleep 0.05
-    done
-    echo "redis_server: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1 ;;
+    wait_port "$port" redis_server "$dir/server.log"
+    exit ;;
 stop|kill)
-    stop_server "$dir" "$([ "$cmd" = kill ] && echo KILL || echo TERM)"
-    [ "$cmd" = stop ] && rm -rf "$dir"
+    end_server "$cmd" "$dir" KILL TERM
     exit 0 ;;
 esac
 echo "usage: redis_server.sh start|stop|kill DIR" >&2; exit 2

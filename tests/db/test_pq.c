@@ -106,42 +106,26 @@ static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
     db_expect_faults_after_the_first(statements(), "PostgreSQL error");
 }
 
-static int start_server(void)
+static void started(const char *port)
 {
-    char port[32];
-    snprintf(dir, sizeof dir, "/tmp/xraycap-pg-%d", (int)getpid());
-    if (db_server_start("pg_server.sh", dir, port, sizeof port))
-        return -1;
     snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%s dbname=postgres user=xraycap "
              "password=s3cret-pw connect_timeout=5", port);
     snprintf(url, sizeof url, "postgresql://127.0.0.1:%s/postgres", port);
-    return 0;
 }
+
+static const db_test tests[] = {
+    {"test_gcc_plugin_patch_traces_every_kind_of_round_trip", test_gcc_plugin_patch_traces_every_kind_of_round_trip},
+    {"test_clang_plugin_patch_traces_every_kind_of_round_trip", test_clang_plugin_patch_traces_every_kind_of_round_trip},
+    {"test_wrap_link_flags_trace_every_kind_of_round_trip", test_wrap_link_flags_trace_every_kind_of_round_trip},
+    {"test_explicit_calls_trace_every_kind_of_round_trip", test_explicit_calls_trace_every_kind_of_round_trip},
+    {"test_round_trips_are_clean_under_sanitizers", test_round_trips_are_clean_under_sanitizers},
+    {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
+    {NULL, NULL},
+};
 
 int main(void)
 {
-    if (system("ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1")) {
-        printf("SKIPPED PostgreSQL tests: no server installed (apt-get install postgresql)\n");
-        return 0;
-    }
-    if (start_server()) {
-        fprintf(stderr, "the PostgreSQL server did not start\n");
-        return 1;
-    }
-    listener_open(&L);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("postgresql", NULL, NULL);
-    CU_add_test(s, "test_gcc_plugin_patch_traces_every_kind_of_round_trip", test_gcc_plugin_patch_traces_every_kind_of_round_trip);
-    CU_add_test(s, "test_clang_plugin_patch_traces_every_kind_of_round_trip", test_clang_plugin_patch_traces_every_kind_of_round_trip);
-    CU_add_test(s, "test_wrap_link_flags_trace_every_kind_of_round_trip", test_wrap_link_flags_trace_every_kind_of_round_trip);
-    CU_add_test(s, "test_explicit_calls_trace_every_kind_of_round_trip", test_explicit_calls_trace_every_kind_of_round_trip);
-    CU_add_test(s, "test_round_trips_are_clean_under_sanitizers", test_round_trips_are_clean_under_sanitizers);
-    CU_add_test(s, "test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    listener_close(&L);
-    db_server("pg_server.sh", "stop", dir);
-    return failed ? 1 : 0;
+    const db_suite suite = {"postgresql", "pg_server.sh", "ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1",
+                            started, tests};
+    return db_test_main(&suite, &L, dir, sizeof dir);
 }

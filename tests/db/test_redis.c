@@ -78,33 +78,25 @@ static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
     db_expect_faults_after_the_first(commands(), "hiredis error");
 }
 
-int main(void)
+static void started(const char *p)
 {
-    if (system("command -v redis-server >/dev/null 2>&1")) {
-        printf("SKIPPED Redis tests: no redis-server (apt-get install redis-server)\n");
-        return 0;
-    }
-    snprintf(dir, sizeof dir, "/tmp/xraycap-redis-%d", (int)getpid());
-    if (db_server_start("redis_server.sh", dir, port, sizeof port)) {
-        fprintf(stderr, "the Redis server did not start\n");
-        return 1;
-    }
+    snprintf(port, sizeof port, "%s", p);
     snprintf(name, sizeof name, "redis@127.0.0.1:%s", port);
     snprintf(url, sizeof url, "redis://127.0.0.1:%s", port);
-    listener_open(&L);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("redis", NULL, NULL);
-    CU_add_test(s, "test_gcc_plugin_patch_traces_commands_and_pipelines", test_gcc_plugin_patch_traces_commands_and_pipelines);
-    CU_add_test(s, "test_clang_plugin_patch_traces_commands_and_pipelines", test_clang_plugin_patch_traces_commands_and_pipelines);
-    CU_add_test(s, "test_wrap_link_flags_trace_commands_and_pipelines", test_wrap_link_flags_trace_commands_and_pipelines);
-    CU_add_test(s, "test_explicit_calls_trace_commands_and_pipelines", test_explicit_calls_trace_commands_and_pipelines);
-    CU_add_test(s, "test_commands_are_clean_under_sanitizers", test_commands_are_clean_under_sanitizers);
-    CU_add_test(s, "test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    listener_close(&L);
-    db_server("redis_server.sh", "stop", dir);
-    return failed ? 1 : 0;
+}
+
+static const db_test tests[] = {
+    {"test_gcc_plugin_patch_traces_commands_and_pipelines", test_gcc_plugin_patch_traces_commands_and_pipelines},
+    {"test_clang_plugin_patch_traces_commands_and_pipelines", test_clang_plugin_patch_traces_commands_and_pipelines},
+    {"test_wrap_link_flags_trace_commands_and_pipelines", test_wrap_link_flags_trace_commands_and_pipelines},
+    {"test_explicit_calls_trace_commands_and_pipelines", test_explicit_calls_trace_commands_and_pipelines},
+    {"test_commands_are_clean_under_sanitizers", test_commands_are_clean_under_sanitizers},
+    {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
+    {NULL, NULL},
+};
+
+int main(void)
+{
+    const db_suite suite = {"redis", "redis_server.sh", "command -v redis-server >/dev/null 2>&1", started, tests};
+    return db_test_main(&suite, &L, dir, sizeof dir);
 }

@@ -1,0 +1,108 @@
+/* test_mysql.c — MySQL/MariaDB tracing against a real server: tests/db/mariadb_server.sh starts
+ * one of our own (mariadb-install-db into a temporary directory, loopback, a password user),
+ * tests/db/mysql_prog.c built the ways pq_prog.c is runs its statements, and the documents are
+ * checked: names, sql.*, literals in single and double quotes sanitized, a prepared statement's
+ * executions carrying its SQL, an error with its number and SQLSTATE, no password anywhere, and
+ * a server killed mid-test. Skipped, saying so, without mariadb-server. */
+#include "../unit/listener.h"
+#include "db_harness.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ROOT
+#define ROOT "."
+#endif
+#define B ROOT "/build/tests"
+
+static listener L;
+static char dir[64], port[32], url[64];
+
+static const cJSON *statements(void)
+{
+    cJSON *seg = listener_find(&L, "mysql-test");
+    CU_ASSERT_PTR_NOT_NULL(seg);
+    return seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
+}
+
+static void check_variant(const char *exe)
+{
+    char out[4096];
+    listener_clear(&L);
+    CU_ASSERT_EQUAL_FATAL(db_run(exe, port, "", L.address, dir, out, sizeof out), 0);
+    listener_collect(&L, 300);
+    CU_ASSERT_STRING_EQUAL(out, "plain: 42\ncreate: ok\ninsert: ok\nprepare: ok\nexecute: ok\nexecute: ok\n"
+                                "missing: error 1146\n");
+    const cJSON *subs = statements();
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 7);
+    static const struct { const char *preparation, *query; } want[7] = {
+        {"call", "SELECT ? + ?, ?, ?, ?"},
+        {"call", "CREATE TABLE items (id INT, price INT)"},
+        {"call", "INSERT INTO items VALUES (?, ?), (?, ?)"},
+        {"statement", "SELECT COUNT(*) FROM items WHERE price > ?"}, /* prepare */
+        {"statement", "SELECT COUNT(*) FROM items WHERE price > ?"}, /* execute: its SQL */
+        {"statement", "SELECT COUNT(*) FROM items WHERE price > ?"},
+        {"call", "SELECT * FROM no_such_table"},
+    };
+    for (int i = 0; i < 7; i++) {
+        const cJSON *s = cJSON_GetArrayItem(subs, i);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), "shop@127.0.0.1");
+        CU_ASSERT_STRING_EQUAL(db_str(s, "namespace", NULL), "remote");
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "url"), url);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "database_type"), "MySQL");
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "user"), "xraycap");
+        CU_ASSERT_PTR_NOT_NULL(strstr(db_str(s, "sql", "database_version"), "MariaDB"));
+        CU_ASSERT_EQUAL(strncmp(db_str(s, "sql", "driver_version"), "MariaDB Connector/C ", 20), 0);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "preparation"), want[i].preparation);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "sanitized_query"), want[i].query);
+        CU_ASSERT_EQUAL(cJSON_IsTrue(db_at(s, "fault", NULL)), i == 6);
+        CU_ASSERT_TRUE(entity_valid(s, 0));
+    }
+    CU_ASSERT_STRING_EQUAL(db_exception_type(cJSON_GetArrayItem(subs, 6)), "MySQL error 1146 (42S02)");
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "s3cret-pw"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "secret-literal"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "dq-secret"));
+}
+
+static void test_gcc_plugin_patch_traces_queries_and_statements(void) { check_variant(B "/mysql-gcc"); }
+static void test_clang_plugin_patch_traces_queries_and_statements(void) { check_variant(B "/mysql-clang"); }
+static void test_wrap_link_flags_trace_queries_and_statements(void) { check_variant(B "/mysql-wrap"); }
+static void test_explicit_calls_trace_queries_and_statements(void) { check_variant(B "/mysql-explicit"); }
+static void test_queries_are_clean_under_sanitizers(void) { check_variant(B "/mysql-asan"); }
+
+/* The server vanishes between two queries: the next ones are faults, the program goes on. */
+static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
+{
+    char out[2048];
+    listener_clear(&L);
+    CU_ASSERT_EQUAL(db_run_lost(B "/mysql-gcc", port, L.address, "mariadb_server.sh", dir, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "before: 1\nready\nafter: error 20"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "again: error 20"));
+    listener_collect(&L, 300);
+    db_expect_faults_after_the_first(statements(), "MySQL error 20");
+}
+
+static void started(const char *p)
+{
+    snprintf(port, sizeof port, "%s", p);
+    snprintf(url, sizeof url, "mysql://127.0.0.1:%s/shop", port);
+}
+
+static const db_test tests[] = {
+    {"test_gcc_plugin_patch_traces_queries_and_statements", test_gcc_plugin_patch_traces_queries_and_statements},
+    {"test_clang_plugin_patch_traces_queries_and_statements", test_clang_plugin_patch_traces_queries_and_statements},
+    {"test_wrap_link_flags_trace_queries_and_statements", test_wrap_link_flags_trace_queries_and_statements},
+    {"test_explicit_calls_trace_queries_and_statements", test_explicit_calls_trace_queries_and_statements},
+    {"test_queries_are_clean_under_sanitizers", test_queries_are_clean_under_sanitizers},
+    {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
+    {NULL, NULL},
+};
+
+int main(void)
+{
+    const db_suite suite = {"mysql", "mariadb_server.sh", "test -x /usr/sbin/mariadbd", started, tests};
+    return db_test_main(&suite, &L, dir, sizeof dir);
+}
