@@ -70,7 +70,7 @@ int main(int argc, char **argv)
         show("after", m, M(mysql_query)(m, "SELECT 2"));
         show("again", m, M(mysql_query)(m, "SELECT 3"));
     } else {
-        show("plain", m, M(mysql_query)(m, "SELECT 1 + 41, 'secret-literal', \"dq-secret\", 42"));
+        show("plain", m, M(mysql_query)(m, "SELECT 1 + 41, 'secret-literal', \"dq-secret\", 'it\\'s bs-secret', 42"));
         const char *create = "CREATE TABLE items (id INT, price INT)";
         show("create", m, M(mysql_real_query)(m, create, strlen(create)));
         show("insert", m, M(mysql_query)(m, "INSERT INTO items VALUES (1, 12), (2, 5)"));

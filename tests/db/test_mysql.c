@@ -39,7 +39,7 @@ static void check_variant(const char *exe)
     const cJSON *subs = statements();
     CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 7);
     static const struct { const char *preparation, *query; } want[7] = {
-        {"call", "SELECT ? + ?, ?, ?, ?"},
+        {"call", "SELECT ? + ?, ?, ?, ?, ?"},
         {"call", "CREATE TABLE items (id INT, price INT)"},
         {"call", "INSERT INTO items VALUES (?, ?), (?, ?)"},
         {"statement", "SELECT COUNT(*) FROM items WHERE price > ?"}, /* prepare */
@@ -65,6 +65,7 @@ static void check_variant(const char *exe)
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "s3cret-pw"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "secret-literal"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "dq-secret"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "bs-secret"));
 }
 
 static void test_gcc_plugin_patch_traces_queries_and_statements(void) { check_variant(B "/mysql-gcc"); }
