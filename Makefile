@@ -26,7 +26,7 @@ RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS) -
 LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -ldw -lpthread -lm -ldl
 
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
-RT_SRC := $(wildcard rt/*/*.c)
+RT_SRC := $(filter-out rt/interpose/%,$(wildcard rt/*/*.c))
 RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
 # The static library's objects use the initial-exec TLS model: it is linked into executables,
 # where the thread context is then one %fs-relative load with no call, so the capture hooks'
@@ -37,7 +37,7 @@ RT_HDR := $(wildcard rt/*/*.h) $(wildcard include/*.h include/xray_capture/*.h)
 .PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz check-docs check-demo
 all: lib plugin
 
-lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so.0 $(BUILD)/libxraycap.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
+lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so.0 $(BUILD)/libxraycap.so $(BUILD)/libxraycap-patch.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
 
 help:
 	@sed -n '2,10p' Makefile
@@ -65,6 +65,12 @@ $(BUILD)/libxraycap.so.0: $(RT_OBJ)
 
 $(BUILD)/libxraycap.so: $(BUILD)/libxraycap.so.0
 	ln -sf libxraycap.so.0 $@
+
+# Run-time interposition (docs/libraries.md): the traced functions under their own names, in a
+# library of their own that forwards to libxraycap.so and, from inside a wrapper, to the real one.
+$(BUILD)/libxraycap-patch.so: rt/interpose/interpose.c $(RT_HDR) $(BUILD)/libxraycap.so
+	$(CC) $(CFLAGS) $(RT_CFLAGS) -shared -Wl,-soname,libxraycap-patch.so $< -L$(BUILD) -lxraycap -ldl \
+	  -Wl,-rpath,'$$ORIGIN' -o $@
 
 # The --wrap flags, from the one list of patched functions (include/xray_capture/patched.h).
 PATCH_LDFLAGS := $(shell printf '\043include "xray_capture/patched.h"\n\043define W(l, s, r, n, p, a) -Wl,--wrap=n\nXRAY_PATCHED_ALL(W)\n' \
@@ -109,6 +115,7 @@ install: lib plugin $(BUILD)/xraycap
 	install -m 644 $(BUILD)/libxraycap.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so.0
 	ln -sf libxraycap.so.0 $(DESTDIR)$(PREFIX)/lib/libxraycap.so
+	install -m 755 $(BUILD)/libxraycap-patch.so $(DESTDIR)$(PREFIX)/lib/
 	sed $(PC_SED) xraycap.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/xraycap.pc
 	for f in xraycapConfig xraycapConfigVersion; do sed $(PC_SED) -e 's|@VERSION_MAJOR@|$(word 1,$(subst ., ,$(VERSION)))|g' \
 	  -e 's|@VERSION_MINOR@|$(word 2,$(subst ., ,$(VERSION)))|g' mk/$$f.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/xraycap/$$f.cmake; done

@@ -106,6 +106,44 @@ static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
     db_expect_faults_after_the_first(statements(), "PostgreSQL error");
 }
 
+/* Calls made inside a shared library built without xraycap (tests/db/vendor.c) are traced
+ * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
+static void check_interposed(const char *exe)
+{
+    char out[4096];
+    listener_clear(&L);
+    CU_ASSERT_EQUAL_FATAL(db_run(exe, conninfo, "", L.address, dir, out, sizeof out), 0);
+    listener_collect(&L, 300);
+    CU_ASSERT_STRING_EQUAL(out, "fetch: -1\nvendor query: 42\nown query: 7\n");
+    cJSON *seg = listener_find(&L, "interpose-test");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(seg);
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(seg, "subsegments");
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 3);
+    const cJSON *fetch = cJSON_GetArrayItem(subs, 0);
+    CU_ASSERT_STRING_EQUAL(db_str(fetch, "name", NULL), "127.0.0.1");
+    CU_ASSERT_TRUE(cJSON_IsTrue(db_at(fetch, "fault", NULL)));
+    for (int i = 1; i < 3; i++) {
+        const cJSON *s = cJSON_GetArrayItem(subs, i);
+        expect_connection_fields(s);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "sanitized_query"), i == 1 ? "SELECT ? + ?" : "SELECT ?");
+    }
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
+{
+    check_interposed(B "/interpose-linked");
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
+{
+    check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " B "/interpose-shared");
+}
+
+static void test_interposition_and_plugin_together_record_each_call_once(void)
+{
+    check_interposed(B "/interpose-plugin");
+}
+
 static void started(const char *port)
 {
     snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%s dbname=postgres user=xraycap "
@@ -119,6 +157,13 @@ static const db_test tests[] = {
     {"test_wrap_link_flags_trace_every_kind_of_round_trip", test_wrap_link_flags_trace_every_kind_of_round_trip},
     {"test_explicit_calls_trace_every_kind_of_round_trip", test_explicit_calls_trace_every_kind_of_round_trip},
     {"test_round_trips_are_clean_under_sanitizers", test_round_trips_are_clean_under_sanitizers},
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",
+     test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first},
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",
+     test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded},
+    {"test_interposition_and_plugin_together_record_each_call_once",
+     test_interposition_and_plugin_together_record_each_call_once},
+    /* last: it kills the server */
     {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
     {NULL, NULL},
 };

@@ -16,7 +16,8 @@ make -C "$ROOT" --no-print-directory -s install PREFIX="$PREFIX" >"$TMP/install.
 
 for f in include/xray_capture.h include/xray_capture/curl.h include/xray_capture/sqlite3.h \
          include/xray_capture/lambda.h include/xray_capture/patched.h include/xray_capture/version.h \
-         lib/libxraycap.a lib/libxraycap.so.0 lib/libxraycap.so lib/pkgconfig/xraycap.pc \
+         include/xray_capture/pq.h include/xray_capture/mysql.h include/xray_capture/redis.h \
+         lib/libxraycap.a lib/libxraycap.so.0 lib/libxraycap.so lib/libxraycap-patch.so lib/pkgconfig/xraycap.pc \
          lib/xraycap/xraycap.so lib/xraycap/xraycap-clang.so bin/xraycap \
          lib/cmake/xraycap/xraycapConfig.cmake lib/cmake/xraycap/xraycapConfigVersion.cmake; do
     if [ -e "$PREFIX/$f" ]; then ok "installed $f"; else bad "not installed: $f"; fi

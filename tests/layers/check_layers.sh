@@ -3,7 +3,7 @@
 # a file may include headers of its own folder or of a folder listed after its own. An
 # include pointing up is a dependency loop waiting to happen; this makes it a test failure.
 cd "$(dirname "$0")/../.." || exit 2
-LAYERS="lambda lib core sampling emit model base"
+LAYERS="interpose lambda lib core sampling emit model base"
 rank() { i=0; for l in $LAYERS; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done; echo -1; }
 bad=0 n=0
 for f in rt/*/*.[ch]; do

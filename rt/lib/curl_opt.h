@@ -1,0 +1,21 @@
+/* curl_opt.h — curl_easy_setopt's one variadic argument, read with the type its option takes
+ * and passed on to another setopt (the --wrap shim's and the interposer's). */
+#ifndef XRC_CURL_OPT_H
+#define XRC_CURL_OPT_H
+
+#include <curl/curl.h>
+#include <stdarg.h>
+
+typedef struct xrc_curl_opt_arg {
+    enum { XRC_OPT_LONG, XRC_OPT_FUNCTION, XRC_OPT_OFF_T, XRC_OPT_POINTER } kind;
+    long l;
+    void (*f)(void);
+    curl_off_t o;
+    void *p;
+} xrc_curl_opt_arg;
+
+void xrc_curl_opt_arg_read(CURLoption opt, va_list *ap, xrc_curl_opt_arg *out);
+CURLcode xrc_curl_setopt_with(CURLcode (*setopt)(CURL *, CURLoption, ...), CURL *h, CURLoption opt,
+                              const xrc_curl_opt_arg *a);
+
+#endif
