@@ -13,13 +13,13 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 	$(CLANG) $(BENCH_CFLAGS) -DTARGET=target_clang_instrumented -finstrument-functions -c bench/target.c -o $(BUILD)/bench/t_clang_instr.o
 	$(CC) $(BENCH_CFLAGS) bench/capture_bench.c $(BUILD)/bench/t_*.o $(BUILD)/libxraycap.a $(LIBS) -o $@
 
-bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/pq_bench
+bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench
 	$(BUILD)/bench/capture_bench
 	$(BUILD)/bench/emit_bench
-	$(BUILD)/bench/pq_bench
+	$(BUILD)/bench/db_bench
 
-# A traced PostgreSQL statement against the untraced one, on a server of its own.
-$(BUILD)/bench/pq_bench: bench/pq_bench.c $(BUILD)/libxraycap.a
+# A traced database call against the untraced one, on servers of its own (tests/db).
+$(BUILD)/bench/db_bench: bench/db_bench.c $(BUILD)/libxraycap.a
 	mkdir -p $(BUILD)/bench
 	$(CC) $(BENCH_CFLAGS) $(DB_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(LIBS) -o $@
 
