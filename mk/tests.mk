@@ -147,12 +147,15 @@ check-mysql: $(BUILD)/tests/mysql
 check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-mysql check-e2e check-viewer check-demo
 	@tests/totals.sh
 
-# The README's first command, as a new user runs it: it must end with the seed's trace shown
-# (or, where npm cannot install the stand-ins, with the standalone samples' traces).
+# The README's first command, as a new user runs it: it must end with the seed's trace shown,
+# DynamoDB, S3, PostgreSQL and Redis in its map (or, where npm cannot install the stand-ins,
+# with the standalone samples' traces).
 check-demo:
 	@tests/suite.sh demo $(MAKE) --no-print-directory demo
 	@if grep -q 'standalone samples instead' build/check/demo.log; then grep -q 'document(s) received' build/check/demo.log; \
-	 else grep -q -- '-> DynamoDB ' build/check/demo.log && grep -q 'xray_function_sample3' build/check/demo.log; fi \
+	 else grep -q -- '-> DynamoDB ' build/check/demo.log && grep -q 'xray_function_sample3' build/check/demo.log && \
+	   { grep -q 'no PostgreSQL server here' build/check/demo.log || grep -q -- '-> postgres@127.0.0.1 ' build/check/demo.log; } && \
+	   { grep -q 'no Redis server here' build/check/demo.log || grep -q -- '-> redis@127.0.0.1:' build/check/demo.log; }; fi \
 	 || { echo "make demo showed no trace:"; tail -30 build/check/demo.log; exit 1; }
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — what `make demo` runs: the seed's request, traced end to end on this machine.
 # Starts `xraycap daemon` on a free loopback port, local DynamoDB and S3 stand-ins (npm's
-# dynalite and s3rver, in build/npm), and samples/users-api; sends the seed's POST /users; then
+# dynalite and s3rver, in build/npm), a PostgreSQL and a Redis server when Debian's packages
+# are there (tests/db's scripts), and samples/users-api; sends the seed's POST /users; then
 # prints the trace list, the timeline and the trace map, writes build/demo/trace.html, and stops
 # everything it started. Without npm it runs the standalone samples instead.
 set -u
@@ -10,7 +11,12 @@ B=build
 OUT=$B/demo
 mkdir -p "$OUT"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+dbdirs=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for d in "${dbdirs[@]}"; do tests/db/"${d%%:*}" stop "${d#*:}" 2>/dev/null; done
+  wait 2>/dev/null
+}
 trap cleanup EXIT
 
 free_port() {
@@ -45,7 +51,16 @@ rm -rf "$OUT/s3" && mkdir -p "$OUT/s3"
 "$B/npm/node_modules/.bin/s3rver" -d "$OUT/s3" -p "$S3" -a 127.0.0.1 --silent >"$OUT/s3rver.log" 2>&1 & pids+=($!)
 node tests/e2e/request_id_proxy.js "$S3IDS" "$S3" >"$OUT/proxy.log" 2>&1 & pids+=($!)
 wait_port "$DDB" && wait_port "$S3" && wait_port "$S3IDS" || exit 1
-PORT=$API DYNAMODB_ENDPOINT=http://127.0.0.1:$DDB S3_ENDPOINT=http://127.0.0.1:$S3IDS \
+PG_CONNINFO= REDIS_ADDR=
+if PGPORT=$(tests/db/pg_server.sh start "$PWD/$OUT/pg" 2>"$OUT/pg.log"); then
+  dbdirs+=("pg_server.sh:$PWD/$OUT/pg")
+  PG_CONNINFO="host=127.0.0.1 port=$PGPORT dbname=postgres user=xraycap password=s3cret-pw"
+else echo "== no PostgreSQL server here (make deps installs it): the demo goes without"; fi
+if RPORT=$(tests/db/redis_server.sh start "$PWD/$OUT/redis" 2>"$OUT/redis.log"); then
+  dbdirs+=("redis_server.sh:$PWD/$OUT/redis")
+  REDIS_ADDR=127.0.0.1:$RPORT
+else echo "== no Redis server here (make deps installs it): the demo goes without"; fi
+PG_CONNINFO=$PG_CONNINFO REDIS_ADDR=$REDIS_ADDR PORT=$API DYNAMODB_ENDPOINT=http://127.0.0.1:$DDB S3_ENDPOINT=http://127.0.0.1:$S3IDS \
   AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:$UDP \
   XRAYCAP_SAMPLING_REMOTE=false "$B/samples/users-api" >"$OUT/users-api.log" 2>&1 & pids+=($!)
 wait_port "$API" || exit 1

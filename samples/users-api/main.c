@@ -1,21 +1,26 @@
 /* samples/users-api — the seed's application in C. POST /users continues the caller's trace,
  * runs sample1 (manual subsegments), sample2 (a captured function) and sample3 (PutItem to
- * DynamoDB and PutObject to S3 through libcurl, signed with SigV4), and answers
+ * DynamoDB and PutObject to S3 through libcurl, signed with SigV4; and, when they are
+ * configured, an INSERT into PostgreSQL and a SET in Redis), and answers
  * {"userId": ..., "message": "User created successfully"}.
  *
- * The libcurl calls are plain curl_easy_* code: the build adds -fplugin-arg-xraycap-patch=curl,
- * which traces them the way the Python SDK's patch_all() traces boto3. Every path ends what it
- * began (the seed's sample3 forgot to end its subsegment on success).
+ * The library calls are plain curl_easy_*, PQexecParams and redisCommand code: the build adds
+ * -fplugin-arg-xraycap-patch=curl,pq,redis, which traces them the way the Python SDK's
+ * patch_all() traces boto3. Every path ends what it began (the seed's sample3 forgot to end its
+ * subsegment on success).
  *
  * Environment: PORT (8080), AWS_REGION (us-east-1), TABLE_NAME (Users), BUCKET_NAME
  * (users-bucket), DYNAMODB_ENDPOINT and S3_ENDPOINT (default: the AWS endpoints of the region;
  * set them for dynalite/s3rver or any compatible service), AWS_ACCESS_KEY_ID and
- * AWS_SECRET_ACCESS_KEY. */
+ * AWS_SECRET_ACCESS_KEY; PG_CONNINFO (a libpq connection string) and REDIS_ADDR (HOST:PORT),
+ * each optional. */
 #define _DEFAULT_SOURCE
 #include <netinet/in.h> /* before microhttpd.h, which needs it */
 #include <microhttpd.h>
 
 #include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +33,8 @@
 static struct {
     const char *region, *table, *bucket, *access_key, *secret_key;
     char ddb[256], s3[256];
+    PGconn *pg;           /* NULL without PG_CONNINFO */
+    redisContext *redis;  /* NULL without REDIS_ADDR */
 } cfg;
 
 static const char *env(const char *name, const char *fallback)
@@ -146,6 +153,26 @@ static int xray_function_sample3(const char *user_id, const char *name)
         fprintf(stderr, "users-api: PutObject failed: HTTP %ld %s\n", status, r.body);
         return -1;
     }
+    if (cfg.pg) {
+        const char *values[2] = {user_id, name};
+        PGresult *res = PQexecParams(cfg.pg, "INSERT INTO users (id, name) VALUES ($1, $2)", 2, NULL,
+                                     values, NULL, NULL, 0);
+        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "users-api: INSERT failed: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
+    if (cfg.redis) {
+        redisReply *rep = redisCommand(cfg.redis, "SET user:%s %s", user_id, name);
+        int ok = rep && rep->type != REDIS_REPLY_ERROR;
+        if (!ok)
+            fprintf(stderr, "users-api: SET failed: %s\n", rep ? rep->str : cfg.redis->errstr);
+        freeReplyObject(rep);
+        if (!ok)
+            return -1;
+    }
     return 0;
 }
 
@@ -262,6 +289,30 @@ static void prepare_storage(void)
     s = s3_put(NULL, NULL, &r);
     if (s != 200 && !strstr(r.body, "BucketAlready"))
         fprintf(stderr, "users-api: CreateBucket: HTTP %ld %s\n", s, r.body);
+    const char *conninfo = env("PG_CONNINFO", NULL);
+    if (conninfo) {
+        cfg.pg = PQconnectdb(conninfo);
+        PGresult *res = PQstatus(cfg.pg) == CONNECTION_OK
+                            ? PQexec(cfg.pg, "CREATE TABLE IF NOT EXISTS users (id text PRIMARY KEY, name text)")
+                            : NULL;
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "users-api: PostgreSQL: %s", PQerrorMessage(cfg.pg));
+            PQfinish(cfg.pg);
+            cfg.pg = NULL;
+        }
+        PQclear(res);
+    }
+    const char *redis = env("REDIS_ADDR", NULL);
+    if (redis && strchr(redis, ':')) {
+        char host[128];
+        snprintf(host, sizeof host, "%.*s", (int)(strrchr(redis, ':') - redis), redis);
+        cfg.redis = redisConnect(host, atoi(strrchr(redis, ':') + 1));
+        if (!cfg.redis || cfg.redis->err) {
+            fprintf(stderr, "users-api: Redis: %s\n", cfg.redis ? cfg.redis->errstr : "out of memory");
+            redisFree(cfg.redis);
+            cfg.redis = NULL;
+        }
+    }
 }
 
 int main(void)
@@ -300,6 +351,10 @@ int main(void)
     while (!stopping)
         pause();
     MHD_stop_daemon(d);
+    if (cfg.pg)
+        PQfinish(cfg.pg);
+    if (cfg.redis)
+        redisFree(cfg.redis);
     xray_recorder_shutdown();
     curl_global_cleanup();
     return 0;
