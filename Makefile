@@ -23,7 +23,7 @@ CFLAGS ?= -O2 -g
 # (pkg-config --cflags libpq libmariadb).
 DB_CFLAGS := -I/usr/include/postgresql -I/usr/include/mariadb
 RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS) -fvisibility=default
-LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -ldw -lpthread -lm -ldl
+LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -ldw -lpthread -lm -ldl
 
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
 RT_SRC := $(filter-out rt/interpose/%,$(wildcard rt/*/*.c))

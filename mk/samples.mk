@@ -22,12 +22,12 @@ $(SAMPLE_DIR)/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS)
 	mkdir -p $(SAMPLE_DIR)
 	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
 
-# users-api is an HTTP server (libmicrohttpd) whose libcurl, libpq and hiredis calls are
-# traced by patching.
+# users-api is an HTTP server (libmicrohttpd, its requests traced by the middleware) whose
+# libcurl, libpq and hiredis calls, and MHD_queue_response, are traced by patching.
 $(SAMPLE_DIR)/users-api: samples/users-api/main.c include/xray_capture.h $(SAMPLE_DEPS)
 	mkdir -p $(SAMPLE_DIR)
 	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(DB_CFLAGS) $(SAMPLE_CFLAGS) \
-	  $(if $(filter 0,$(XRAY)),,-fplugin-arg-xraycap-patch=curl,pq,redis) $< $(SAMPLE_LIBS) -lmicrohttpd -lcurl -lpq -lhiredis -o $@
+	  $(if $(filter 0,$(XRAY)),,-fplugin-arg-xraycap-patch=curl,pq,redis,mhd) $< $(SAMPLE_LIBS) -lmicrohttpd -lcurl -lpq -lhiredis -o $@
 
 SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main.c))
 samples: $(SAMPLES)

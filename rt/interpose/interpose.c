@@ -11,6 +11,7 @@
 #include "lib/curl_opt.h"
 #include "lib/lib_guard.h"
 #include "xray_capture/curl.h"
+#include "xray_capture/microhttpd.h"
 #include "xray_capture/mysql.h"
 #include "xray_capture/pq.h"
 #include "xray_capture/redis.h"

@@ -1,11 +1,13 @@
-/* samples/users-api — the seed's application in C. POST /users continues the caller's trace,
- * runs sample1 (manual subsegments), sample2 (a captured function) and sample3 (PutItem to
+/* samples/users-api — the seed's application in C. Every request is a segment (the
+ * libmicrohttpd middleware, xray_capture/microhttpd.h, continues the caller's trace and records
+ * the request and the response); POST /users runs sample1 (manual subsegments), sample2 (a captured function) and sample3 (PutItem to
  * DynamoDB and PutObject to S3 through libcurl, signed with SigV4; and, when they are
  * configured, an INSERT into PostgreSQL and a SET in Redis), and answers
  * {"userId": ..., "message": "User created successfully"}.
  *
  * The library calls are plain curl_easy_*, PQexecParams and redisCommand code: the build adds
- * -fplugin-arg-xraycap-patch=curl,pq,redis, which traces them the way the Python SDK's
+ * -fplugin-arg-xraycap-patch=curl,pq,redis,mhd, which traces them (and has MHD_queue_response
+ * send X-Amzn-Trace-Id back) the way the Python SDK's
  * patch_all() traces boto3. Every path ends what it began (the seed's sample3 forgot to end its
  * subsegment on success).
  *
@@ -29,6 +31,7 @@
 #include <unistd.h>
 #include <xray_capture.h>
 #include <xray_capture/curl.h>
+#include <xray_capture/microhttpd.h>
 
 static struct {
     const char *region, *table, *bucket, *access_key, *secret_key;
@@ -183,22 +186,6 @@ typedef struct request {
     size_t len;
 } request;
 
-static const char *header_lookup(void *ctx, const char *name)
-{
-    struct MHD_Connection *c = ctx;
-    if (!strcmp(name, ":remote_addr")) {
-        static __thread char addr[64];
-        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        const struct sockaddr_in *sa = info ? (const struct sockaddr_in *)info->client_addr : NULL;
-        if (!sa || sa->sin_family != AF_INET)
-            return NULL;
-        unsigned char *b = (unsigned char *)&sa->sin_addr;
-        snprintf(addr, sizeof addr, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-        return addr;
-    }
-    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-}
-
 /* A crude reading of {"name": "..."}; enough for the sample. */
 static void json_name(const char *body, char *out, size_t len)
 {
@@ -240,11 +227,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/users") || strcmp(method, "POST"))
         return respond(c, 404, "{\"message\":\"POST /users only\"}");
 
-    char full_url[512];
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-    snprintf(full_url, sizeof full_url, "http://%s%s", host ? host : "localhost", url);
-    xray_entity *seg = xray_begin_segment_from_http("users-api", method, full_url, header_lookup, c);
-
     char user_id[40], name[128], answer[256];
     snprintf(user_id, sizeof user_id, "%08lx-%04x", (unsigned long)time(NULL), (unsigned)rand() & 0xffff);
     json_name(req->body, name, sizeof name);
@@ -257,8 +239,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         status = 502;
         snprintf(answer, sizeof answer, "{\"message\":\"could not store the user\"}");
     }
-    xray_put_http_response(seg, (int)status, (long long)strlen(answer));
-    xray_end_segment();
     return respond(c, status, answer);
 }
 
@@ -337,9 +317,11 @@ int main(void)
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     prepare_storage();
 
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
-                                            handle, NULL, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
-                                            MHD_OPTION_END);
+    xray_mhd *traced = xray_mhd_middleware("users-api", handle, NULL, done, NULL);
+    struct MHD_Daemon *d = traced ? MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
+                                                     xray_mhd_handler, traced, MHD_OPTION_NOTIFY_COMPLETED,
+                                                     xray_mhd_completed, traced, MHD_OPTION_END)
+                                  : NULL;
     if (!d) {
         fprintf(stderr, "users-api: cannot listen on port %d\n", port);
         return 1;
@@ -351,6 +333,7 @@ int main(void)
     while (!stopping)
         pause();
     MHD_stop_daemon(d);
+    xray_mhd_free(traced);
     if (cfg.pg)
         PQfinish(cfg.pg);
     if (cfg.redis)

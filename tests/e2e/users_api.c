@@ -113,17 +113,29 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/users", api);
     CURL *h = curl_easy_init();
     struct curl_slist *hd = curl_slist_append(NULL, "X-Amzn-Trace-Id: Root=" TRACE_ROOT ";Parent=" CALLER ";Sampled=1");
-    body b = {0};
-    long status = 0;
+    body b = {0}, headers = {0};
+    long status = 0, missing = 0;
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"name\":\"alice\"}");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &headers);
     CU_ASSERT_EQUAL(curl_easy_perform(h), CURLE_OK);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(h);
     curl_slist_free_all(hd);
+    /* a request the service refuses: a segment of its own, with the 404 */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/nowhere", api);
+    h = curl_easy_init();
+    body ignored = {0};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &ignored);
+    CU_ASSERT_EQUAL(curl_easy_perform(h), CURLE_OK);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &missing);
+    curl_easy_cleanup(h);
     listener_collect(&L, 500);
     stop(p_api);
     stop(p_ids);
@@ -132,7 +144,17 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
 
     CU_ASSERT_EQUAL(status, 201);
     CU_ASSERT_PTR_NOT_NULL(strstr(b.text, "\"message\":\"User created successfully\""));
-    CU_ASSERT_EQUAL_FATAL(L.ndocs, 1);
+    /* the middleware sends the trace back, as the SDKs' middleware does */
+    CU_ASSERT_PTR_NOT_NULL(strstr(headers.text, "X-Amzn-Trace-Id: Root=" TRACE_ROOT ";Sampled=1"));
+    CU_ASSERT_EQUAL(missing, 404);
+    CU_ASSERT_EQUAL_FATAL(L.ndocs, 2);
+    cJSON *refused = L.docs[1];
+    CU_ASSERT_TRUE(entity_valid(refused, 1));
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(refused, "http"), "response"),
+                                        "status")->valueint, 404);
+    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(refused, "error")));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(refused, "http"),
+                                                                          "request"), "url")->valuestring, "/nowhere"));
     cJSON *seg = L.docs[0];
     CU_ASSERT_TRUE(entity_valid(seg, 1));
     CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(seg, "name")->valuestring, "users-api");
