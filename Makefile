@@ -23,7 +23,7 @@ CFLAGS ?= -O2 -g
 # (pkg-config --cflags libpq libmariadb).
 DB_CFLAGS := -I/usr/include/postgresql -I/usr/include/mariadb
 RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS) -fvisibility=default
-LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -ldw -lpthread -lm -ldl
+LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -lcivetweb -ldw -lpthread -lm -ldl
 
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
 RT_SRC := $(filter-out rt/interpose/%,$(wildcard rt/*/*.c))
@@ -97,7 +97,7 @@ DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
                 llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev graphviz \
                 libpq-dev postgresql libhiredis-dev redis-server \
-                libmariadb-dev mariadb-server
+                libmariadb-dev mariadb-server libcivetweb-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \

@@ -5,7 +5,7 @@ CHECK_SRC := tools/xraycap/doccheck.c
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(DB_CFLAGS) -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"' -DCRASH_PROBE='"$(BUILD)/tests/crash_probe"'
-TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -ldw -lpthread -lm -ldl
+TEST_LIBS := -lcunit -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -lcivetweb -ldw -lpthread -lm -ldl
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TSAN := -fsanitize=thread
 
@@ -34,7 +34,7 @@ check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsa
             $(BUILD)/tests/lambda_probe $(BUILD)/tests/crash_probe
 	@tests/suite.sh unit $(BUILD)/tests/unit
 	@ASAN_OPTIONS=detect_leaks=1 tests/suite.sh unit-asan+ubsan $(BUILD)/tests/unit-asan
-	@TSAN_OPTIONS=halt_on_error=1 tests/suite.sh unit-tsan $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters fold
+	@TSAN_OPTIONS=halt_on_error=1 tests/suite.sh unit-tsan $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters fold middleware
 
 # The same samples with tracing compiled out must build warning-free and need no runtime.
 check-off:

@@ -20,7 +20,7 @@
 #ifndef XRAY_CAPTURE_PATCHED_H
 #define XRAY_CAPTURE_PATCHED_H
 
-#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4) L(redis, 8) L(mysql, 16) L(mhd, 32)
+#define XRAY_PATCHED_LIBRARIES(L) L(curl, 1) L(sqlite3, 2) L(pq, 4) L(redis, 8) L(mysql, 16) L(mhd, 32) L(civetweb, 64)
 
 #define XRAY_PATCHED_CURL(X)                                                                  \
     X(curl, CALL, CURLcode, curl_easy_perform, (CURL *handle), (handle))                     \
@@ -111,9 +111,12 @@
       (struct MHD_Connection *connection, unsigned int status_code, struct MHD_Response *response), \
       (connection, status_code, response))
 
+#define XRAY_PATCHED_CIVETWEB(X)                                                              \
+    X(civetweb, CALL, int, mg_response_header_send, (struct mg_connection *conn), (conn))
+
 #define XRAY_PATCHED_ALL(X)                                                                   \
     XRAY_PATCHED_CURL(X) XRAY_PATCHED_SQLITE3(X) XRAY_PATCHED_PQ(X) XRAY_PATCHED_REDIS(X)     \
-    XRAY_PATCHED_MYSQL(X) XRAY_PATCHED_MHD(X)
+    XRAY_PATCHED_MYSQL(X) XRAY_PATCHED_MHD(X) XRAY_PATCHED_CIVETWEB(X)
 
 /* X for the lists above: declares xray_NAME with the function's own signature. */
 #define XRAY_PATCHED_DECLARE(lib, shape, ret, name, params, args) ret xray_##name params;

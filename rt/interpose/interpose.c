@@ -10,6 +10,7 @@
 #define CURL_DISABLE_TYPECHECK
 #include "lib/curl_opt.h"
 #include "lib/lib_guard.h"
+#include "xray_capture/civetweb.h"
 #include "xray_capture/curl.h"
 #include "xray_capture/microhttpd.h"
 #include "xray_capture/mysql.h"

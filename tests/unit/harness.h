@@ -40,6 +40,7 @@ void register_tracecontext(void);
 void register_fold(void);
 void register_hostile(void);
 void register_crash(void);
+void register_middleware(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

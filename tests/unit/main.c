@@ -73,7 +73,7 @@ static const struct {
     {"stream", register_stream},       {"emitters", register_emitters},
     {"interop", register_interop},     {"tracecontext", register_tracecontext},
     {"fold", register_fold},           {"hostile", register_hostile},
-    {"crash", register_crash},
+    {"crash", register_crash},         {"middleware", register_middleware},
 };
 
 int main(int argc, char **argv)
