@@ -127,20 +127,22 @@ INTERPOSE_RPATH := -Wl,-rpath,$(CURDIR)/$(BUILD):$(CURDIR)/$(BUILD)/tests
 # all be patched by the plugin, and it is the vendor library's calls that need it)
 INTERPOSE_FIRST := -Wl,--push-state,--no-as-needed -lxraycap-patch -Wl,--pop-state
 $(BUILD)/tests/libvendor.so: tests/db/vendor.c | $(BUILD)/tests
-	$(CC) $(DB_PROG_FLAGS) -fPIC -shared $< -lcurl -lpq -o $@
+	$(CC) $(DB_PROG_FLAGS) -fPIC -shared $< -lcurl -lpq -lhiredis -lmariadb -o $@
 $(BUILD)/tests/interpose-linked: tests/db/interpose_prog.c $(BUILD)/tests/libvendor.so $(BUILD)/libxraycap-patch.so
-	$(CC) $(DB_PROG_FLAGS) $< -L$(BUILD) -L$(BUILD)/tests $(INTERPOSE_FIRST) -lxraycap -lvendor -lcurl -lpq $(INTERPOSE_RPATH) -o $@
+	$(CC) $(DB_PROG_FLAGS) $< -L$(BUILD) -L$(BUILD)/tests $(INTERPOSE_FIRST) -lxraycap -lvendor -lcurl -lpq -lhiredis -lmariadb $(INTERPOSE_RPATH) -o $@
 $(BUILD)/tests/interpose-shared: tests/db/interpose_prog.c $(BUILD)/tests/libvendor.so $(BUILD)/libxraycap.so
-	$(CC) $(DB_PROG_FLAGS) $< -L$(BUILD) -L$(BUILD)/tests -lxraycap -lvendor -lpq $(INTERPOSE_RPATH) -o $@
+	$(CC) $(DB_PROG_FLAGS) $< -L$(BUILD) -L$(BUILD)/tests -lxraycap -lvendor -lpq -lhiredis -lmariadb $(INTERPOSE_RPATH) -o $@
 $(BUILD)/tests/interpose-plugin: tests/db/interpose_prog.c $(BUILD)/tests/libvendor.so $(BUILD)/libxraycap-patch.so $(BUILD)/xraycap.so
 	$(CC) $(DB_PROG_FLAGS) -fplugin=$(BUILD)/xraycap.so -fplugin-arg-xraycap-patch=all $< -L$(BUILD) -L$(BUILD)/tests \
-	  $(INTERPOSE_FIRST) -lxraycap -lvendor -lcurl -lpq $(INTERPOSE_RPATH) -o $@
+	  $(INTERPOSE_FIRST) -lxraycap -lvendor -lcurl -lpq -lhiredis -lmariadb $(INTERPOSE_RPATH) -o $@
 
-check-postgresql: $(BUILD)/tests/pq $(BUILD)/tests/interpose-linked $(BUILD)/tests/interpose-shared $(BUILD)/tests/interpose-plugin
+INTERPOSE_BIN := $(BUILD)/tests/interpose-linked $(BUILD)/tests/interpose-shared $(BUILD)/tests/interpose-plugin
+
+check-postgresql: $(BUILD)/tests/pq $(INTERPOSE_BIN)
 	@tests/suite.sh postgresql $(BUILD)/tests/pq
-check-redis: $(BUILD)/tests/redis
+check-redis: $(BUILD)/tests/redis $(INTERPOSE_BIN)
 	@tests/suite.sh redis $(BUILD)/tests/redis
-check-mysql: $(BUILD)/tests/mysql
+check-mysql: $(BUILD)/tests/mysql $(INTERPOSE_BIN)
 	@tests/suite.sh mysql $(BUILD)/tests/mysql
 
 # Each suite prints one line (its output is in build/check/NAME.log); the last line totals them.

@@ -151,3 +151,18 @@ int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t di
     db_server(suite->server, "stop", dir);
     return failed ? 1 : 0;
 }
+
+const cJSON *db_interposed(const char *exe, const char *arg, const char *mode, struct listener *l,
+                           const char *dir, const char *want, int n)
+{
+    char out[4096];
+    listener_clear(l);
+    CU_ASSERT_EQUAL(db_run(exe, arg, mode, l->address, dir, out, sizeof out), 0);
+    listener_collect(l, 300);
+    CU_ASSERT_STRING_EQUAL(out, want);
+    cJSON *seg = listener_find(l, "interpose-test");
+    CU_ASSERT_PTR_NOT_NULL(seg);
+    const cJSON *subs = seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), n);
+    return cJSON_GetArraySize(subs) == n ? subs : NULL;
+}

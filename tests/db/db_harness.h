@@ -41,6 +41,11 @@ int db_run(const char *exe, const char *arg, const char *mode, const char *daemo
 int db_run_lost(const char *exe, const char *arg, const char *daemon, const char *script,
                 const char *dir, char *out, size_t len);
 
+/* Runs an interposition program (tests/db/interpose_prog.c) `exe ARG MODE`; asserts it printed
+ * `want` and sent one "interpose-test" segment with `n` subsegments, which it returns. */
+const cJSON *db_interposed(const char *exe, const char *arg, const char *mode, struct listener *l,
+                           const char *dir, const char *want, int n);
+
 /* o.a (or o.a.b when b is not NULL), and the same as a string ("" when absent). */
 const cJSON *db_at(const cJSON *o, const char *a, const char *b);
 const char *db_str(const cJSON *o, const char *a, const char *b);

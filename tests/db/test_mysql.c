@@ -74,6 +74,33 @@ static void test_wrap_link_flags_trace_queries_and_statements(void) { check_vari
 static void test_explicit_calls_trace_queries_and_statements(void) { check_variant(B "/mysql-explicit"); }
 static void test_queries_are_clean_under_sanitizers(void) { check_variant(B "/mysql-asan"); }
 
+/* Calls made inside a shared library built without xraycap (tests/db/vendor.c) are traced
+ * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
+static void check_interposed(const char *exe)
+{
+    const cJSON *subs = db_interposed(exe, port, "mysql", &L, dir, "vendor query: 42\nown query: 7\n", 2);
+    for (int i = 0; subs && i < 2; i++) {
+        const cJSON *s = cJSON_GetArrayItem(subs, i);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), "shop@127.0.0.1");
+        CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "sanitized_query"), i == 0 ? "SELECT ? + ?" : "SELECT ?");
+    }
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
+{
+    check_interposed(B "/interpose-linked");
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
+{
+    check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " B "/interpose-shared");
+}
+
+static void test_interposition_and_plugin_together_record_each_call_once(void)
+{
+    check_interposed(B "/interpose-plugin");
+}
+
 /* The server vanishes between two queries: the next ones are faults, the program goes on. */
 static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
 {
@@ -98,6 +125,13 @@ static const db_test tests[] = {
     {"test_wrap_link_flags_trace_queries_and_statements", test_wrap_link_flags_trace_queries_and_statements},
     {"test_explicit_calls_trace_queries_and_statements", test_explicit_calls_trace_queries_and_statements},
     {"test_queries_are_clean_under_sanitizers", test_queries_are_clean_under_sanitizers},
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",
+     test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first},
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",
+     test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded},
+    {"test_interposition_and_plugin_together_record_each_call_once",
+     test_interposition_and_plugin_together_record_each_call_once},
+    /* last: it kills the server */
     {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
     {NULL, NULL},
 };

@@ -110,15 +110,9 @@ static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
  * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
 static void check_interposed(const char *exe)
 {
-    char out[4096];
-    listener_clear(&L);
-    CU_ASSERT_EQUAL_FATAL(db_run(exe, conninfo, "", L.address, dir, out, sizeof out), 0);
-    listener_collect(&L, 300);
-    CU_ASSERT_STRING_EQUAL(out, "fetch: -1\nvendor query: 42\nown query: 7\n");
-    cJSON *seg = listener_find(&L, "interpose-test");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(seg);
-    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(seg, "subsegments");
-    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 3);
+    const cJSON *subs = db_interposed(exe, conninfo, "", &L, dir, "fetch: -1\nvendor query: 42\nown query: 7\n", 3);
+    if (!subs)
+        return;
     const cJSON *fetch = cJSON_GetArrayItem(subs, 0);
     CU_ASSERT_STRING_EQUAL(db_str(fetch, "name", NULL), "127.0.0.1");
     CU_ASSERT_TRUE(cJSON_IsTrue(db_at(fetch, "fault", NULL)));

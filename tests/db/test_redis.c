@@ -67,6 +67,34 @@ static void test_wrap_link_flags_trace_commands_and_pipelines(void) { check_vari
 static void test_explicit_calls_trace_commands_and_pipelines(void) { check_variant(B "/redis-explicit"); }
 static void test_commands_are_clean_under_sanitizers(void) { check_variant(B "/redis-asan"); }
 
+/* Calls made inside a shared library built without xraycap (tests/db/vendor.c) are traced
+ * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
+static void check_interposed(const char *exe)
+{
+    const cJSON *subs = db_interposed(exe, port, "redis", &L, dir, "vendor incr: 1\nown get: 1\n", 3);
+    static const char *want[3] = {"DEL", "INCR", "GET"};
+    for (int i = 0; subs && i < 3; i++) {
+        const cJSON *s = cJSON_GetArrayItem(subs, i);
+        CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), name);
+        CU_ASSERT_STRING_EQUAL(db_str(db_at(s, "metadata", "redis"), "command", NULL), want[i]);
+    }
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
+{
+    check_interposed(B "/interpose-linked");
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
+{
+    check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " B "/interpose-shared");
+}
+
+static void test_interposition_and_plugin_together_record_each_call_once(void)
+{
+    check_interposed(B "/interpose-plugin");
+}
+
 /* The server vanishes between two commands: the next ones are faults, the program goes on. */
 static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
 {
@@ -91,6 +119,13 @@ static const db_test tests[] = {
     {"test_wrap_link_flags_trace_commands_and_pipelines", test_wrap_link_flags_trace_commands_and_pipelines},
     {"test_explicit_calls_trace_commands_and_pipelines", test_explicit_calls_trace_commands_and_pipelines},
     {"test_commands_are_clean_under_sanitizers", test_commands_are_clean_under_sanitizers},
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",
+     test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first},
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",
+     test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded},
+    {"test_interposition_and_plugin_together_record_each_call_once",
+     test_interposition_and_plugin_together_record_each_call_once},
+    /* last: it kills the server */
     {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
     {NULL, NULL},
 };
