@@ -166,3 +166,14 @@ const cJSON *db_interposed(const char *exe, const char *arg, const char *mode, s
     CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), n);
     return cJSON_GetArraySize(subs) == n ? subs : NULL;
 }
+
+void (*db_check_interposed)(const char *exe);
+
+void db_test_interposed_linked_first(void) { db_check_interposed(ROOT "/build/tests/interpose-linked"); }
+
+void db_test_interposed_preloaded(void)
+{
+    db_check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " ROOT "/build/tests/interpose-shared");
+}
+
+void db_test_interposed_with_the_plugin_too(void) { db_check_interposed(ROOT "/build/tests/interpose-plugin"); }

@@ -46,6 +46,20 @@ int db_run_lost(const char *exe, const char *arg, const char *daemon, const char
 const cJSON *db_interposed(const char *exe, const char *arg, const char *mode, struct listener *l,
                            const char *dir, const char *want, int n);
 
+/* The interposition tests every suite runs: its checker (set before db_test_main) on the
+ * program linked with the patch library first, preloaded into it, and with the plugin too. */
+extern void (*db_check_interposed)(const char *exe);
+void db_test_interposed_linked_first(void);
+void db_test_interposed_preloaded(void);
+void db_test_interposed_with_the_plugin_too(void);
+#define DB_INTERPOSITION_TESTS                                                                \
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",  \
+     db_test_interposed_linked_first},                                                        \
+    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",     \
+     db_test_interposed_preloaded},                                                           \
+    {"test_interposition_and_plugin_together_record_each_call_once",                          \
+     db_test_interposed_with_the_plugin_too}
+
 /* o.a (or o.a.b when b is not NULL), and the same as a string ("" when absent). */
 const cJSON *db_at(const cJSON *o, const char *a, const char *b);
 const char *db_str(const cJSON *o, const char *a, const char *b);

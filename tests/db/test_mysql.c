@@ -86,21 +86,6 @@ static void check_interposed(const char *exe)
     }
 }
 
-static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
-{
-    check_interposed(B "/interpose-linked");
-}
-
-static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
-{
-    check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " B "/interpose-shared");
-}
-
-static void test_interposition_and_plugin_together_record_each_call_once(void)
-{
-    check_interposed(B "/interpose-plugin");
-}
-
 /* The server vanishes between two queries: the next ones are faults, the program goes on. */
 static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
 {
@@ -125,12 +110,7 @@ static const db_test tests[] = {
     {"test_wrap_link_flags_trace_queries_and_statements", test_wrap_link_flags_trace_queries_and_statements},
     {"test_explicit_calls_trace_queries_and_statements", test_explicit_calls_trace_queries_and_statements},
     {"test_queries_are_clean_under_sanitizers", test_queries_are_clean_under_sanitizers},
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",
-     test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first},
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",
-     test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded},
-    {"test_interposition_and_plugin_together_record_each_call_once",
-     test_interposition_and_plugin_together_record_each_call_once},
+    DB_INTERPOSITION_TESTS,
     /* last: it kills the server */
     {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
     {NULL, NULL},
@@ -138,6 +118,7 @@ static const db_test tests[] = {
 
 int main(void)
 {
+    db_check_interposed = check_interposed;
     const db_suite suite = {"mysql", "mariadb_server.sh", "test -x /usr/sbin/mariadbd", started, tests};
     return db_test_main(&suite, &L, dir, sizeof dir);
 }

@@ -123,21 +123,6 @@ static void check_interposed(const char *exe)
     }
 }
 
-static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
-{
-    check_interposed(B "/interpose-linked");
-}
-
-static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
-{
-    check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " B "/interpose-shared");
-}
-
-static void test_interposition_and_plugin_together_record_each_call_once(void)
-{
-    check_interposed(B "/interpose-plugin");
-}
-
 static void started(const char *port)
 {
     snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%s dbname=postgres user=xraycap "
@@ -151,12 +136,7 @@ static const db_test tests[] = {
     {"test_wrap_link_flags_trace_every_kind_of_round_trip", test_wrap_link_flags_trace_every_kind_of_round_trip},
     {"test_explicit_calls_trace_every_kind_of_round_trip", test_explicit_calls_trace_every_kind_of_round_trip},
     {"test_round_trips_are_clean_under_sanitizers", test_round_trips_are_clean_under_sanitizers},
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",
-     test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first},
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",
-     test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded},
-    {"test_interposition_and_plugin_together_record_each_call_once",
-     test_interposition_and_plugin_together_record_each_call_once},
+    DB_INTERPOSITION_TESTS,
     /* last: it kills the server */
     {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
     {NULL, NULL},
@@ -164,6 +144,7 @@ static const db_test tests[] = {
 
 int main(void)
 {
+    db_check_interposed = check_interposed;
     const db_suite suite = {"postgresql", "pg_server.sh", "ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1",
                             started, tests};
     return db_test_main(&suite, &L, dir, sizeof dir);

@@ -80,21 +80,6 @@ static void check_interposed(const char *exe)
     }
 }
 
-static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
-{
-    check_interposed(B "/interpose-linked");
-}
-
-static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
-{
-    check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " B "/interpose-shared");
-}
-
-static void test_interposition_and_plugin_together_record_each_call_once(void)
-{
-    check_interposed(B "/interpose-plugin");
-}
-
 /* The server vanishes between two commands: the next ones are faults, the program goes on. */
 static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
 {
@@ -119,12 +104,7 @@ static const db_test tests[] = {
     {"test_wrap_link_flags_trace_commands_and_pipelines", test_wrap_link_flags_trace_commands_and_pipelines},
     {"test_explicit_calls_trace_commands_and_pipelines", test_explicit_calls_trace_commands_and_pipelines},
     {"test_commands_are_clean_under_sanitizers", test_commands_are_clean_under_sanitizers},
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",
-     test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first},
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",
-     test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded},
-    {"test_interposition_and_plugin_together_record_each_call_once",
-     test_interposition_and_plugin_together_record_each_call_once},
+    DB_INTERPOSITION_TESTS,
     /* last: it kills the server */
     {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
     {NULL, NULL},
@@ -132,6 +112,7 @@ static const db_test tests[] = {
 
 int main(void)
 {
+    db_check_interposed = check_interposed;
     const db_suite suite = {"redis", "redis_server.sh", "command -v redis-server >/dev/null 2>&1", started, tests};
     return db_test_main(&suite, &L, dir, sizeof dir);
 }
