@@ -31,7 +31,7 @@ static inline int patch_lib_bit(const char *name, size_t len)
     return len == 3 && !strncmp(name, "all", 3) ? all : 0;
 }
 
-/* "curl, sqlite3, all": for messages. */
+/* "curl, sqlite3, ..., all": for messages. */
 static inline std::string patch_lib_names()
 {
     std::string s;

@@ -17,7 +17,7 @@
  *
  * Options (the same as the GCC plugin's): -fplugin-arg-xraycap-OPTION, or
  * -Xclang -plugin-arg-xraycap -Xclang OPTION: disable, functions=REGEX, exclude=REGEX, verbose,
- * patch=LIBS (curl, sqlite3, all: see include/xray_capture/patched.h).
+ * patch=LIBS (curl, sqlite3, pq, redis, mysql, mhd, civetweb, all: include/xray_capture/patched.h).
  * Debugging: -mllvm -print-after-all, or -emit-llvm -S to read the instrumented IR.
  */
 #include "clang/AST/ASTConsumer.h"

@@ -74,7 +74,8 @@ struct plugin_info xraycap_info = {
     "  exclude=REGEX      never capture functions whose name matches REGEX\n"
     "  verbose            print each function instrumented\n"
     "  warn-undefined     warn of marked declarations this file does not define\n"
-    "  patch=LIST         trace library calls: curl, sqlite3 or all (comma-separated)",
+    "  patch=LIST         trace library calls: curl, sqlite3, pq, redis, mysql, mhd, civetweb\n"
+    "                     or all (comma-separated)",
 };
 
 
