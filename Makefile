@@ -34,7 +34,7 @@ RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
 RT_OBJ_STATIC := $(RT_SRC:rt/%.c=$(BUILD)/rt-static/%.o)
 RT_HDR := $(wildcard rt/*/*.h) $(wildcard include/*.h include/xray_capture/*.h)
 
-.PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz check-docs check-demo
+.PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz check-docs check-demo lambda-package
 all: lib plugin
 
 lib: $(BUILD)/libxraycap.a $(BUILD)/libxraycap.so.0 $(BUILD)/libxraycap.so $(BUILD)/libxraycap-patch.so $(BUILD)/xraycap.pc $(BUILD)/xraycap-uninstalled.pc
@@ -97,7 +97,7 @@ DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
                 llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev graphviz \
                 libpq-dev postgresql libhiredis-dev redis-server \
-                libmariadb-dev mariadb-server libcivetweb-dev
+                libmariadb-dev mariadb-server libcivetweb-dev zip unzip
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \

@@ -18,9 +18,10 @@ endif
 # Compiled-out samples live apart, so switching XRAY always rebuilds them.
 SAMPLE_DIR := $(BUILD)/samples$(if $(filter 0,$(XRAY)),-off,)
 
+# (--as-needed: a sample depends on the libraries it calls, not on every one libxraycap can trace)
 $(SAMPLE_DIR)/%: samples/%/main.c include/xray_capture.h $(SAMPLE_DEPS)
 	mkdir -p $(SAMPLE_DIR)
-	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(SAMPLE_CFLAGS) $< $(SAMPLE_LIBS) -o $@
+	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(SAMPLE_CFLAGS) $< -Wl,--as-needed $(SAMPLE_LIBS) -o $@
 
 # users-api is an HTTP server (libmicrohttpd, its requests traced by the middleware) whose
 # libcurl, libpq and hiredis calls, and MHD_queue_response, are traced by patching.
@@ -28,6 +29,10 @@ $(SAMPLE_DIR)/users-api: samples/users-api/main.c include/xray_capture.h $(SAMPL
 	mkdir -p $(SAMPLE_DIR)
 	$(CC) $(CFLAGS) -std=c11 $(CWARN) -Iinclude $(DB_CFLAGS) $(SAMPLE_CFLAGS) \
 	  $(if $(filter 0,$(XRAY)),,-fplugin-arg-xraycap-patch=curl,pq,redis,mhd) $< $(SAMPLE_LIBS) -lmicrohttpd -lcurl -lpq -lhiredis -o $@
+
+# The Lambda sample as a provided.al2023 function: build/lambda/function.zip (docs: samples/lambda).
+lambda-package: $(BUILD)/samples/lambda
+	tools/lambda_package.sh $(BUILD)/samples/lambda $(BUILD)/lambda
 
 SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main.c))
 samples: $(SAMPLES)

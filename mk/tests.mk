@@ -145,8 +145,16 @@ check-redis: $(BUILD)/tests/redis $(INTERPOSE_BIN)
 check-mysql: $(BUILD)/tests/mysql $(INTERPOSE_BIN)
 	@tests/suite.sh mysql $(BUILD)/tests/mysql
 
+# The packaged Lambda function, run as Lambda runs it (tests/e2e/lambda_package.c).
+$(BUILD)/tests/lambda-package: tests/e2e/lambda_package.c tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
+                               $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
+	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+check-lambda: $(BUILD)/tests/lambda-package lambda-package
+	@tests/suite.sh lambda-package $(BUILD)/tests/lambda-package
+
 # Each suite prints one line (its output is in build/check/NAME.log); the last line totals them.
-check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-mysql check-e2e check-viewer check-demo
+check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-mysql check-lambda check-e2e check-viewer check-demo
 	@tests/totals.sh
 
 # The README's first command, as a new user runs it: it must end with the seed's trace shown,
