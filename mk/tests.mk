@@ -58,7 +58,7 @@ $(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/
 $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
-check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/npm/.installed \
+check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda $(BUILD)/npm/.installed \
            $(BUILD)/tests/e2e-xray-api
 	@tests/suite.sh e2e-users-api $(BUILD)/tests/e2e-users-api
 	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api

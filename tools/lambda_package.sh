@@ -7,7 +7,7 @@
 # system libraries is used:
 #   bootstrap         exec lib/ld-linux-x86-64.so.2 --library-path lib bin/<name>
 #   bin/<name>        the program
-#   lib/              its libraries (ldd) and the loader
+#   lib/              its libraries (ldd, and libgcc_s which glibc loads itself) and the loader
 set -eu
 bin=$1 out=$2
 name=$(basename "$bin")
@@ -21,6 +21,10 @@ for lib in $(ldd "$bin" | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1
     case $lib in *ld-linux*) loader=$(basename "$lib") ;; esac
 done
 [ -n "$loader" ] || { echo "lambda_package: no dynamic loader found for $bin" >&2; exit 1; }
+# glibc loads libgcc_s itself (dlopen) to unwind stacks (backtrace, thread cancellation): ldd
+# does not list it, and Amazon Linux's would not match the bundled C library.
+gcc_s=$(${CC:-cc} -print-file-name=libgcc_s.so.1)
+[ -f "$gcc_s" ] && cp -L "$gcc_s" "$stage/lib/"
 cat >"$stage/bootstrap" <<SCRIPT
 #!/bin/sh
 # Lambda runs this; the program starts through the bundled loader with the bundled libraries only.

@@ -16,7 +16,8 @@
  *     }
  *     int main(void) { return xray_lambda_run(handler, NULL); }
  *
- * Link with -lxraycap -lcurl (pkg-config --libs --static xraycap).
+ * Link with -lxraycap, or statically with `pkg-config --variable=static_libs xraycap`; a
+ * `bootstrap` for Amazon Linux built elsewhere: see samples/lambda/README.md.
  */
 #ifndef XRAY_CAPTURE_LAMBDA_H
 #define XRAY_CAPTURE_LAMBDA_H

@@ -12,9 +12,10 @@
  * subsegment on success).
  *
  * Environment: PORT (8080), AWS_REGION (us-east-1), TABLE_NAME (Users), BUCKET_NAME
- * (users-bucket), DYNAMODB_ENDPOINT and S3_ENDPOINT (default: the AWS endpoints of the region;
- * set them for dynalite/s3rver or any compatible service), AWS_ACCESS_KEY_ID and
- * AWS_SECRET_ACCESS_KEY; PG_CONNINFO (a libpq connection string) and REDIS_ADDR (HOST:PORT),
+ * (users-bucket), DYNAMODB_ENDPOINT and S3_ENDPOINT (else AWS_ENDPOINT_URL_DYNAMODB and
+ * AWS_ENDPOINT_URL_S3, else the AWS endpoints of the region; set them for dynalite/s3rver or any
+ * compatible service), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN
+ * (samples/common/aws_store.c); PG_CONNINFO (a libpq connection string) and REDIS_ADDR (HOST:PORT),
  * each optional. */
 #define _DEFAULT_SOURCE
 #include <netinet/in.h> /* before microhttpd.h, which needs it */
@@ -33,9 +34,10 @@
 #include <xray_capture/curl.h>
 #include <xray_capture/microhttpd.h>
 
+#include "../common/aws_store.h"
+
 static struct {
-    const char *region, *table, *bucket, *access_key, *secret_key;
-    char ddb[256], s3[256];
+    aws_store aws;
     PGconn *pg;           /* NULL without PG_CONNINFO */
     redisContext *redis;  /* NULL without REDIS_ADDR */
 } cfg;
@@ -44,71 +46,6 @@ static const char *env(const char *name, const char *fallback)
 {
     const char *v = getenv(name);
     return v && *v ? v : fallback;
-}
-
-/* ---- AWS calls through libcurl ------------------------------------------------------ */
-
-typedef struct reply {
-    char body[4096];
-    size_t len;
-} reply;
-
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-    reply *r = arg;
-    size_t add = size * n, room = sizeof r->body - 1 - r->len;
-    memcpy(r->body + r->len, data, add < room ? add : room);
-    r->len += add < room ? add : room;
-    r->body[r->len] = '\0';
-    return add;
-}
-
-/* A SigV4-signed request; returns the HTTP status (0 when the transfer failed). */
-static long aws_request(const char *method, const char *url, const char *service,
-                        struct curl_slist *headers, const char *body, reply *out)
-{
-    char sigv4[128], userpwd[512];
-    snprintf(sigv4, sizeof sigv4, "aws:amz:%s:%s", cfg.region, service);
-    snprintf(userpwd, sizeof userpwd, "%s:%s", cfg.access_key, cfg.secret_key);
-    CURL *h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
-    curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
-    if (body)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    return status;
-}
-
-static long dynamodb(const char *operation, const char *body, reply *out)
-{
-    char target[128];
-    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", operation);
-    struct curl_slist *h = curl_slist_append(NULL, target);
-    h = curl_slist_append(h, "Content-Type: application/x-amz-json-1.0");
-    long status = aws_request("POST", cfg.ddb, "dynamodb", h, body, out);
-    curl_slist_free_all(h);
-    return status;
-}
-
-static long s3_put(const char *key, const char *body, reply *out)
-{
-    char url[1024];
-    snprintf(url, sizeof url, "%s/%s%s%s", cfg.s3, cfg.bucket, key ? "/" : "", key ? key : "");
-    /* s3rver (like S3) wants the payload hash header on signed requests; curl 7.88 does not
-     * add it itself */
-    struct curl_slist *h = curl_slist_append(NULL, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    long status = aws_request("PUT", url, "s3", h, body ? body : "", out);
-    curl_slist_free_all(h);
-    return status;
 }
 
 /* ---- the seed's three samples -------------------------------------------------------- */
@@ -138,24 +75,9 @@ static void xray_function_sample2(void)
 XRAY_CAPTURE("xray_function_sample3")
 static int xray_function_sample3(const char *user_id, const char *name)
 {
-    reply r = {0};
-    char item[1024], key[128], doc[512];
-    snprintf(item, sizeof item, "{\"TableName\":\"%s\",\"Item\":{\"userId\":{\"S\":\"%s\"},"
-             "\"name\":{\"S\":\"%s\"}}}", cfg.table, user_id, name);
     xray_put_annotation(xray_current_subsegment(), "userId", user_id);
-    long status = dynamodb("PutItem", item, &r);
-    if (status != 200) {
-        fprintf(stderr, "users-api: PutItem failed: HTTP %ld %s\n", status, r.body);
+    if (aws_store_put_user(&cfg.aws, user_id, name) != 0)
         return -1;
-    }
-    snprintf(key, sizeof key, "users/%s.json", user_id);
-    snprintf(doc, sizeof doc, "{\"userId\":\"%s\",\"name\":\"%s\"}", user_id, name);
-    memset(&r, 0, sizeof r);
-    status = s3_put(key, doc, &r);
-    if (status != 200) {
-        fprintf(stderr, "users-api: PutObject failed: HTTP %ld %s\n", status, r.body);
-        return -1;
-    }
     if (cfg.pg) {
         const char *values[2] = {user_id, name};
         PGresult *res = PQexecParams(cfg.pg, "INSERT INTO users (id, name) VALUES ($1, $2)", 2, NULL,
@@ -254,21 +176,11 @@ static void done(void *cls, struct MHD_Connection *c, void **state, enum MHD_Req
 static volatile sig_atomic_t stopping;
 static void on_signal(int sig) { (void)sig; stopping = 1; }
 
-/* Creates the table and the bucket if they are missing (outside any segment: not traced). */
+/* Creates the table, the bucket and the users table when they are missing, and connects to
+ * PostgreSQL and Redis when they are configured (outside any segment: not traced). */
 static void prepare_storage(void)
 {
-    reply r = {0};
-    char create[512];
-    snprintf(create, sizeof create, "{\"TableName\":\"%s\",\"AttributeDefinitions\":[{\"AttributeName\":"
-             "\"userId\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"userId\","
-             "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}", cfg.table);
-    long s = dynamodb("CreateTable", create, &r);
-    if (s != 200 && !strstr(r.body, "ResourceInUse"))
-        fprintf(stderr, "users-api: CreateTable: HTTP %ld %s\n", s, r.body);
-    memset(&r, 0, sizeof r);
-    s = s3_put(NULL, NULL, &r);
-    if (s != 200 && !strstr(r.body, "BucketAlready"))
-        fprintf(stderr, "users-api: CreateBucket: HTTP %ld %s\n", s, r.body);
+    aws_store_prepare(&cfg.aws);
     const char *conninfo = env("PG_CONNINFO", NULL);
     if (conninfo) {
         cfg.pg = PQconnectdb(conninfo);
@@ -297,21 +209,7 @@ static void prepare_storage(void)
 
 int main(void)
 {
-    cfg.region = env("AWS_REGION", "us-east-1");
-    cfg.table = env("TABLE_NAME", "Users");
-    cfg.bucket = env("BUCKET_NAME", "users-bucket");
-    cfg.access_key = env("AWS_ACCESS_KEY_ID", "");
-    cfg.secret_key = env("AWS_SECRET_ACCESS_KEY", "");
-    snprintf(cfg.ddb, sizeof cfg.ddb, "%s", env("DYNAMODB_ENDPOINT", ""));
-    snprintf(cfg.s3, sizeof cfg.s3, "%s", env("S3_ENDPOINT", ""));
-    if (!cfg.ddb[0])
-        snprintf(cfg.ddb, sizeof cfg.ddb, "https://dynamodb.%s.amazonaws.com", cfg.region);
-    else
-        xray_curl_register_aws_endpoint(cfg.ddb, "DynamoDB"); /* a stand-in: say what it is */
-    if (!cfg.s3[0])
-        snprintf(cfg.s3, sizeof cfg.s3, "https://s3.%s.amazonaws.com", cfg.region);
-    else
-        xray_curl_register_aws_endpoint(cfg.s3, "S3");
+    aws_store_init(&cfg.aws, "DYNAMODB_ENDPOINT", "S3_ENDPOINT");
     int port = atoi(env("PORT", "8080"));
     curl_global_init(CURL_GLOBAL_DEFAULT);
     srand((unsigned)time(NULL) ^ (unsigned)getpid());

@@ -1,7 +1,7 @@
 /* lambda_package.c — build/lambda/function.zip (make lambda-package) runs as Lambda runs it:
  * unzipped into a directory of its own, `bootstrap` started in an empty environment (env -i)
  * with only Lambda's variables, against a Runtime API (tests/unit/fake_http.c) that serves one
- * invocation. It must answer the invocation, send the function's subsegments, and load every
+ * invocation (DynamoDB and S3 pointed at a closed loopback port: nothing leaves the machine). It must answer the invocation, send the function's subsegments, and load every
  * library from the package (LD_DEBUG=libs shows where each came from): nothing from this
  * machine's libraries. */
 #include "../unit/fake_http.h"
@@ -58,6 +58,7 @@ static void test_packaged_function_runs_with_only_its_own_libraries(void)
     answered[0] = '\0';
     snprintf(cmd, sizeof cmd, "cd / && env -i LD_DEBUG=libs AWS_LAMBDA_RUNTIME_API=%s LAMBDA_TASK_ROOT=%s "
              "AWS_LAMBDA_FUNCTION_NAME=users AWS_XRAY_DAEMON_ADDRESS=%s _HANDLER=bootstrap "
+             "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9 AWS_ENDPOINT_URL_S3=http://127.0.0.1:9 "
              "%s/bootstrap >/dev/null 2>%s", api.address, dir, L.address, dir, log);
     int rc = system(cmd);
     fake_http_stop(&api);

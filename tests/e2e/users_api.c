@@ -1,7 +1,8 @@
-/* users_api.c — end to end: samples/users-api against local DynamoDB and S3 stand-ins (npm's
- * dynalite and s3rver, installed into build/npm by `make`), one POST /users carrying a trace
- * header, and the documents the daemon would receive. Skipped, saying so, when the stand-ins
- * could not be installed (no npm registry). */
+/* users_api.c — end to end against local DynamoDB and S3 stand-ins (npm's dynalite and s3rver,
+ * installed into build/npm by `make`): samples/users-api given one POST /users carrying a trace
+ * header, then samples/lambda given the same request as an API Gateway event through a local
+ * Runtime API; the documents the daemon would receive are checked. Skipped, saying so, when
+ * the stand-ins could not be installed (no npm registry). */
 #include "../unit/fake_http.h"
 #include "../unit/listener.h"
 
@@ -89,19 +90,38 @@ static cJSON *aws_child(cJSON *e, const char *name)
     return found && cJSON_GetObjectItem(found, "aws") ? found : NULL;
 }
 
+/* The stand-ins, started once for both tests (users-api's creates the table and the bucket). */
+static struct {
+    int ddb, s3, s3ids;
+    pid_t p_ddb, p_s3, p_ids;
+} aws;
+
+static int start_standins(void)
+{
+    char cmd[1024];
+    aws.ddb = fake_http_free_port(), aws.s3 = fake_http_free_port(), aws.s3ids = fake_http_free_port();
+    snprintf(cmd, sizeof cmd, "exec " BIN "dynalite --host 127.0.0.1 --port %d --createTableMs 0 >/dev/null 2>&1", aws.ddb);
+    aws.p_ddb = spawn(cmd);
+    snprintf(cmd, sizeof cmd, "rm -rf " ROOT "/build/e2e/s3 && mkdir -p " ROOT "/build/e2e/s3 && exec " BIN
+             "s3rver -d " ROOT "/build/e2e/s3 -p %d -a 127.0.0.1 --silent >/dev/null 2>&1", aws.s3);
+    aws.p_s3 = spawn(cmd);
+    snprintf(cmd, sizeof cmd, "exec node " ROOT "/tests/e2e/request_id_proxy.js %d %d", aws.s3ids, aws.s3);
+    aws.p_ids = spawn(cmd);
+    return wait_port(aws.ddb) && wait_port(aws.s3) && wait_port(aws.s3ids);
+}
+
+static void stop_standins(void)
+{
+    stop(aws.p_ids);
+    stop(aws.p_s3);
+    stop(aws.p_ddb);
+}
+
 static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
 {
-    int ddb = fake_http_free_port(), s3 = fake_http_free_port(), s3ids = fake_http_free_port(),
-        api = fake_http_free_port();
+    int api = fake_http_free_port();
+    int ddb = aws.ddb, s3ids = aws.s3ids;
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "exec " BIN "dynalite --host 127.0.0.1 --port %d --createTableMs 0 >/dev/null 2>&1", ddb);
-    pid_t p_ddb = spawn(cmd);
-    snprintf(cmd, sizeof cmd, "rm -rf " ROOT "/build/e2e/s3 && mkdir -p " ROOT "/build/e2e/s3 && exec " BIN
-             "s3rver -d " ROOT "/build/e2e/s3 -p %d -a 127.0.0.1 --silent >/dev/null 2>&1", s3);
-    pid_t p_s3 = spawn(cmd);
-    snprintf(cmd, sizeof cmd, "exec node " ROOT "/tests/e2e/request_id_proxy.js %d %d", s3ids, s3);
-    pid_t p_ids = spawn(cmd);
-    CU_ASSERT_FATAL(wait_port(ddb) && wait_port(s3) && wait_port(s3ids));
     snprintf(cmd, sizeof cmd, "PORT=%d DYNAMODB_ENDPOINT=http://127.0.0.1:%d S3_ENDPOINT=http://127.0.0.1:%d "
              "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_XRAY_DAEMON_ADDRESS=%s "
              "XRAYCAP_SAMPLING_REMOTE=false exec " ROOT "/build/samples/users-api >/dev/null 2>&1",
@@ -138,9 +158,6 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     curl_easy_cleanup(h);
     listener_collect(&L, 500);
     stop(p_api);
-    stop(p_ids);
-    stop(p_s3);
-    stop(p_ddb);
 
     CU_ASSERT_EQUAL(status, 201);
     CU_ASSERT_PTR_NOT_NULL(strstr(b.text, "\"message\":\"User created successfully\""));
@@ -182,6 +199,101 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     cJSON_free(text);
 }
 
+/* A Runtime API serving one API Gateway proxy event (POST /users), then ending the loop. */
+#define LAMBDA_ROOT "1-5759e988-bd862e3fe1be46a994272797"
+#define FUNCTION_SEGMENT "1111111111111111"
+static char lambda_answer[1024];
+static int lambda_served;
+
+static void runtime_api(const http_request *req, http_response *resp, void *ctx)
+{
+    (void)ctx;
+    if (!strcmp(req->method, "GET") && strstr(req->path, "/runtime/invocation/next")) {
+        if (lambda_served++) {
+            resp->status = 500;
+            return;
+        }
+        snprintf(resp->headers, sizeof resp->headers,
+                 "Lambda-Runtime-Aws-Request-Id: inv-1\r\nLambda-Runtime-Trace-Id: Root=" LAMBDA_ROOT
+                 ";Parent=" FUNCTION_SEGMENT ";Sampled=1\r\nLambda-Runtime-Deadline-Ms: 1893456000000\r\n");
+        snprintf(resp->body, sizeof resp->body, "{\"httpMethod\":\"POST\",\"path\":\"/users\","
+                 "\"body\":\"{\\\"name\\\":\\\"alice\\\"}\"}");
+        return;
+    }
+    if (strstr(req->path, "/runtime/invocation/inv-1/response")) {
+        snprintf(lambda_answer, sizeof lambda_answer, "%.1000s", req->body);
+        resp->status = 202;
+        return;
+    }
+    resp->status = 404;
+}
+
+/* The top-level subsegment document named `name` (Lambda: each is sent on its own). */
+static cJSON *lambda_doc(const char *name)
+{
+    for (size_t i = 0; i < L.ndocs; i++)
+        if (!strcmp(cJSON_GetObjectItem(L.docs[i], "name")->valuestring, name))
+            return L.docs[i];
+    return NULL;
+}
+
+static void test_lambda_function_traces_the_seed_flow_under_the_function_segment(void)
+{
+    fake_http api;
+    CU_ASSERT_EQUAL_FATAL(fake_http_start(&api, runtime_api, NULL), 0);
+    listener_clear(&L);
+    lambda_served = 0;
+    char cmd[2048], errlog[] = ROOT "/build/e2e/lambda.stderr";
+    snprintf(cmd, sizeof cmd, "AWS_LAMBDA_RUNTIME_API=%s AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:%d "
+             "AWS_ENDPOINT_URL_S3=http://127.0.0.1:%d TABLE_NAME=Users BUCKET_NAME=users-bucket "
+             "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_SESSION_TOKEN=session-token "
+             "AWS_LAMBDA_FUNCTION_NAME=users LAMBDA_TASK_ROOT=" ROOT "/build/samples AWS_XRAY_DAEMON_ADDRESS=%s " ROOT "/build/samples/lambda "
+             ">/dev/null 2>%s", api.address, aws.ddb, aws.s3ids, L.address, errlog);
+    int rc = system(cmd); /* the loop ends with an error when the Runtime API does */
+    (void)rc;
+    fake_http_stop(&api);
+    listener_collect(&L, 500);
+    /* the seed's answer */
+    CU_ASSERT_PTR_NOT_NULL(strstr(lambda_answer, "\"statusCode\":200"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lambda_answer, "User created successfully"));
+    /* sample1's begin_segment, discarded with the SDKs' words */
+    char err[8192] = "";
+    FILE *f = fopen(errlog, "r");
+    if (f) {
+        err[fread(err, 1, sizeof err - 1, f)] = '\0';
+        fclose(f);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "Cannot create segments inside Lambda function. Discarded."));
+    /* every top-level subsegment under the function segment Lambda made */
+    const char *tops[] = {"subsegment_1", "xray_function_sample2", "xray_function_sample3"};
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *d = lambda_doc(tops[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "type")->valuestring, "subsegment");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "trace_id")->valuestring, LAMBDA_ROOT);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "parent_id")->valuestring, FUNCTION_SEGMENT);
+        CU_ASSERT_TRUE(entity_valid(d, 1));
+    }
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(lambda_doc("subsegment_1"), "annotations"),
+                                               "annotation1")->valuestring, "annotation test");
+    CU_ASSERT_PTR_NULL(lambda_doc("segment_1"));
+    cJSON *sample3 = lambda_doc("xray_function_sample3");
+    cJSON *d = aws_child(sample3, "DynamoDB"), *s = aws_child(sample3, "S3");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "aws"), "operation")->valuestring, "PutItem");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "aws"), "operation")->valuestring, "PutObject");
+    CU_ASSERT_TRUE(strlen(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "aws"), "request_id")->valuestring) > 10);
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(d, "fault"));
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(s, "fault"));
+    for (size_t i = 0; i < L.ndocs; i++) {
+        char *text = cJSON_PrintUnformatted(L.docs[i]);
+        CU_ASSERT_PTR_NULL(strstr(text, "session-token")); /* the credentials */
+        CU_ASSERT_PTR_NULL(strstr(text, "S3RVER"));
+        cJSON_free(text);
+    }
+}
+
 int main(void)
 {
     if (access(BIN "dynalite", X_OK) || access(BIN "s3rver", X_OK)) {
@@ -191,14 +303,23 @@ int main(void)
     }
     listener_open(&L);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!start_standins()) {
+        fprintf(stderr, "dynalite or s3rver did not start\n");
+        stop_standins();
+        return 1;
+    }
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("e2e", NULL, NULL);
+    /* (in this order: users-api's run creates the table and the bucket) */
     CU_add_test(s, "test_post_users_traces_the_seed_flow_into_dynamodb_and_s3",
                 test_post_users_traces_the_seed_flow_into_dynamodb_and_s3);
+    CU_add_test(s, "test_lambda_function_traces_the_seed_flow_under_the_function_segment",
+                test_lambda_function_traces_the_seed_flow_under_the_function_segment);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
+    stop_standins();
     listener_close(&L);
     return failed ? 1 : 0;
 }
