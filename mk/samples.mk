@@ -47,5 +47,5 @@ SAMPLES := $(patsubst samples/%/main.c,$(SAMPLE_DIR)/%,$(wildcard samples/*/main
 samples: $(SAMPLES)
 all: $(BUILD)/xraycap samples
 
-demo: deps all $(BUILD)/npm/.installed
+demo: deps all lambda-package $(BUILD)/npm/.installed
 	@bash tools/demo.sh

@@ -58,7 +58,7 @@ $(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/
 $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
-check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda $(BUILD)/npm/.installed \
+check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda lambda-package $(BUILD)/npm/.installed \
            $(BUILD)/tests/e2e-xray-api
 	@tests/suite.sh e2e-users-api $(BUILD)/tests/e2e-users-api
 	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api
@@ -158,14 +158,15 @@ check: deps check-layers all check-unit check-plugin check-off check-tool check-
 	@tests/totals.sh
 
 # The README's first command, as a new user runs it: it must end with the seed's trace shown,
-# DynamoDB, S3, PostgreSQL and Redis in its map (or, where npm cannot install the stand-ins,
+# DynamoDB, S3, PostgreSQL and Redis in its map, and the Lambda path's services (or, where npm cannot install the stand-ins,
 # with the standalone samples' traces).
 check-demo:
 	@tests/suite.sh demo $(MAKE) --no-print-directory demo
 	@if grep -q 'standalone samples instead' build/check/demo.log; then grep -q 'document(s) received' build/check/demo.log; \
 	 else grep -q -- '-> DynamoDB ' build/check/demo.log && grep -q 'xray_function_sample3' build/check/demo.log && \
 	   { grep -q 'no PostgreSQL server here' build/check/demo.log || grep -q -- '-> postgres@127.0.0.1 ' build/check/demo.log; } && \
-	   { grep -q 'no Redis server here' build/check/demo.log || grep -q -- '-> redis@127.0.0.1:' build/check/demo.log; }; fi \
+	   { grep -q 'no Redis server here' build/check/demo.log || grep -q -- '-> redis@127.0.0.1:' build/check/demo.log; } && \
+	   grep -q -- '-> users (AWS::Lambda::Function)' build/check/demo.log; fi \
 	 || { echo "make demo showed no trace:"; tail -30 build/check/demo.log; exit 1; }
 
 # Plugin matrix: compiles the programs in tests/plugin/progs at every level with the plugin.

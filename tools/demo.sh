@@ -80,4 +80,37 @@ echo; echo "== xraycap show $ID"
 echo; echo "== xraycap map"
 "$B/xraycap" map --db "$DB"
 "$B/xraycap" html --db "$DB" "$ID" >"$OUT/trace.html"
-echo; echo "== wrote $OUT/trace.html; browse all traces with: $B/xraycap serve --db $DB"
+echo; echo "== wrote $OUT/trace.html"
+
+# The seed's deployment: API Gateway -> Lambda (the packaged C function) -> DynamoDB, S3, in
+# the seed's three configurations, through `xraycap local-api`.
+if [ -x "$B/lambda/stage/bootstrap" ]; then
+  LDB=$OUT/lambda.db
+  rm -f "$LDB" "$LDB-wal" "$LDB-shm"
+  for mode in api lambda sdk; do
+    case $mode in
+      api) what="API Gateway tracing only" ;;
+      lambda) what="API Gateway and Lambda tracing" ;;
+      sdk) what="API Gateway and Lambda tracing, and the SDK in the function" ;;
+    esac
+    LUDP=$(free_port); LAPI=$(free_port)
+    "$B/xraycap" daemon --udp "127.0.0.1:$LUDP" --db "$LDB" 2>>"$OUT/daemon.log" & dpid=$!
+    AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$DDB AWS_ENDPOINT_URL_S3=http://127.0.0.1:$S3IDS \
+      TABLE_NAME=Users BUCKET_NAME=users-bucket AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
+      "$B/xraycap" local-api --bootstrap "$PWD/$B/lambda/stage/bootstrap" --http "127.0.0.1:$LAPI" \
+      --udp "127.0.0.1:$LUDP" --tracing $mode 2>"$OUT/local-api-$mode.log" & lpid=$!
+    wait_port "$LAPI" || exit 1
+    echo; echo "== $what: curl -X POST http://127.0.0.1:$LAPI/users -d '{\"name\": \"alice\"}'"
+    curl -s -X POST "http://127.0.0.1:$LAPI/users" -d '{"name": "alice"}'; echo
+    sleep 0.5
+    kill $lpid; wait $lpid 2>/dev/null
+    kill $dpid; wait $dpid 2>/dev/null
+    LID=$("$B/xraycap" traces --db "$LDB" --filter 'service("users-api/dev")' | awk 'NR==2 {print $1}')
+    [ -n "$LID" ] || { echo "demo: no trace from local-api (see $OUT/local-api-$mode.log)"; exit 1; }
+    "$B/xraycap" show --db "$LDB" "$LID"
+    "$B/xraycap" map --db "$LDB" --since 1m
+    "$B/xraycap" html --db "$LDB" "$LID" >"$OUT/lambda-$mode.html"
+    rm -f "$LDB" "$LDB-wal" "$LDB-shm"
+  done
+fi
+echo; echo "== browse all traces with: $B/xraycap serve --db $DB"

@@ -294,6 +294,100 @@ static void test_lambda_function_traces_the_seed_flow_under_the_function_segment
     }
 }
 
+/* The document with this origin, or NULL. */
+static cJSON *by_origin(const char *origin)
+{
+    for (size_t i = 0; i < L.ndocs; i++) {
+        cJSON *o = cJSON_GetObjectItem(L.docs[i], "origin");
+        if (cJSON_IsString(o) && !strcmp(o->valuestring, origin))
+            return L.docs[i];
+    }
+    return NULL;
+}
+
+static size_t subsegment_documents(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < L.ndocs; i++)
+        n += cJSON_GetObjectItem(L.docs[i], "type") != NULL;
+    return n;
+}
+
+/* POST /users through `xraycap local-api --tracing MODE` into the packaged function; returns
+ * the status, with the documents collected. */
+static long through_local_api(const char *mode)
+{
+    int port = fake_http_free_port();
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:%d AWS_ENDPOINT_URL_S3=http://127.0.0.1:%d "
+             "TABLE_NAME=Users BUCKET_NAME=users-bucket AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "
+             "exec " ROOT "/build/xraycap local-api --bootstrap " ROOT "/build/lambda/stage/bootstrap "
+             "--http 127.0.0.1:%d --udp %s --tracing %s >/dev/null 2>&1", aws.ddb, aws.s3ids, port, L.address, mode);
+    listener_clear(&L);
+    pid_t p = spawn(cmd);
+    long status = 0;
+    if (wait_port(port)) {
+        char url[128];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/users", port);
+        CURL *h = curl_easy_init();
+        body b = {0};
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"name\": \"alice\"}");
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+        if (curl_easy_perform(h) == CURLE_OK)
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(h);
+        CU_ASSERT_PTR_NOT_NULL(strstr(b.text, "User created successfully"));
+    }
+    listener_collect(&L, 500);
+    stop(p);
+    return status;
+}
+
+static void test_local_api_gives_the_consoles_picture_in_the_seeds_three_configurations(void)
+{
+    /* API Gateway, Lambda and the SDK: the stage, the Lambda service and the function segment,
+     * the function's subsegments under the function segment */
+    CU_ASSERT_EQUAL(through_local_api("sdk"), 200);
+    cJSON *stage = by_origin("AWS::ApiGateway::Stage"), *service = by_origin("AWS::Lambda"),
+          *function = by_origin("AWS::Lambda::Function");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stage);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(service);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(function);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(stage, "name")->valuestring, "users-api/dev");
+    cJSON *invoke = cJSON_GetArrayItem(cJSON_GetObjectItem(stage, "subsegments"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(invoke);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(service, "parent_id")->valuestring,
+                           cJSON_GetObjectItem(invoke, "id")->valuestring);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(function, "parent_id")->valuestring,
+                           cJSON_GetObjectItem(service, "id")->valuestring);
+    const char *function_id = cJSON_GetObjectItem(function, "id")->valuestring;
+    const char *tops[] = {"subsegment_1", "xray_function_sample2", "xray_function_sample3"};
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *d = lambda_doc(tops[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "parent_id")->valuestring, function_id);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "trace_id")->valuestring,
+                               cJSON_GetObjectItem(stage, "trace_id")->valuestring);
+    }
+    CU_ASSERT_PTR_NOT_NULL(aws_child(lambda_doc("xray_function_sample3"), "DynamoDB"));
+    CU_ASSERT_PTR_NOT_NULL(aws_child(lambda_doc("xray_function_sample3"), "S3"));
+    for (size_t i = 0; i < L.ndocs; i++)
+        CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
+    /* API Gateway and Lambda tracing, no SDK in the function: the services only */
+    CU_ASSERT_EQUAL(through_local_api("lambda"), 200);
+    CU_ASSERT_PTR_NOT_NULL(by_origin("AWS::ApiGateway::Stage"));
+    CU_ASSERT_PTR_NOT_NULL(by_origin("AWS::Lambda"));
+    CU_ASSERT_PTR_NOT_NULL(by_origin("AWS::Lambda::Function"));
+    CU_ASSERT_EQUAL(subsegment_documents(), 0);
+    /* API Gateway tracing only */
+    CU_ASSERT_EQUAL(through_local_api("api"), 200);
+    CU_ASSERT_PTR_NOT_NULL(by_origin("AWS::ApiGateway::Stage"));
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+}
+
 int main(void)
 {
     if (access(BIN "dynalite", X_OK) || access(BIN "s3rver", X_OK)) {
@@ -315,6 +409,8 @@ int main(void)
                 test_post_users_traces_the_seed_flow_into_dynamodb_and_s3);
     CU_add_test(s, "test_lambda_function_traces_the_seed_flow_under_the_function_segment",
                 test_lambda_function_traces_the_seed_flow_under_the_function_segment);
+    CU_add_test(s, "test_local_api_gives_the_consoles_picture_in_the_seeds_three_configurations",
+                test_local_api_gives_the_consoles_picture_in_the_seeds_three_configurations);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -444,7 +444,7 @@ static int shell(const char *cmd, char *out, size_t n)
  * the command's own output. */
 static void test_cli_answers_help_and_never_creates_a_store_by_reading(void)
 {
-    const char *cmds[] = {"daemon", "traces", "show", "map", "serve", "export", "html", "import", "run"};
+    const char *cmds[] = {"daemon", "traces", "show", "map", "serve", "export", "html", "import", "run", "local-api"};
     char out[4096], cmd[512], db[64];
     snprintf(db, sizeof db, "/tmp/xraycap-typo-%d.db", (int)getpid());
     unlink(db);
@@ -485,6 +485,12 @@ static void test_cli_answers_help_and_never_creates_a_store_by_reading(void)
     unlink(json);
     CU_ASSERT_EQUAL(out[0], '[');
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"segment_1\""));
+    CU_ASSERT_EQUAL(shell(XRAYCAP " local-api", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--bootstrap is required"));
+    CU_ASSERT_EQUAL(shell(XRAYCAP " local-api --bootstrap /bin/true --tracing everything", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unexpected argument '--tracing'"));
+    CU_ASSERT_EQUAL(shell(XRAYCAP " local-api --bootstrap /nonexistent/bootstrap", out, sizeof out), 2);
+    CU_ASSERT_EQUAL(shell(XRAYCAP " local-api --bootstrap /bin/true --udp 127.0.0.1:99999", out, sizeof out), 2);
     CU_ASSERT_EQUAL(shell(XRAYCAP " run --json /nonexistent/dir/x.json -- true", out, sizeof out), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/dir/x.json"));
 }

@@ -12,5 +12,6 @@ int cmd_map(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_html(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_local_api(int argc, char **argv);
 
 #endif

@@ -24,6 +24,9 @@ static const struct {
     {"export", cmd_export, "export [--db FILE] TRACE_ID\n        the trace as BatchGetTraces returns it"},
     {"html", cmd_html, "html [--db FILE] TRACE_ID\n        one trace as a self-contained HTML page"},
     {"import", cmd_import, "import [--db FILE] FILE...\n        store documents from JSON-lines files"},
+    {"local-api", cmd_local_api, "local-api --bootstrap PATH [--http 127.0.0.1:3000] [--udp 127.0.0.1:2000]\n"
+                                 "        [--stage dev] [--function users] [--api users-api] [--tracing api|lambda|sdk]\n"
+                                 "        API Gateway and a Lambda Runtime API on loopback, running PATH as Lambda does"},
     {"run", cmd_run, "run [--json FILE] [--sampling] [--udp HOST:PORT] -- COMMAND [ARGS...]\n"
                      "        run COMMAND against a private daemon port and print its traces\n"
                      "        (--json: also write the documents received to FILE, e.g. /dev/fd/3)"},

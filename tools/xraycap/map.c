@@ -88,6 +88,15 @@ static void visit(const cJSON *e, int depth, const cJSON *seg, void *arg)
     }
     const cJSON *ns = cJSON_GetObjectItemCaseSensitive(e, "namespace");
     if (cJSON_IsString(ns) && (!strcmp(ns->valuestring, "aws") || !strcmp(ns->valuestring, "remote"))) {
+        /* A call whose callee sent a segment of its own (API Gateway's Invoke of a traced
+         * Lambda function) is drawn as the edge to that segment, not as a node of its own. */
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id"), *r;
+        cJSON_ArrayForEach(r, w->t->roots) {
+            const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r, "parent_id");
+            if (cJSON_IsString(id) && cJSON_IsString(pid) && !strcmp(pid->valuestring, id->valuestring) &&
+                !cJSON_HasObjectItem(r, "type"))
+                return;
+        }
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
         count(w->m, service, name->valuestring, e);
     }
@@ -101,10 +110,10 @@ void map_add_trace(trace_map *m, const trace *t)
 
 void map_print_text(FILE *out, const trace_map *m)
 {
-    fprintf(out, "%-30s    %-30s %8s %10s %7s %7s\n", "from", "to", "requests", "avg ms", "error", "fault");
+    fprintf(out, "%-42s    %-42s %8s %10s %7s %7s\n", "from", "to", "requests", "avg ms", "error", "fault");
     for (int i = 0; i < m->n; i++) {
         const map_edge *e = &m->edges[i];
-        fprintf(out, "%-30.30s -> %-30.30s %8ld %10.3f %6.1f%% %6.1f%%\n", e->from, e->to, e->count,
+        fprintf(out, "%-42.42s -> %-42.42s %8ld %10.3f %6.1f%% %6.1f%%\n", e->from, e->to, e->count,
                 e->total_s / (double)e->count * 1000, 100.0 * (double)e->errors / (double)e->count,
                 100.0 * (double)e->faults / (double)e->count);
     }
