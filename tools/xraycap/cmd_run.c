@@ -99,6 +99,10 @@ int cmd_run(int argc, char **argv)
     /* Opened before the command starts: a bad path is reported before anything runs, and the
      * documents never mix with the command's own output. */
     FILE *json_out = NULL;
+    if (json && !strncmp(json, "--", 2)) { /* the old `run --json -- CMD`: no file named "--" */
+        fprintf(stderr, "xraycap run: --json takes a file name (--json FILE); got '%s'\n", json);
+        return 2;
+    }
     if (json && !(json_out = fopen(json, "w"))) {
         fprintf(stderr, "xraycap run: --json %s: %s\n", json, strerror(errno));
         return 2;
