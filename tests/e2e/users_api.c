@@ -322,7 +322,8 @@ static long through_local_api(const char *mode)
     snprintf(cmd, sizeof cmd, "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:%d AWS_ENDPOINT_URL_S3=http://127.0.0.1:%d "
              "TABLE_NAME=Users BUCKET_NAME=users-bucket AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "
              "exec " ROOT "/build/xraycap local-api --bootstrap " ROOT "/build/lambda/stage/bootstrap "
-             "--http 127.0.0.1:%d --udp %s --tracing %s >/dev/null 2>&1", aws.ddb, aws.s3ids, port, L.address, mode);
+             "--http 127.0.0.1:%d --udp %s --tracing %s >/dev/null 2>" ROOT "/build/e2e/local-api.log",
+             aws.ddb, aws.s3ids, port, L.address, mode);
     listener_clear(&L);
     pid_t p = spawn(cmd);
     long status = 0;
@@ -372,10 +373,30 @@ static void test_local_api_gives_the_consoles_picture_in_the_seeds_three_configu
         CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(d, "trace_id")->valuestring,
                                cJSON_GetObjectItem(stage, "trace_id")->valuestring);
     }
-    CU_ASSERT_PTR_NOT_NULL(aws_child(lambda_doc("xray_function_sample3"), "DynamoDB"));
-    CU_ASSERT_PTR_NOT_NULL(aws_child(lambda_doc("xray_function_sample3"), "S3"));
+    cJSON *sample1 = lambda_doc("subsegment_1");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(sample1, "annotations"), "annotation1")->valuestring,
+                           "annotation test");
+    CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(cJSON_GetObjectItem(sample1, "metadata"), "subsegment_1_metadata"));
+    CU_ASSERT_PTR_NOT_NULL(find_entity(sample1, "subsegment_3-2"));
+    CU_ASSERT_PTR_NOT_NULL(find_entity(lambda_doc("xray_function_sample2"), "subsegment_1"));
+    const char *calls[] = {"DynamoDB", "S3"};
+    for (size_t i = 0; i < 2; i++) {
+        cJSON *c = aws_child(lambda_doc("xray_function_sample3"), calls[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "aws"), "operation")->valuestring,
+                               i ? "PutObject" : "PutItem");
+        CU_ASSERT_TRUE(strlen(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "aws"), "request_id")->valuestring) > 10);
+    }
     for (size_t i = 0; i < L.ndocs; i++)
         CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
+    /* the function's log (its stderr, through local-api's) has the seed's discarded segment */
+    char log[8192] = "";
+    FILE *f = fopen(ROOT "/build/e2e/local-api.log", "r");
+    if (f) {
+        log[fread(log, 1, sizeof log - 1, f)] = '\0';
+        fclose(f);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(log, "Cannot create segments inside Lambda function. Discarded."));
     /* API Gateway and Lambda tracing, no SDK in the function: the services only */
     CU_ASSERT_EQUAL(through_local_api("lambda"), 200);
     CU_ASSERT_PTR_NOT_NULL(by_origin("AWS::ApiGateway::Stage"));
