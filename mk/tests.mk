@@ -82,8 +82,8 @@ check-viewer: $(BUILD)/tests/viewer $(BUILD)/xraycap $(BUILD)/samples/capture
 check-layers:
 	@tests/suite.sh layers tests/layers/check_layers.sh
 
-# Every C, shell, Make and CMake block of the README and docs/ works as pasted.
-DOC_SNIPPET_PAGES := README.md $(wildcard docs/*.md)
+# Every C, shell, Make and CMake block of the READMEs and docs/ works as pasted.
+DOC_SNIPPET_PAGES := README.md $(wildcard docs/*.md) samples/lambda/README.md
 check-docs: all $(BUILD)/xraycap
 	@tests/suite.sh docs tests/docs/snippets.sh $(DOC_SNIPPET_PAGES)
 

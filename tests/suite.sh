@@ -4,7 +4,8 @@
 #   tests/suite.sh NAME CMD [ARGS...]   run CMD; on failure print the end of its log
 #   tests/suite.sh NAME --passed N      record N checks a make recipe ran and passed
 # Counts: CUnit's run summary ("tests TOTAL RAN PASSED FAILED INACTIVE"), else the last line
-# saying "N passed, N failed", else the suite is one check. The negative tests' expected error
+# saying "N passed, N failed", else the suite is one check; a suite that only says "SKIPPED
+# ..." (its tool is not installed) is shown so and counts nothing. The negative tests' expected error
 # messages stay in the log, where they cannot be taken for failures.
 DIR=build/check
 mkdir -p "$DIR"
@@ -23,6 +24,13 @@ secs=$(($(date +%s) - start))
 counts=$(awk '$1 == "tests" && NF == 6 && $2 ~ /^[0-9]+$/ { p += $4; f += $5; n++ }
               END { if (n) print p, f }' "$log")
 [ -n "$counts" ] || counts=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | awk '{ print $1, $3 }')
+skipped=$(grep -m1 '^SKIPPED' "$log")
+if [ -z "$counts" ] && [ -n "$skipped" ] && [ $rc -eq 0 ]; then
+    # a suite that could not run here says so, and counts as nothing passed
+    echo "0 0" >"$DIR/$name.count"
+    printf '  %-28s %s\n' "$name" "$skipped"
+    exit 0
+fi
 [ -n "$counts" ] || counts="$([ $rc -eq 0 ] && echo 1 0 || echo 0 1)"
 set -- $counts
 passed=$1 failed=$2

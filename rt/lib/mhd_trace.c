@@ -93,7 +93,10 @@ static void drop_segment(mhd_request *r)
                  s->parent_id, s->sampled ? 1 : 0);
     else
         snprintf(r->resume, sizeof r->resume, "Root=%s;Sampled=%d", s->trace_id, s->sampled ? 1 : 0);
-    s->sampled = false; /* (released unsent; nothing of it was streamed: it only just began) */
+    /* Released unsent. Were part of it already streamed (a handler that recorded a great deal
+     * and still queued nothing), it is ended and sent instead: no orphaned pieces. */
+    if (!s->streams)
+        s->sampled = false;
     xray_end_segment();
 }
 

@@ -343,7 +343,9 @@ PGresult *xray_PQgetResult(PGconn *conn)
 void xray_PQfinish(PGconn *conn)
 {
     xrc_lib_inside++;
-    free_pending(take_pending(conn));
+    pending *p = conn ? take_pending(conn) : NULL;
+    if (p) /* sent, its last result never read: it ends here */
+        finish_pending(p, conn);
     xrc_sql_forget(conn);
     PQfinish(conn);
     xrc_lib_inside--;

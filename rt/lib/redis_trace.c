@@ -270,7 +270,7 @@ void xray_redisFree(redisContext *c)
 {
     xrc_lib_inside++;
     for (queued *q; c && (q = dequeue(c));)
-        free(q); /* appended, never read back */
+        finish(q, c, NULL, true); /* appended, its reply never read: it ends here */
     redisFree(c);
     xrc_lib_inside--;
 }

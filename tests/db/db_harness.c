@@ -125,6 +125,61 @@ void db_expect_faults_after_the_first(const cJSON *subs, const char *type_prefix
     }
 }
 
+
+const cJSON *db_subsegments(struct listener *l, const char *segment)
+{
+    cJSON *seg = listener_find(l, segment);
+    CU_ASSERT_PTR_NOT_NULL(seg);
+    return seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
+}
+
+const cJSON *db_traced_run(const char *exe, const char *arg, const char *mode, struct listener *l,
+                           const char *dir, const char *want, const char *segment, int n)
+{
+    char out[4096];
+    listener_clear(l);
+    CU_ASSERT_EQUAL(db_run(exe, arg, mode, l->address, dir, out, sizeof out), 0);
+    listener_collect(l, 300);
+    CU_ASSERT_STRING_EQUAL(out, want); /* what the program saw is what it sees untraced */
+    const cJSON *subs = db_subsegments(l, segment);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), n);
+    return cJSON_GetArraySize(subs) == n ? subs : NULL;
+}
+
+static const db_suite *current; /* the suite db_test_main runs */
+
+static void run_client(const char *way)
+{
+    char exe[512];
+    snprintf(exe, sizeof exe, ROOT "/build/tests/%s-%s", current->client, way);
+    current->check_variant(exe);
+}
+
+static void test_gcc_plugin_patch_traces_every_call(void) { run_client("gcc"); }
+static void test_clang_plugin_patch_traces_every_call(void) { run_client("clang"); }
+static void test_wrap_link_flags_trace_every_call(void) { run_client("wrap"); }
+static void test_explicit_calls_trace_every_call(void) { run_client("explicit"); }
+static void test_every_call_is_clean_under_sanitizers(void) { run_client("asan"); }
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first(void)
+{
+    current->check_interposed(ROOT "/build/tests/interpose-linked");
+}
+
+static void test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded(void)
+{
+    current->check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " ROOT "/build/tests/interpose-shared");
+}
+
+static void test_interposition_and_plugin_together_record_each_call_once(void)
+{
+    current->check_interposed(ROOT "/build/tests/interpose-plugin");
+}
+
+static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void) { current->lost(); }
+
+#define ADD(s, fn) CU_add_test(s, #fn, fn)
+
 int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t dirlen)
 {
     if (system(suite->installed)) {
@@ -137,12 +192,20 @@ int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t di
         fprintf(stderr, "the %s server did not start\n", suite->name);
         return 1;
     }
+    current = suite;
     suite->started(port);
     listener_open(l);
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite(suite->name, NULL, NULL);
-    for (const db_test *t = suite->tests; t->name; t++)
-        CU_add_test(s, t->name, t->fn);
+    ADD(s, test_gcc_plugin_patch_traces_every_call);
+    ADD(s, test_clang_plugin_patch_traces_every_call);
+    ADD(s, test_wrap_link_flags_trace_every_call);
+    ADD(s, test_explicit_calls_trace_every_call);
+    ADD(s, test_every_call_is_clean_under_sanitizers);
+    ADD(s, test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first);
+    ADD(s, test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded);
+    ADD(s, test_interposition_and_plugin_together_record_each_call_once);
+    ADD(s, test_server_lost_mid_test_is_a_fault_and_the_program_goes_on); /* last: it kills the server */
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
@@ -151,29 +214,3 @@ int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t di
     db_server(suite->server, "stop", dir);
     return failed ? 1 : 0;
 }
-
-const cJSON *db_interposed(const char *exe, const char *arg, const char *mode, struct listener *l,
-                           const char *dir, const char *want, int n)
-{
-    char out[4096];
-    listener_clear(l);
-    CU_ASSERT_EQUAL(db_run(exe, arg, mode, l->address, dir, out, sizeof out), 0);
-    listener_collect(l, 300);
-    CU_ASSERT_STRING_EQUAL(out, want);
-    cJSON *seg = listener_find(l, "interpose-test");
-    CU_ASSERT_PTR_NOT_NULL(seg);
-    const cJSON *subs = seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), n);
-    return cJSON_GetArraySize(subs) == n ? subs : NULL;
-}
-
-void (*db_check_interposed)(const char *exe);
-
-void db_test_interposed_linked_first(void) { db_check_interposed(ROOT "/build/tests/interpose-linked"); }
-
-void db_test_interposed_preloaded(void)
-{
-    db_check_interposed("LD_PRELOAD=" ROOT "/build/libxraycap-patch.so " ROOT "/build/tests/interpose-shared");
-}
-
-void db_test_interposed_with_the_plugin_too(void) { db_check_interposed(ROOT "/build/tests/interpose-plugin"); }

@@ -9,22 +9,24 @@
 
 struct listener;
 
-typedef struct db_test {
-    const char *name;
-    void (*fn)(void);
-} db_test;
-
 typedef struct db_suite {
     const char *name;             /* "postgresql" */
-    const char *server;           /* its script in tests/db: "pg_server.sh" */
+    const char *client;           /* its client, tests/db/CLIENT_prog.c: "pq" */
+    const char *server;           /* its server's script in tests/db: "pg_server.sh" */
     const char *installed;        /* a shell command that succeeds when the server is there */
-    void (*started)(const char *port); /* fills the suite's connection settings */
-    const db_test *tests;         /* ends with {NULL, NULL} */
+    void (*started)(const char *port);        /* fills the suite's connection settings */
+    void (*check_variant)(const char *exe);   /* checks one run of a client build */
+    void (*check_interposed)(const char *exe); /* checks one run of an interposition program */
+    void (*lost)(void);           /* the server killed mid-test (run last) */
 } db_suite;
 
 /* A database test program's main: skipped (saying so) when the server is not installed, else
- * the server started in `dir` (/tmp/xraycap-NAME-PID), the listener opened, the tests run, the
- * server stopped. Returns the exit status. */
+ * the server started in `dir` (/tmp/xraycap-NAME-PID), the listener opened, and the suite's
+ * tests run: the client built five ways (GCC plugin patch=LIB, Clang plugin, --wrap link flags,
+ * explicit xray_* calls, explicit with the runtime under AddressSanitizer + UBSan, which stop
+ * the program on a finding: build/tests/CLIENT-gcc ... -asan), the interposition program
+ * linked with the patch library first, preloaded into it, and with the plugin too, then the
+ * lost server; the server stopped. Returns the exit status. */
 int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t dirlen);
 
 /* Starts a server with `script` ("pg_server.sh") in `dir`; writes its port; 0 on success. */
@@ -41,24 +43,12 @@ int db_run(const char *exe, const char *arg, const char *mode, const char *daemo
 int db_run_lost(const char *exe, const char *arg, const char *daemon, const char *script,
                 const char *dir, char *out, size_t len);
 
-/* Runs an interposition program (tests/db/interpose_prog.c) `exe ARG MODE`; asserts it printed
- * `want` and sent one "interpose-test" segment with `n` subsegments, which it returns. */
-const cJSON *db_interposed(const char *exe, const char *arg, const char *mode, struct listener *l,
-                           const char *dir, const char *want, int n);
-
-/* The interposition tests every suite runs: its checker (set before db_test_main) on the
- * program linked with the patch library first, preloaded into it, and with the plugin too. */
-extern void (*db_check_interposed)(const char *exe);
-void db_test_interposed_linked_first(void);
-void db_test_interposed_preloaded(void);
-void db_test_interposed_with_the_plugin_too(void);
-#define DB_INTERPOSITION_TESTS                                                                \
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_linked_first",  \
-     db_test_interposed_linked_first},                                                        \
-    {"test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded",     \
-     db_test_interposed_preloaded},                                                           \
-    {"test_interposition_and_plugin_together_record_each_call_once",                          \
-     db_test_interposed_with_the_plugin_too}
+/* Runs `exe ARG MODE` against the listener; asserts it exited 0, printed `want` and sent one
+ * segment named `segment` with `n` subsegments, which it returns (NULL when not). */
+const cJSON *db_traced_run(const char *exe, const char *arg, const char *mode, struct listener *l,
+                           const char *dir, const char *want, const char *segment, int n);
+/* The subsegments of the received segment named `segment` (asserted to be there). */
+const cJSON *db_subsegments(struct listener *l, const char *segment);
 
 /* o.a (or o.a.b when b is not NULL), and the same as a string ("" when absent). */
 const cJSON *db_at(const cJSON *o, const char *a, const char *b);

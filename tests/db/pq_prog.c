@@ -1,7 +1,8 @@
 /* pq_prog.c — a libpq client for the PostgreSQL tracing tests, built four ways (GCC plugin with
  * patch=pq, Clang plugin, --wrap link, explicit xray_PQ* calls: -DEXPLICIT). Inside segment
  * "pq-test" it runs each kind of round trip once:
- *   pq_prog CONNINFO            plain, parameters, prepare + execute, an error, async, async error
+ *   pq_prog CONNINFO            plain, parameters, prepare + execute, an error, async, async error,
+ *                               an async statement whose connection is closed before its result
  *   pq_prog CONNINFO lost       one query, then waits for a line on stdin (the test kills the
  *                               server meanwhile), then queries again: it must fail, not crash
  * and prints what the queries answered, so the test can check that tracing changed nothing. */
@@ -79,6 +80,11 @@ int main(int argc, char **argv)
         const char *z[1] = {"0"};
         if (PQ(PQsendQueryParams)(c, "SELECT 1 / $1::int", 1, NULL, z, NULL, NULL, 0))
             drain("async-error", c);
+        /* a statement sent on a connection closed before its result is read */
+        PGconn *other = PQconnectdb(argv[1]);
+        if (PQ(PQsendQuery)(other, "SELECT 5"))
+            PQ(PQfinish)(other);
+        printf("abandoned: sent\n");
     }
     xray_end_segment();
     PQ(PQfinish)(c);

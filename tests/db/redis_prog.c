@@ -1,7 +1,8 @@
 /* redis_prog.c — a hiredis client for the Redis tracing tests, built four ways as pq_prog.c is
  * (-DEXPLICIT: xray_redis* calls). Inside segment "redis-test":
  *   redis_prog PORT        SET, GET, an Argv INCR, an error reply, a command whose name is a
- *                          format argument, and a pipeline of three
+ *                          format argument, a pipeline of three, and a PING appended on a
+ *                          connection closed before its reply is read
  *   redis_prog PORT lost   PING, then waits for a line on stdin (the test kills the server),
  *                          then two more commands: they must fail, not crash
  * and prints the replies, so the test can check that tracing changed nothing. */
@@ -76,6 +77,11 @@ int main(int argc, char **argv)
         get_reply("pipe-set", c);
         get_reply("pipe-get", c);
         get_reply("pipe-lpush", c);
+        /* a command appended on a connection closed before its reply is read */
+        redisContext *other = redisConnect("127.0.0.1", atoi(argv[1]));
+        if (other && !other->err && R(redisAppendCommand)(other, "PING") == REDIS_OK)
+            printf("abandoned: appended\n");
+        R(redisFree)(other);
     }
     xray_end_segment();
     R(redisFree)(c);

@@ -21,23 +21,13 @@
 static listener L;
 static char dir[64], port[32], url[64];
 
-static const cJSON *statements(void)
-{
-    cJSON *seg = listener_find(&L, "mysql-test");
-    CU_ASSERT_PTR_NOT_NULL(seg);
-    return seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
-}
-
 static void check_variant(const char *exe)
 {
-    char out[4096];
-    listener_clear(&L);
-    CU_ASSERT_EQUAL_FATAL(db_run(exe, port, "", L.address, dir, out, sizeof out), 0);
-    listener_collect(&L, 300);
-    CU_ASSERT_STRING_EQUAL(out, "plain: 42\ncreate: ok\ninsert: ok\nprepare: ok\nexecute: ok\nexecute: ok\n"
-                                "missing: error 1146\n");
-    const cJSON *subs = statements();
-    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 7);
+    const cJSON *subs = db_traced_run(exe, port, "", &L, dir,
+                                      "plain: 42\ncreate: ok\ninsert: ok\nprepare: ok\nexecute: ok\nexecute: ok\n"
+                                      "missing: error 1146\n", "mysql-test", 7);
+    if (!subs)
+        return;
     static const struct { const char *preparation, *query; } want[7] = {
         {"call", "SELECT ? + ?, ?, ?, ?, ?"},
         {"call", "CREATE TABLE items (id INT, price INT)"},
@@ -68,17 +58,12 @@ static void check_variant(const char *exe)
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "bs-secret"));
 }
 
-static void test_gcc_plugin_patch_traces_queries_and_statements(void) { check_variant(B "/mysql-gcc"); }
-static void test_clang_plugin_patch_traces_queries_and_statements(void) { check_variant(B "/mysql-clang"); }
-static void test_wrap_link_flags_trace_queries_and_statements(void) { check_variant(B "/mysql-wrap"); }
-static void test_explicit_calls_trace_queries_and_statements(void) { check_variant(B "/mysql-explicit"); }
-static void test_queries_are_clean_under_sanitizers(void) { check_variant(B "/mysql-asan"); }
 
 /* Calls made inside a shared library built without xraycap (tests/db/vendor.c) are traced
  * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
 static void check_interposed(const char *exe)
 {
-    const cJSON *subs = db_interposed(exe, port, "mysql", &L, dir, "vendor query: 42\nown query: 7\n", 2);
+    const cJSON *subs = db_traced_run(exe, port, "mysql", &L, dir, "vendor query: 42\nown query: 7\n", "interpose-test", 2);
     for (int i = 0; subs && i < 2; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
         CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), "shop@127.0.0.1");
@@ -87,7 +72,7 @@ static void check_interposed(const char *exe)
 }
 
 /* The server vanishes between two queries: the next ones are faults, the program goes on. */
-static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
+static void lost(void)
 {
     char out[2048];
     listener_clear(&L);
@@ -95,7 +80,7 @@ static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "before: 1\nready\nafter: error 20"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "again: error 20"));
     listener_collect(&L, 300);
-    db_expect_faults_after_the_first(statements(), "MySQL error 20");
+    db_expect_faults_after_the_first(db_subsegments(&L, "mysql-test"), "MySQL error 20");
 }
 
 static void started(const char *p)
@@ -104,21 +89,9 @@ static void started(const char *p)
     snprintf(url, sizeof url, "mysql://127.0.0.1:%s/shop", port);
 }
 
-static const db_test tests[] = {
-    {"test_gcc_plugin_patch_traces_queries_and_statements", test_gcc_plugin_patch_traces_queries_and_statements},
-    {"test_clang_plugin_patch_traces_queries_and_statements", test_clang_plugin_patch_traces_queries_and_statements},
-    {"test_wrap_link_flags_trace_queries_and_statements", test_wrap_link_flags_trace_queries_and_statements},
-    {"test_explicit_calls_trace_queries_and_statements", test_explicit_calls_trace_queries_and_statements},
-    {"test_queries_are_clean_under_sanitizers", test_queries_are_clean_under_sanitizers},
-    DB_INTERPOSITION_TESTS,
-    /* last: it kills the server */
-    {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
-    {NULL, NULL},
-};
-
 int main(void)
 {
-    db_check_interposed = check_interposed;
-    const db_suite suite = {"mysql", "mariadb_server.sh", "test -x /usr/sbin/mariadbd", started, tests};
+    const db_suite suite = {"mysql", "mysql", "mariadb_server.sh", "test -x /usr/sbin/mariadbd", started, check_variant,
+                            check_interposed, lost};
     return db_test_main(&suite, &L, dir, sizeof dir);
 }

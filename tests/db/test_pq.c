@@ -26,13 +26,6 @@ static listener L;
 static char dir[64], conninfo[256], url[128];
 
 /* The subsegments of the one "pq-test" segment, in order. */
-static const cJSON *statements(void)
-{
-    cJSON *seg = listener_find(&L, "pq-test");
-    CU_ASSERT_PTR_NOT_NULL(seg);
-    return seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
-}
-
 /* What every statement's subsegment says about the server. */
 static void expect_connection_fields(const cJSON *s)
 {
@@ -47,16 +40,12 @@ static void expect_connection_fields(const cJSON *s)
 
 static void check_variant(const char *exe)
 {
-    char out[4096];
-    listener_clear(&L);
-    CU_ASSERT_EQUAL_FATAL(db_run(exe, conninfo, "", L.address, dir, out, sizeof out), 0);
-    listener_collect(&L, 300);
-    /* what the program saw is what it sees untraced */
-    CU_ASSERT_STRING_EQUAL(out, "plain: 42\nparams: 42\nprepare: ok\nprepared: ax\nmissing: error 42P01\n"
-                                "async: 7\nasync-error: error 22012\n");
-    const cJSON *subs = statements();
-    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 7);
-    static const struct { const char *preparation, *query, *error; } want[7] = {
+    const cJSON *subs = db_traced_run(exe, conninfo, "", &L, dir,
+                                      "plain: 42\nparams: 42\nprepare: ok\nprepared: ax\nmissing: error 42P01\n"
+                                      "async: 7\nasync-error: error 22012\nabandoned: sent\n", "pq-test", 8);
+    if (!subs)
+        return;
+    static const struct { const char *preparation, *query, *error; } want[8] = {
         {"call", "SELECT ? + ? AS answer, ? AS hidden, ?", NULL},
         {"statement", "SELECT $1::int * ?", NULL},
         {"statement", "SELECT $1::text || ?", NULL},                 /* PQprepare */
@@ -64,8 +53,9 @@ static void check_variant(const char *exe)
         {"call", "SELECT * FROM no_such_table", "PostgreSQL error 42P01"},
         {"call", "SELECT pg_sleep(?), ?", NULL},                     /* PQsendQuery ... NULL */
         {"statement", "SELECT ? / $1::int", "PostgreSQL error 22012"}, /* async, error result */
+        {"call", "SELECT ?", NULL},                                  /* ended by PQfinish */
     };
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 8; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
         expect_connection_fields(s);
         CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "preparation"), want[i].preparation);
@@ -83,15 +73,9 @@ static void check_variant(const char *exe)
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "password"));
 }
 
-static void test_gcc_plugin_patch_traces_every_kind_of_round_trip(void) { check_variant(B "/pq-gcc"); }
-static void test_clang_plugin_patch_traces_every_kind_of_round_trip(void) { check_variant(B "/pq-clang"); }
-static void test_wrap_link_flags_trace_every_kind_of_round_trip(void) { check_variant(B "/pq-wrap"); }
-static void test_explicit_calls_trace_every_kind_of_round_trip(void) { check_variant(B "/pq-explicit"); }
-/* the runtime under AddressSanitizer + UBSan, which stop the program on a finding */
-static void test_round_trips_are_clean_under_sanitizers(void) { check_variant(B "/pq-asan"); }
 
 /* The server dies between two queries: the next ones are faults, the program goes on. */
-static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
+static void lost(void)
 {
     char out[2048];
     listener_clear(&L);
@@ -103,14 +87,14 @@ static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "after: error"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "again: error"));
     listener_collect(&L, 300);
-    db_expect_faults_after_the_first(statements(), "PostgreSQL error");
+    db_expect_faults_after_the_first(db_subsegments(&L, "pq-test"), "PostgreSQL error");
 }
 
 /* Calls made inside a shared library built without xraycap (tests/db/vendor.c) are traced
  * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
 static void check_interposed(const char *exe)
 {
-    const cJSON *subs = db_interposed(exe, conninfo, "", &L, dir, "fetch: -1\nvendor query: 42\nown query: 7\n", 3);
+    const cJSON *subs = db_traced_run(exe, conninfo, "", &L, dir, "fetch: -1\nvendor query: 42\nown query: 7\n", "interpose-test", 3);
     if (!subs)
         return;
     const cJSON *fetch = cJSON_GetArrayItem(subs, 0);
@@ -130,22 +114,9 @@ static void started(const char *port)
     snprintf(url, sizeof url, "postgresql://127.0.0.1:%s/postgres", port);
 }
 
-static const db_test tests[] = {
-    {"test_gcc_plugin_patch_traces_every_kind_of_round_trip", test_gcc_plugin_patch_traces_every_kind_of_round_trip},
-    {"test_clang_plugin_patch_traces_every_kind_of_round_trip", test_clang_plugin_patch_traces_every_kind_of_round_trip},
-    {"test_wrap_link_flags_trace_every_kind_of_round_trip", test_wrap_link_flags_trace_every_kind_of_round_trip},
-    {"test_explicit_calls_trace_every_kind_of_round_trip", test_explicit_calls_trace_every_kind_of_round_trip},
-    {"test_round_trips_are_clean_under_sanitizers", test_round_trips_are_clean_under_sanitizers},
-    DB_INTERPOSITION_TESTS,
-    /* last: it kills the server */
-    {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
-    {NULL, NULL},
-};
-
 int main(void)
 {
-    db_check_interposed = check_interposed;
-    const db_suite suite = {"postgresql", "pg_server.sh", "ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1",
-                            started, tests};
+    const db_suite suite = {"postgresql", "pq", "pg_server.sh", "ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1", started, check_variant,
+                            check_interposed, lost};
     return db_test_main(&suite, &L, dir, sizeof dir);
 }

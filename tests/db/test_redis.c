@@ -21,27 +21,18 @@ static listener L;
 static char dir[64], port[32], name[64], url[64];
 
 /* The subsegments of the one "redis-test" segment, in order. */
-static const cJSON *commands(void)
-{
-    cJSON *seg = listener_find(&L, "redis-test");
-    CU_ASSERT_PTR_NOT_NULL(seg);
-    return seg ? cJSON_GetObjectItemCaseSensitive(seg, "subsegments") : NULL;
-}
-
 static void check_variant(const char *exe)
 {
-    char out[4096];
-    listener_clear(&L);
-    CU_ASSERT_EQUAL_FATAL(db_run(exe, port, "", L.address, dir, out, sizeof out), 0);
-    listener_collect(&L, 300);
-    CU_ASSERT_STRING_EQUAL(out, "set: OK\nget: hunter2-secret\nargv: 1\nwrongtype: error\n"
-                                "formatted: hunter2-secret\npipe-set: OK\npipe-get: hunter2-secret\n"
-                                "pipe-lpush: 1\n");
-    const cJSON *subs = commands();
-    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(subs), 8);
-    /* the command's name, upper-cased; "?" when the name itself was a format argument */
-    static const char *want[8] = {"SET", "GET", "INCR", "INCR", "?", "SET", "GET", "LPUSH"};
-    for (int i = 0; i < 8; i++) {
+    const cJSON *subs = db_traced_run(exe, port, "", &L, dir,
+                                      "set: OK\nget: hunter2-secret\nargv: 1\nwrongtype: error\n"
+                                      "formatted: hunter2-secret\npipe-set: OK\npipe-get: hunter2-secret\n"
+                                      "pipe-lpush: 1\nabandoned: appended\n", "redis-test", 9);
+    if (!subs)
+        return;
+    /* the command's name, upper-cased; "?" when the name itself was a format argument; the
+     * last one ended by redisFree, its reply never read */
+    static const char *want[9] = {"SET", "GET", "INCR", "INCR", "?", "SET", "GET", "LPUSH", "PING"};
+    for (int i = 0; i < 9; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
         CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), name);
         CU_ASSERT_STRING_EQUAL(db_str(s, "namespace", NULL), "remote");
@@ -61,17 +52,12 @@ static void check_variant(const char *exe)
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "visits"));
 }
 
-static void test_gcc_plugin_patch_traces_commands_and_pipelines(void) { check_variant(B "/redis-gcc"); }
-static void test_clang_plugin_patch_traces_commands_and_pipelines(void) { check_variant(B "/redis-clang"); }
-static void test_wrap_link_flags_trace_commands_and_pipelines(void) { check_variant(B "/redis-wrap"); }
-static void test_explicit_calls_trace_commands_and_pipelines(void) { check_variant(B "/redis-explicit"); }
-static void test_commands_are_clean_under_sanitizers(void) { check_variant(B "/redis-asan"); }
 
 /* Calls made inside a shared library built without xraycap (tests/db/vendor.c) are traced
  * through libxraycap-patch.so, and the program's own call once, whichever ways are on. */
 static void check_interposed(const char *exe)
 {
-    const cJSON *subs = db_interposed(exe, port, "redis", &L, dir, "vendor incr: 1\nown get: 1\n", 3);
+    const cJSON *subs = db_traced_run(exe, port, "redis", &L, dir, "vendor incr: 1\nown get: 1\n", "interpose-test", 3);
     static const char *want[3] = {"DEL", "INCR", "GET"};
     for (int i = 0; subs && i < 3; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
@@ -81,14 +67,14 @@ static void check_interposed(const char *exe)
 }
 
 /* The server vanishes between two commands: the next ones are faults, the program goes on. */
-static void test_server_lost_mid_test_is_a_fault_and_the_program_goes_on(void)
+static void lost(void)
 {
     char out[2048];
     listener_clear(&L);
     CU_ASSERT_EQUAL(db_run_lost(B "/redis-gcc", port, L.address, "redis_server.sh", dir, out, sizeof out), 0);
     CU_ASSERT_STRING_EQUAL(out, "before: PONG\nready\nafter: no reply\nagain: no reply\n");
     listener_collect(&L, 300);
-    db_expect_faults_after_the_first(commands(), "hiredis error");
+    db_expect_faults_after_the_first(db_subsegments(&L, "redis-test"), "hiredis error");
 }
 
 static void started(const char *p)
@@ -98,21 +84,9 @@ static void started(const char *p)
     snprintf(url, sizeof url, "redis://127.0.0.1:%s", port);
 }
 
-static const db_test tests[] = {
-    {"test_gcc_plugin_patch_traces_commands_and_pipelines", test_gcc_plugin_patch_traces_commands_and_pipelines},
-    {"test_clang_plugin_patch_traces_commands_and_pipelines", test_clang_plugin_patch_traces_commands_and_pipelines},
-    {"test_wrap_link_flags_trace_commands_and_pipelines", test_wrap_link_flags_trace_commands_and_pipelines},
-    {"test_explicit_calls_trace_commands_and_pipelines", test_explicit_calls_trace_commands_and_pipelines},
-    {"test_commands_are_clean_under_sanitizers", test_commands_are_clean_under_sanitizers},
-    DB_INTERPOSITION_TESTS,
-    /* last: it kills the server */
-    {"test_server_lost_mid_test_is_a_fault_and_the_program_goes_on", test_server_lost_mid_test_is_a_fault_and_the_program_goes_on},
-    {NULL, NULL},
-};
-
 int main(void)
 {
-    db_check_interposed = check_interposed;
-    const db_suite suite = {"redis", "redis_server.sh", "command -v redis-server >/dev/null 2>&1", started, tests};
+    const db_suite suite = {"redis", "redis", "redis_server.sh", "command -v redis-server >/dev/null 2>&1", started, check_variant,
+                            check_interposed, lost};
     return db_test_main(&suite, &L, dir, sizeof dir);
 }

@@ -69,21 +69,6 @@ static void stop(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-typedef struct body {
-    char text[1024];
-    size_t len;
-} body;
-
-static size_t keep(char *d, size_t s, size_t n, void *arg)
-{
-    body *b = arg;
-    size_t add = s * n, room = sizeof b->text - 1 - b->len;
-    memcpy(b->text + b->len, d, add < room ? add : room);
-    b->len += add < room ? add : room;
-    b->text[b->len] = '\0';
-    return add;
-}
-
 static cJSON *aws_child(cJSON *e, const char *name)
 {
     cJSON *found = find_entity(e, name);
@@ -133,14 +118,14 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/users", api);
     CURL *h = curl_easy_init();
     struct curl_slist *hd = curl_slist_append(NULL, "X-Amzn-Trace-Id: Root=" TRACE_ROOT ";Parent=" CALLER ";Sampled=1");
-    body b = {0}, headers = {0};
+    http_text b = {0}, headers = {0};
     long status = 0, missing = 0;
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"name\":\"alice\"}");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_text_keep);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_text_keep);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &headers);
     CU_ASSERT_EQUAL(curl_easy_perform(h), CURLE_OK);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -149,9 +134,9 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     /* a request the service refuses: a segment of its own, with the 404 */
     snprintf(url, sizeof url, "http://127.0.0.1:%d/nowhere", api);
     h = curl_easy_init();
-    body ignored = {0};
+    http_text ignored = {0};
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_text_keep);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &ignored);
     CU_ASSERT_EQUAL(curl_easy_perform(h), CURLE_OK);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &missing);
@@ -160,9 +145,9 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     stop(p_api);
 
     CU_ASSERT_EQUAL(status, 201);
-    CU_ASSERT_PTR_NOT_NULL(strstr(b.text, "\"message\":\"User created successfully\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(b.s, "\"message\":\"User created successfully\""));
     /* the middleware sends the trace back, as the SDKs' middleware does */
-    CU_ASSERT_PTR_NOT_NULL(strstr(headers.text, "X-Amzn-Trace-Id: Root=" TRACE_ROOT ";Sampled=1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(headers.s, "X-Amzn-Trace-Id: Root=" TRACE_ROOT ";Sampled=1"));
     CU_ASSERT_EQUAL(missing, 404);
     CU_ASSERT_EQUAL_FATAL(L.ndocs, 2);
     cJSON *refused = L.docs[1];
@@ -331,16 +316,16 @@ static long through_local_api(const char *mode)
         char url[128];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/users", port);
         CURL *h = curl_easy_init();
-        body b = {0};
+        http_text b = {0};
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"name\": \"alice\"}");
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_text_keep);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
         curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
         if (curl_easy_perform(h) == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(h);
-        CU_ASSERT_PTR_NOT_NULL(strstr(b.text, "User created successfully"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(b.s, "User created successfully"));
     }
     listener_collect(&L, 500);
     stop(p);

@@ -491,6 +491,9 @@ static void test_cli_answers_help_and_never_creates_a_store_by_reading(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "unexpected argument '--tracing'"));
     CU_ASSERT_EQUAL(shell(XRAYCAP " local-api --bootstrap /nonexistent/bootstrap", out, sizeof out), 2);
     CU_ASSERT_EQUAL(shell(XRAYCAP " local-api --bootstrap /bin/true --udp 127.0.0.1:99999", out, sizeof out), 2);
+    /* a function that dies is reported, and local-api stops with status 1 */
+    CU_ASSERT_EQUAL(shell(XRAYCAP " local-api --bootstrap /bin/false --http 127.0.0.1:0", out, sizeof out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "the function exited (status 1)"));
     CU_ASSERT_EQUAL(shell(XRAYCAP " run --json /nonexistent/dir/x.json -- true", out, sizeof out), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/dir/x.json"));
     CU_ASSERT_EQUAL(shell(XRAYCAP " run --json -- true", out, sizeof out), 2);

@@ -126,3 +126,13 @@ int fake_http_free_port(void)
     close(fd);
     return port;
 }
+
+size_t http_text_keep(char *data, size_t size, size_t n, void *text)
+{
+    http_text *t = text;
+    size_t add = size * n, room = sizeof t->s - 1 - t->n;
+    memcpy(t->s + t->n, data, add < room ? add : room);
+    t->n += add < room ? add : room;
+    t->s[t->n] = '\0';
+    return add;
+}

@@ -41,4 +41,12 @@ void fake_http_stop(fake_http *s);
 /* A loopback TCP port nobody listens on (bound, read, closed): connections are refused. */
 int fake_http_free_port(void);
 
+/* What a libcurl client of the tests collects: a response body or its headers, cut to fit. */
+typedef struct http_text {
+    char s[8192];
+    size_t n;
+} http_text;
+/* A CURLOPT_WRITEFUNCTION / CURLOPT_HEADERFUNCTION appending to the http_text given as data. */
+size_t http_text_keep(char *data, size_t size, size_t n, void *text);
+
 #endif

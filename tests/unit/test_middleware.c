@@ -3,6 +3,7 @@
  * caller's trace continued, the request and the status recorded, flags from the status, the
  * trace header sent back, the user's own callbacks still called. */
 #include "harness.h"
+#include "fake_http.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -17,49 +18,23 @@
 #define ROOT_ID "1-5759e988-bd862e3fe1be46a994272793"
 #define CALLER "53995c3f42cd8ad8"
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-typedef struct text {
-    char s[4096];
-    size_t n;
-} text;
-
-static size_t keep(char *d, size_t size, size_t n, void *arg)
-{
-    text *t = arg;
-    size_t add = size * n, room = sizeof t->s - 1 - t->n;
-    memcpy(t->s + t->n, d, add < room ? add : room);
-    t->n += add < room ? add : room;
-    t->s[t->n] = '\0';
-    return add;
-}
-
 /* One request (a body makes it a POST), with the caller's trace header when `traced`; returns
  * the status, the response headers in `headers`. */
-static long request(int port, const char *path, const char *body, bool traced, text *headers)
+static long request(int port, const char *path, const char *body, bool traced, http_text *headers)
 {
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
     CURL *h = curl_easy_init();
     struct curl_slist *hd = traced ? curl_slist_append(NULL, "X-Amzn-Trace-Id: Root=" ROOT_ID ";Parent=" CALLER ";Sampled=1") : NULL;
-    text ignored = {0};
+    http_text ignored = {0};
     memset(headers, 0, sizeof *headers);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     if (body)
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_text_keep);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &ignored);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_text_keep);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, headers);
     long status = 0;
     if (curl_easy_perform(h) == CURLE_OK)
@@ -119,7 +94,7 @@ static int civet_hello(struct mg_connection *conn, void *cbdata)
 static void test_civetweb_request_is_a_segment_with_the_trace_sent_back(void)
 {
     test_reset();
-    int port = free_port();
+    int port = fake_http_free_port();
     char ports[32];
     snprintf(ports, sizeof ports, "127.0.0.1:%d", port);
     const char *options[] = {"listening_ports", ports, "num_threads", "2", NULL};
@@ -131,7 +106,7 @@ static void test_civetweb_request_is_a_segment_with_the_trace_sent_back(void)
     struct mg_context *ctx = mg_start(&cb, NULL, options);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     mg_set_request_handler(ctx, "/hello", civet_hello, NULL);
-    text headers;
+    http_text headers;
     CU_ASSERT_EQUAL(request(port, "/hello", NULL, true, &headers), 200);
     expect_request_segment("orders-api", "GET", "/hello", 200);
     CU_ASSERT_PTR_NOT_NULL(child_named(L.docs[0], "handler_work"));
@@ -182,7 +157,7 @@ static void mhd_done(void *cls, struct MHD_Connection *c, void **state, enum MHD
 static void test_microhttpd_request_is_one_segment_with_the_trace_sent_back(void)
 {
     test_reset();
-    int port = free_port();
+    int port = fake_http_free_port();
     mhd_completions = 0;
     xray_mhd *traced = xray_mhd_middleware("orders-api", mhd_hello, NULL, mhd_done, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(traced);
@@ -190,7 +165,7 @@ static void test_microhttpd_request_is_one_segment_with_the_trace_sent_back(void
                                             xray_mhd_handler, traced, MHD_OPTION_NOTIFY_COMPLETED,
                                             xray_mhd_completed, traced, MHD_OPTION_END);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    text headers;
+    http_text headers;
     /* the first call queues nothing: dropped, and the second continues the same decision */
     CU_ASSERT_EQUAL(request(port, "/hello", NULL, true, &headers), 200);
     expect_request_segment("orders-api", "GET", "/hello", 200);

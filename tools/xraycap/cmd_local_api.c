@@ -71,23 +71,10 @@ static uint64_t random_id(void)
 
 static int listen_on(const char *spec, char *addr, size_t len)
 {
-    struct sockaddr_storage a;
-    socklen_t alen;
     char why[600];
-    if (!hostport_resolve(spec, SOCK_STREAM, true, &a, &alen, why, sizeof why)) {
+    int fd = hostport_bind(spec, SOCK_STREAM, true, addr, len, why, sizeof why);
+    if (fd < 0)
         fprintf(stderr, "xraycap local-api: %s\n", why);
-        return -1;
-    }
-    int fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, alen) || listen(fd, 16) ||
-        getsockname(fd, (struct sockaddr *)&a, &alen)) {
-        fprintf(stderr, "xraycap local-api: cannot listen on %s: %s\n", spec, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    snprintf(addr, len, "127.0.0.1:%d", ntohs(((struct sockaddr_in *)&a)->sin_port));
     return fd;
 }
 
@@ -362,7 +349,21 @@ int cmd_local_api(int argc, char **argv)
     memset(&call, 0, sizeof call);
     int waiting_next = -1; /* the function's GET /next, held until there is work */
     unsigned counter = 0;
+    int rc = 0;
     while (running) {
+        int st;
+        if (fn > 0 && waitpid(fn, &st, WNOHANG) == fn) { /* as Lambda: the caller gets a 502 */
+            fprintf(stderr, "xraycap local-api: the function exited (%s %d)%s\n",
+                    WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+                    inv.client >= 0 ? " during an invocation" : "");
+            if (inv.client >= 0) {
+                respond(inv.client, 502, NULL, "{\"message\":\"Internal server error\"}");
+                close(inv.client);
+            }
+            fn = -1;
+            rc = 1;
+            break;
+        }
         struct pollfd p[2] = {{.fd = runtime, .events = POLLIN}, {.fd = inv.client < 0 ? api : -1, .events = POLLIN}};
         if (poll(p, 2, 200) <= 0)
             continue;
@@ -423,12 +424,14 @@ int cmd_local_api(int argc, char **argv)
     }
     if (waiting_next >= 0)
         close(waiting_next);
-    kill(fn, SIGTERM);
-    waitpid(fn, NULL, 0);
+    if (fn > 0) {
+        kill(fn, SIGTERM);
+        waitpid(fn, NULL, 0);
+    }
     free(call.body);
     free(inv.event);
     close(api);
     close(runtime);
     close(udp);
-    return 0;
+    return rc;
 }

@@ -29,29 +29,15 @@ static long long now_ms(void)
 
 static int open_socket(const char *spec, char *addr, size_t addrlen)
 {
-    struct sockaddr_storage a;
-    socklen_t len;
     char why[600];
-    if (!spec)
-        spec = "127.0.0.1:0";
-    if (!hostport_resolve(spec, SOCK_DGRAM, true, &a, &len, why, sizeof why)) {
+    int fd = hostport_bind(spec ? spec : "127.0.0.1:0", SOCK_DGRAM, true, addr, addrlen, why, sizeof why);
+    if (fd < 0) {
         fprintf(stderr, "xraycap run: --udp %s\n", why);
         return -1;
     }
-    int fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int size = 16 * 1024 * 1024;
+    int size = 16 * 1024 * 1024; /* bursts of documents must not overflow the default buffer */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size))
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    char host[INET6_ADDRSTRLEN], port[16];
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) || getsockname(fd, (struct sockaddr *)&a, &len) ||
-        getnameinfo((struct sockaddr *)&a, len, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV)) {
-        fprintf(stderr, "xraycap run: cannot listen on %s: %s\n", spec, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    snprintf(addr, addrlen, a.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
     return fd;
 }
 

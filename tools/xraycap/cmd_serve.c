@@ -94,19 +94,11 @@ int cmd_serve(int argc, char **argv)
     if (!view_parse(argc, argv, &o, false, "xraycap serve [--db FILE] [--since 15m] [--http 127.0.0.1:8080]"))
         return 2;
     const char *spec = o.http ? o.http : "127.0.0.1:8080";
-    struct sockaddr_storage addr;
-    socklen_t alen;
-    char why[600];
-    if (!hostport_resolve(spec, SOCK_STREAM, false, &addr, &alen, why, sizeof why)) {
+    char why[600], bound[96];
+    int fd = hostport_bind(spec, SOCK_STREAM, false, bound, sizeof bound, why, sizeof why);
+    if (fd < 0) {
         fprintf(stderr, "xraycap serve: --http %s\n", why);
-        return 2;
-    }
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&addr, alen) || listen(fd, 16)) {
-        perror("xraycap serve: cannot listen");
-        close(fd);
-        return 1;
+        return fd == -2 ? 2 : 1;
     }
     store *s = view_open_store(&o);
     if (!s)
@@ -117,7 +109,7 @@ int cmd_serve(int argc, char **argv)
     sa.sa_handler = stop_serving;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    fprintf(stderr, "xraycap serve: http://%s/\n", spec);
+    fprintf(stderr, "xraycap serve: http://%s/\n", bound);
     while (serving) {
         int c = accept(fd, NULL, NULL);
         if (c < 0)

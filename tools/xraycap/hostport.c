@@ -1,10 +1,12 @@
 /* hostport.c — HOST:PORT to a socket address, checked before anything is bound. */
 #include "hostport.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool hostport_resolve(const char *spec, int socktype, bool any_port, struct sockaddr_storage *out,
                       socklen_t *len, char *why, size_t whylen)
@@ -49,4 +51,27 @@ bool hostport_resolve(const char *spec, int socktype, bool any_port, struct sock
     *len = res->ai_addrlen;
     freeaddrinfo(res);
     return true;
+}
+
+int hostport_bind(const char *spec, int socktype, bool any_port, char *addr, size_t addrlen, char *why,
+                  size_t whylen)
+{
+    struct sockaddr_storage a;
+    socklen_t len;
+    if (!hostport_resolve(spec, socktype, any_port, &a, &len, why, whylen))
+        return -2;
+    int fd = socket(a.ss_family, socktype | SOCK_CLOEXEC, 0), one = 1;
+    if (fd >= 0 && socktype == SOCK_STREAM)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    char host[64], port[16];
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) || (socktype == SOCK_STREAM && listen(fd, 16)) ||
+        getsockname(fd, (struct sockaddr *)&a, &len) ||
+        getnameinfo((struct sockaddr *)&a, len, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV)) {
+        snprintf(why, whylen, "cannot listen on %s: %s", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    snprintf(addr, addrlen, a.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+    return fd;
 }

@@ -13,4 +13,10 @@
 bool hostport_resolve(const char *spec, int socktype, bool any_port, struct sockaddr_storage *out,
                       socklen_t *len, char *why, size_t whylen);
 
+/* A socket of `socktype` bound to `spec` (and listening, for SOCK_STREAM), with the address it
+ * got written to `addr` as HOST:PORT ([HOST]:PORT for IPv6). Returns the descriptor; -2 when
+ * `spec` is not a usable address, -1 when it cannot be bound, with the reason in `why`. */
+int hostport_bind(const char *spec, int socktype, bool any_port, char *addr, size_t addrlen, char *why,
+                  size_t whylen);
+
 #endif
