@@ -332,6 +332,12 @@ static void test_import_stores_json_lines_and_reports_bad_ones(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 document(s) stored, 1 refused"));
     CU_ASSERT_EQUAL(db_count(""), 2);
     unlink(file);
+    char path[160];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) { /* the store too: nothing left behind in /tmp */
+        snprintf(path, sizeof path, "%s%s", db, suffixes[i]);
+        unlink(path);
+    }
 }
 
 /* Hostile input found by fuzzing, replayed through the real entry points. */
