@@ -22,8 +22,17 @@ CFLAGS ?= -O2 -g
 # libpq's and MariaDB Connector/C's headers live in their own directories on Debian
 # (pkg-config --cflags libpq libmariadb).
 DB_CFLAGS := -I/usr/include/postgresql -I/usr/include/mariadb
-RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS) -fvisibility=default
-LIBS := -lcjson -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -lcivetweb -ldw -lpthread -lm -ldl
+RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS)
+
+# Link lines, each written once (docs/design.md, "Link shape"):
+#   CORE_LIBS  what libxraycap itself needs: every program that links it loads these.
+#   DB_LIBS    the libraries the integrations trace; a program links those it uses, as it
+#              would without xraycap. libxraycap.so refers to them weakly (RT_WEAK below).
+#   LIBS       both: the tests and benchmarks that exercise every integration.
+CORE_LIBS := -lcjson -lpthread -lm -ldl
+DB_LIBS := -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -lcivetweb
+LIBS := $(CORE_LIBS) $(DB_LIBS)
+TOOL_LIBS := -lcjson -lsqlite3 -lm
 
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
 RT_SRC := $(filter-out rt/interpose/%,$(wildcard rt/*/*.c))
@@ -45,6 +54,8 @@ help:
 $(BUILD)/rt/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(RT_CFLAGS) -c $< -o $@
+	nm -u $@ | awk '$$2 ~ /$(RT_WEAK)/ {print $$2}' > $@.weak
+	if [ -s $@.weak ]; then objcopy --weaken-symbols=$@.weak $@; fi
 
 $(BUILD)/rt $(BUILD)/tests $(BUILD)/asan $(BUILD)/tsan $(BUILD)/samples:
 	mkdir -p $@
@@ -58,24 +69,33 @@ $(BUILD)/libxraycap.a: $(RT_OBJ_STATIC)
 
 # The --wrap shims need __real_* symbols that exist only in a --wrap link: static library only.
 WRAP_OBJ := $(filter $(BUILD)/rt/lib/wrap_%.o,$(RT_OBJ))
+# libxraycap.so has no NEEDED entry for a traced library: the integrations' references to
+# sqlite3_*, PQ*, mysql_*, redis*, MHD_* and mg_* are made weak in the shared objects, so the
+# dynamic linker binds them to the library where the program loads it and leaves them unbound
+# where it does not (nothing calls them there: the program has no connection to pass). The
+# static library keeps strong references: an archive member is linked only when used.
+RT_WEAK := ^(curl_|sqlite3_|PQ|pg_|lo_|mysql_|redis|MHD_|mg_)
 # The file carries its soname, as installed, so a program linked with -Lbuild -lxraycap finds
-# libxraycap.so.0 at run time through its rpath or LD_LIBRARY_PATH=build.
-$(BUILD)/libxraycap.so.0: $(RT_OBJ)
-	$(CC) -shared -Wl,-soname,libxraycap.so.0 -o $@ $(filter-out $(WRAP_OBJ),$^) $(LIBS)
+# libxraycap.so.0 at run time through its rpath or LD_LIBRARY_PATH=build. Only xray_* and
+# __xraycap_* are exported (rt/exports.map).
+$(BUILD)/libxraycap.so.0: $(RT_OBJ) rt/exports.map
+	$(CC) -shared -Wl,-soname,libxraycap.so.0 -Wl,--version-script=rt/exports.map -Wl,--as-needed \
+	  -o $@ $(filter-out $(WRAP_OBJ) rt/exports.map,$^) $(CORE_LIBS)
 
 $(BUILD)/libxraycap.so: $(BUILD)/libxraycap.so.0
 	ln -sf libxraycap.so.0 $@
 
 # Run-time interposition (docs/libraries.md): the traced functions under their own names, in a
 # library of their own that forwards to libxraycap.so and, from inside a wrapper, to the real one.
-$(BUILD)/libxraycap-patch.so: rt/interpose/interpose.c $(RT_HDR) $(BUILD)/libxraycap.so
-	$(CC) $(CFLAGS) $(RT_CFLAGS) -shared -Wl,-soname,libxraycap-patch.so $< -L$(BUILD) -lxraycap -ldl \
+# curl_opt.c is compiled in: libxraycap.so exports nothing but the public API.
+$(BUILD)/libxraycap-patch.so: rt/interpose/interpose.c rt/lib/curl_opt.c $(RT_HDR) $(BUILD)/libxraycap.so
+	$(CC) $(CFLAGS) $(RT_CFLAGS) -shared -Wl,-soname,libxraycap-patch.so $< rt/lib/curl_opt.c -L$(BUILD) -lxraycap -lcurl -ldl \
 	  -Wl,-rpath,'$$ORIGIN' -o $@
 
 # The --wrap flags, from the one list of patched functions (include/xray_capture/patched.h).
 PATCH_LDFLAGS := $(shell printf '\043include "xray_capture/patched.h"\n\043define W(l, s, r, n, p, a) -Wl,--wrap=n\nXRAY_PATCHED_ALL(W)\n' \
                    | $(CC) -E -P -Iinclude - | tr -s ' \n' ' ')
-PC_SED = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@PATCH_LDFLAGS@|$(strip $(PATCH_LDFLAGS))|'
+PC_SED = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@CORE_LIBS@|$(CORE_LIBS)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@PATCH_LDFLAGS@|$(strip $(PATCH_LDFLAGS))|'
 
 $(BUILD)/xraycap.pc: xraycap.pc.in Makefile include/xray_capture/patched.h | $(BUILD)/rt
 	sed $(PC_SED) $< > $@

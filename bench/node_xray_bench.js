@@ -2,6 +2,8 @@
 // aws-xray-sdk-core), run by emit_bench in the same session for comparison.
 //   node node_xray_bench.js MODULE_DIR serialize N SECONDS   -> documents formatted per second
 //   node node_xray_bench.js MODULE_DIR send N SEGMENTS PORT   -> sends to 127.0.0.1:PORT
+//   node node_xray_bench.js MODULE_DIR annotate N SEGMENTS PORT -> workload W (caller_bench):
+//        segments of N subsegments with one number annotation each, ns per subsegment
 'use strict';
 const [moduleDir, mode, nArg, amountArg, portArg] = process.argv.slice(2);
 const AWSXRay = require(moduleDir + '/aws-xray-sdk-core');
@@ -15,7 +17,22 @@ function segmentWith(subsegments) {
   return seg;
 }
 
-if (mode === 'serialize') {
+if (mode === 'annotate') {
+  AWSXRay.setDaemonAddress('127.0.0.1:' + portArg);
+  const segments = Number(amountArg);
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < segments; k++) {
+    const seg = new AWSXRay.Segment('bench');
+    for (let i = 0; i < n; i++) {
+      const sub = seg.addNewSubsegment('work');
+      sub.addAnnotation('n', i);
+      sub.close();
+    }
+    seg.close();
+  }
+  const ns = Number(process.hrtime.bigint() - t0) / (segments * n);
+  console.log(JSON.stringify({ ns_per_subsegment: ns }));
+} else if (mode === 'serialize') {
   const seg = segmentWith(n);
   seg.end_time = seg.start_time + 0.001;
   delete seg.in_progress;

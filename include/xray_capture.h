@@ -223,6 +223,15 @@ xray_status xray_recorder_configure(const xray_config *config);
 void xray_recorder_shutdown(void);
 
 /*
+ * Ending a segment costs the same whatever its size: the finished tree is handed to the
+ * recorder's emission thread, which writes and sends its documents. This waits until every
+ * segment ended before the call has gone to the emitters (at most flush_timeout_ms); the
+ * emitters stay open. Call it before _exit() (a forked child, say), which runs no exit
+ * handler, or before reading what the file emitter wrote. Thread-safe.
+ */
+void xray_recorder_flush(void);
+
+/*
  * Begins a segment on the calling thread and makes it current. `name` (NULL or "": the
  * service name, AWS_XRAY_TRACING_NAME, else the program's name) is copied, cleaned of the
  * characters X-Ray forbids (? ; * ( ) ! $ ~ ^ < >) with a warning, and cut to 200 characters.
@@ -515,6 +524,7 @@ void cJSON_Delete(struct cJSON *item); /* metadata ownership is still taken */
 static inline const char *xray_status_str(xray_status s) { (void)s; return "tracing compiled out"; }
 static inline xray_status xray_recorder_configure(const xray_config *c) { (void)c; return XRAY_OK; }
 static inline void xray_recorder_shutdown(void) {}
+static inline void xray_recorder_flush(void) {}
 static inline xray_entity *xray_begin_segment(const char *n) { (void)n; return NULL; }
 typedef enum xray_sampling { XRAY_SAMPLING_DECIDE = 0, XRAY_SAMPLING_SAMPLED, XRAY_SAMPLING_NOT_SAMPLED } xray_sampling;
 typedef struct xray_segment_options { const char *trace_id, *parent_id; xray_sampling sampling; const char *host, *method, *path; } xray_segment_options;

@@ -13,8 +13,10 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 	$(CLANG) $(BENCH_CFLAGS) -DTARGET=target_clang_instrumented -finstrument-functions -c bench/target.c -o $(BUILD)/bench/t_clang_instr.o
 	$(CC) $(BENCH_CFLAGS) bench/capture_bench.c $(BUILD)/bench/t_*.o $(BUILD)/libxraycap.a $(LIBS) -o $@
 
-bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench
+bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench \
+       $(BUILD)/bench/caller_bench
 	$(BUILD)/bench/capture_bench
+	$(BUILD)/bench/caller_bench
 	$(BUILD)/bench/emit_bench
 	$(BUILD)/bench/db_bench
 
@@ -34,3 +36,8 @@ $(BUILD)/npm-bench/.installed:
 	@if npm install --prefix $(BUILD)/npm-bench --no-audit --no-fund --loglevel=error aws-xray-sdk-core@3 \
 	    >$(BUILD)/npm-bench/install.log 2>&1; then touch $@; \
 	  else echo "npm install aws-xray-sdk-core failed (see $(BUILD)/npm-bench/install.log); the Node.js rows are skipped"; fi
+
+# What the working thread pays: segments of annotated subsegments, errors (docs/performance.md).
+$(BUILD)/bench/caller_bench: bench/caller_bench.c $(BUILD)/libxraycap.a
+	mkdir -p $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(CORE_LIBS) -o $@

@@ -31,7 +31,7 @@ $(FUZZ_RT_TARGETS:%=$(BUILD)/fuzz/fuzz_%): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LDFLAGS) $< $(FUZZ_RT_OBJ) $(LIBS) -o $@
 
 $(FUZZ_TOOL_TARGETS:%=$(BUILD)/fuzz/fuzz_%): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_TOOL_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LDFLAGS) $< $(FUZZ_TOOL_OBJ) -lcjson -lsqlite3 -lm -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LDFLAGS) $< $(FUZZ_TOOL_OBJ) $(TOOL_LIBS) -o $@
 
 $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c tests/fuzz/fuzz.h $(FUZZ_RT_OBJ) $(BUILD)/fuzz/tool/doccheck.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LDFLAGS) $< $(FUZZ_RT_OBJ) $(BUILD)/fuzz/tool/doccheck.o $(LIBS) -o $@

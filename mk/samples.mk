@@ -2,7 +2,7 @@
 TOOL_SRC := $(wildcard tools/xraycap/*.c)
 
 $(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h include/xray_capture/version.h | $(BUILD)/rt
-	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(CWARN) -Iinclude $(TOOL_SRC) -lcjson -lsqlite3 -lm -o $@
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(CWARN) -Iinclude $(TOOL_SRC) $(TOOL_LIBS) -o $@
 
 ifeq ($(XRAY),0)
 SAMPLE_CFLAGS := -DXRAY_COMPILED_OUT

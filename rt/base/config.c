@@ -338,7 +338,7 @@ void xrc_config_read(void)
     if ((v = getenv("XRAYCAP_FLUSH_TIMEOUT_MS")) && *v)
         env_count("XRAYCAP_FLUSH_TIMEOUT_MS", v, 0, 600000, &xrc_cfg.flush_timeout_ms);
     if ((v = getenv("XRAYCAP_SERVICE_VERSION")) && *v)
-        snprintf(xrc_cfg.service_version, sizeof xrc_cfg.service_version, "%s", v);
+        xrc_cfg_set_version(v);
     env_switch("XRAYCAP_KEEP_URL_QUERY", &xrc_cfg.keep_url_query);
     xrc_cfg.propagate_xray = xrc_cfg.propagate_w3c = true;
     if ((v = getenv("XRAYCAP_PROPAGATORS")) && *v) {
@@ -361,3 +361,24 @@ void xrc_config_read(void)
 
 void xrc_init(void) { pthread_once(&init_once, xrc_config_read); }
 
+
+/* Every value service_version has had, kept for the segments that point to one. */
+typedef struct version_text {
+    struct version_text *next;
+    char text[];
+} version_text;
+static version_text *versions;
+
+void xrc_cfg_set_version(const char *v)
+{
+    /* Configured once or twice in a program's life: older values are few and small. */
+    size_t n = v ? strnlen(v, 250) : 0;
+    version_text *t = n ? malloc(sizeof *t + n + 1) : NULL;
+    if (t) {
+        memcpy(t->text, v, n);
+        t->text[n] = '\0';
+        t->next = versions;
+        versions = t;
+    }
+    xrc_cfg.service_version = t ? t->text : NULL;
+}

@@ -44,7 +44,9 @@ typedef struct xrc_config {
     size_t min_duration_us;                /* shorter captured calls are folded; 0: off */
     size_t max_subsegments;                /* recorded subsegments per segment */
     size_t flush_timeout_ms;               /* how long stopping HTTP emitters may take */
-    char service_version[256];             /* service.version on segments, "" for none */
+    const char *service_version;           /* service.version on segments, NULL for none; each
+                                              value is kept for good (xrc_cfg_set_version), as
+                                              segments waiting to be sent point to it */
     bool keep_url_query;                   /* record URLs with query and fragment */
     bool downstream_traced;                /* http.request.traced on libcurl calls */
     bool propagate_xray;                   /* outgoing calls carry X-Amzn-Trace-Id */
@@ -74,5 +76,9 @@ xray_status xrc_parse_propagators(const char *text, bool *xray, bool *w3c, char 
 /* Parses an emitter list ("udp,file:/tmp/x.jsonl otlp:http://host:4318"). On error returns
  * XRAY_ERR_INVALID, leaves `out` alone and says why in `why`. */
 xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, size_t whylen);
+
+/* Sets service_version to a copy of v (cut to 250 characters) that is never freed: a segment
+ * takes the pointer when it begins and the emission thread reads it later. */
+void xrc_cfg_set_version(const char *v);
 
 #endif

@@ -41,6 +41,7 @@ static inline void entity_init(xray_entity *e, xrc_segment *s, xray_entity *pare
     e->flags = flags;
     e->marks = 0;
     e->extra = NULL;
+    e->stacks = NULL;
     e->next = NULL; /* child links are made by the serializer (and stream.c) when needed */
 }
 
@@ -203,8 +204,9 @@ void xrc_segment_release(xrc_segment *s)
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
     if (s->sampled)
-        xrc_emit_segment(s);
-    xrc_segment_free(s);
+        xrc_emit_handoff(s); /* sent and freed by the emission thread */
+    else
+        xrc_segment_free(s);
 }
 
 /* Ends what the calling thread left open (`who` says how it ended) and sends it. */

@@ -4,7 +4,6 @@
 #include "core/context.h"
 #include "base/log.h"
 #include "model/sanitize.h"
-#include "core/symbolize.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -24,30 +23,24 @@ static cJSON *string_or_null(const char *s, size_t max)
     return v;
 }
 
-/* Frames of the calling thread, skipping `skip` frames of the runtime itself: function,
- * source file and line where the program has them (symbolize.c). */
-static cJSON *capture_stack(int skip, cJSON *paths)
+/* Takes the calling thread's return addresses, skipping `skip` frames of the runtime itself,
+ * for the emission thread to symbolize (emit/symbolize.c): no debug information is read here. */
+static void capture_stack(xray_entity *e, cJSON *exception, int skip)
 {
     void *frames[MAX_FRAMES + 8];
-    int n = backtrace(frames, MAX_FRAMES + 8);
-    cJSON *stack = cJSON_CreateArray();
-    for (int i = skip; stack && i < n && i - skip < MAX_FRAMES; i++) {
-        xrc_frame fr;
-        xrc_symbolize(frames[i], true, &fr);
-        cJSON *f = cJSON_CreateObject();
-        if (!f)
-            break;
-        cJSON_AddItemToObject(f, "path", string_or_null(fr.path, 255));
-        cJSON_AddNumberToObject(f, "line", fr.line);
-        cJSON_AddItemToObject(f, "label", string_or_null(fr.label, 255));
-        cJSON_AddItemToArray(stack, f);
-        bool known = false;
-        cJSON *p;
-        cJSON_ArrayForEach(p, paths) known = known || !strcmp(p->valuestring, fr.path);
-        if (!known && fr.path[0])
-            cJSON_AddItemToArray(paths, cJSON_CreateString(fr.path));
-    }
-    return stack;
+    int n = backtrace(frames, MAX_FRAMES + 8) - skip;
+    if (n <= 0)
+        return;
+    if (n > MAX_FRAMES)
+        n = MAX_FRAMES;
+    xrc_stack *st = malloc(sizeof *st + (size_t)n * sizeof st->pc[0]);
+    if (!st)
+        return; /* the exception is recorded without its stack */
+    st->exception = exception;
+    st->n = n;
+    memcpy(st->pc, frames + skip, (size_t)n * sizeof st->pc[0]);
+    st->next = e->stacks;
+    e->stacks = st;
 }
 
 static xray_status add_exception(xray_entity *e, const char *type, const char *message,
@@ -63,7 +56,6 @@ static xray_status add_exception(xray_entity *e, const char *type, const char *m
         cJSON_AddArrayToObject(cause, "paths");
         cJSON_AddArrayToObject(cause, "exceptions");
     }
-    cJSON *paths = cJSON_GetObjectItemCaseSensitive(cause, "paths");
     cJSON *list = cJSON_GetObjectItemCaseSensitive(cause, "exceptions");
     cJSON *x = cJSON_CreateObject();
     if (!x || !list)
@@ -78,8 +70,8 @@ static xray_status add_exception(xray_entity *e, const char *type, const char *m
     cJSON_AddItemToObject(x, "message", string_or_null(message ? message : "", 4096));
     cJSON_AddItemToObject(x, "type", string_or_null(type ? type : "error", 256));
     cJSON_AddBoolToObject(x, "remote", remote);
-    cJSON_AddItemToObject(x, "stack", capture_stack(skip, paths));
     cJSON_AddItemToArray(list, x);
+    capture_stack(e, x, skip);
     e->marks |= mark;
     return XRAY_OK;
 }

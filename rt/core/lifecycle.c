@@ -7,6 +7,7 @@
 #include "core/context.h"
 #include "core/crash_flush.h"
 #include "emit/emit.h"
+#include "emit/symbolize.h"
 #include "sampling/sampling.h"
 #include "sampling/sampling_remote.h"
 
@@ -27,6 +28,7 @@ static void child_after_fork(void)
     t->registered = false;
     xrc_rng_reset();
     xrc_emit_after_fork();
+    xrc_symbolize_after_fork();
     xrc_remote_after_fork();
 }
 
@@ -34,6 +36,7 @@ static void start_once(void)
 {
     pthread_atfork(NULL, NULL, child_after_fork);
     xrc_crash_flush_install();
+    xrc_emit_start();
 }
 
 void xrc_lifecycle_start(void) { pthread_once(&fork_once, start_once); }
@@ -55,6 +58,8 @@ xray_status xray_recorder_configure(const xray_config *c)
     int saved = errno;
     xray_status st = XRAY_OK;
     xrc_init();
+    /* Segments already ended are sent with the settings they were ended under. */
+    xrc_emit_drain((long)xrc_cfg.flush_timeout_ms);
     if (!c)
         return XRAY_OK;
     pthread_mutex_lock(&config_lock);
@@ -72,7 +77,7 @@ xray_status xray_recorder_configure(const xray_config *c)
     if (c->sampling_rules && xrc_sampling_load_file(c->sampling_rules) != XRAY_OK)
         st = XRAY_ERR_INVALID;
     if (c->service_version)
-        snprintf(xrc_cfg.service_version, sizeof xrc_cfg.service_version, "%s", c->service_version);
+        xrc_cfg_set_version(c->service_version);
     if (c->propagators) {
         char why[200];
         if (xrc_parse_propagators(c->propagators, &xrc_cfg.propagate_xray,
@@ -165,8 +170,20 @@ void xray_recorder_shutdown(void)
     errno = saved;
 }
 
+void xray_recorder_flush(void)
+{
+    int saved = errno;
+    if (!xrc_emit_drain((long)xrc_cfg.flush_timeout_ms))
+        xrc_log(XRAY_LOG_WARN, "xray_recorder_flush: segments still waiting after %zu ms "
+                               "(flush_timeout_ms)", xrc_cfg.flush_timeout_ms);
+    xrc_emit_segment_done();
+    errno = saved;
+}
+
 void xray_recorder_stats(xray_stats *out)
 {
+    /* The counts include the segments ended before this call. */
+    xrc_emit_drain((long)xrc_cfg.flush_timeout_ms);
     out->documents_sent = atomic_load(&xrc_stats.documents_sent);
     out->documents_dropped = atomic_load(&xrc_stats.documents_dropped);
     out->subsegments_dropped = atomic_load(&xrc_stats.subsegments_dropped);

@@ -85,6 +85,7 @@ void xrc_stream(xrc_thread *t)
                 cJSON_Delete(e->extra);
                 e->extra = NULL;
             }
+            xrc_stacks_free(e);
             continue;
         }
         tail->next = e;

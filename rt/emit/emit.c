@@ -42,6 +42,8 @@ static int mask(void)
 
 bool xrc_emit_wants_otlp(void) { return mask() & EM_OTLP; }
 
+bool xrc_emit_none(void) { return mask() == EM_SET; }
+
 void xrc_emit_configure(const xrc_emitters *e)
 {
     pthread_mutex_lock(&emit_lock);
@@ -94,6 +96,10 @@ void xrc_emit_segment_done(void)
 
 void xrc_emit_stop_all(void)
 {
+    /* What the emission thread still holds goes out first, within the flush deadline. */
+    if (!xrc_emit_drain((long)xrc_cfg.flush_timeout_ms))
+        xrc_log(XRAY_LOG_WARN, "segments still waiting for the emission thread after %zu ms "
+                               "(flush_timeout_ms) are not sent", xrc_cfg.flush_timeout_ms);
     xrc_emitters off;
     memset(&off, 0, sizeof off);
     pthread_mutex_lock(&emit_lock);
@@ -114,6 +120,7 @@ void xrc_emit_after_fork(void)
 {
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
     memcpy(&emit_lock, &fresh, sizeof fresh);
+    xrc_handoff_after_fork();
     xrc_udp_after_fork();
     xrc_file_after_fork();
     xrc_http_queue_after_fork(&xrc_xray_api_queue);

@@ -25,6 +25,25 @@ typedef struct xrc_counters {
 
 extern xrc_counters xrc_stats;
 
+/* Hands a sampled, finished segment to the emission thread (handoff.c), which serializes and
+ * sends it, then frees it. O(1) for the caller; a full queue drops it (counted, and reported in
+ * the next segment's metadata as xraycap.dropped_segments). With the emitter "none" the
+ * segment is freed at once, never serialized. */
+void xrc_emit_handoff(xrc_segment *s);
+
+/* Starts the emission thread (when the recorder starts), if it is not running. */
+void xrc_emit_start(void);
+
+/* Waits until every segment handed off before the call is sent (at most timeout_ms). False
+ * when some were still waiting, or when the emission thread itself asks. */
+bool xrc_emit_drain(long timeout_ms);
+
+/* In a forked child: no emission thread, an empty queue. */
+void xrc_handoff_after_fork(void);
+
+/* True when no emitter is configured (AWS_XRAY_EMITTER=none): nothing is serialized. */
+bool xrc_emit_none(void);
+
 /* Serializes the (sampled, finished) segment into one or more documents and sends them. For
  * a Lambda facade, which is never sent, only what it still holds goes out (subsegments of
  * threads it was handed to, or recorded after the fact), as subsegment documents. */

@@ -1,5 +1,6 @@
 /* emit_otlp.c — OTLP/HTTP JSON export to an OpenTelemetry Collector (or the CloudWatch agent):
  * documents are queued as for the X-Ray API and converted to spans on the emitter's thread. */
+#include "base/curl_api.h"
 #include "base/config.h"
 #include "emit/emit.h"
 #include "emit/http_queue.h"
@@ -51,16 +52,16 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
     if (skipped)
         xrc_log(XRAY_LOG_DEBUG, "otlp emitter: %zu entities in progress or unreadable, not sent",
                 skipped);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_reset(curl);
+    struct curl_slist *headers = xrc_curl.slist_append(NULL, "Content-Type: application/json");
+    xrc_curl.easy_reset(curl);
     xrc_http_setup(q, curl, resp, sizeof resp);
-    curl_easy_setopt(curl, CURLOPT_URL, c->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    xrc_curl.easy_setopt(curl, CURLOPT_URL, c->url);
+    xrc_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
     long status;
     xrc_post_result r = xrc_http_perform(q, curl, c->url, resp, &status);
-    curl_slist_free_all(headers);
+    xrc_curl.slist_free_all(headers);
     cJSON_free(body);
     if (r == XRC_POST_OK)
         *refused = rejected(q, n);

@@ -2,6 +2,7 @@
  * daemon: batches of up to 50, signed with SigV4 by libcurl. The body goes in with
  * CURLOPT_POSTFIELDS because libcurl 7.88 signs a body given through a read callback as if it
  * were empty, and X-Amz-Date is left to libcurl, which would otherwise send it twice. */
+#include "base/curl_api.h"
 #include "emit/aws_credentials.h"
 #include "emit/emit.h"
 #include "emit/http_queue.h"
@@ -74,24 +75,24 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         xrc_http_fail_log(q, "out of memory for a request body");
         return XRC_POST_REJECTED;
     }
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *headers = xrc_curl.slist_append(NULL, "Content-Type: application/json");
     char token_header[sizeof c->cred.token + 32];
     if (c->cred.token[0]) {
         snprintf(token_header, sizeof token_header, "X-Amz-Security-Token: %s", c->cred.token);
-        headers = curl_slist_append(headers, token_header);
+        headers = xrc_curl.slist_append(headers, token_header);
     }
-    curl_easy_reset(curl);
+    xrc_curl.easy_reset(curl);
     xrc_http_setup(q, curl, resp, sizeof resp);
-    curl_easy_setopt(curl, CURLOPT_URL, c->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, b.p);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.len);
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, c->sigv4);
-    curl_easy_setopt(curl, CURLOPT_USERNAME, c->cred.key_id);
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, c->cred.secret);
+    xrc_curl.easy_setopt(curl, CURLOPT_URL, c->url);
+    xrc_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, b.p);
+    xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.len);
+    xrc_curl.easy_setopt(curl, CURLOPT_AWS_SIGV4, c->sigv4);
+    xrc_curl.easy_setopt(curl, CURLOPT_USERNAME, c->cred.key_id);
+    xrc_curl.easy_setopt(curl, CURLOPT_PASSWORD, c->cred.secret);
     long status;
     xrc_post_result r = xrc_http_perform(q, curl, c->url, resp, &status);
-    curl_slist_free_all(headers);
+    xrc_curl.slist_free_all(headers);
     xrc_buf_free(&b);
     if (r == XRC_POST_OK)
         *refused = unprocessed(q);

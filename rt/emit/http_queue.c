@@ -2,9 +2,11 @@
  * thread per emitter that posts them in batches, retries with exponential backoff and jitter,
  * and a flush with a deadline when stopping. The program's threads only take the lock long
  * enough to append a pointer. */
+#include "base/curl_api.h"
 #include "emit/http_queue.h"
 #include "base/config.h"
 #include "emit/emit.h"
+#include "model/clock.h"
 #include "model/id.h"
 #include "base/log.h"
 
@@ -35,18 +37,7 @@ static void init_conds(xrc_http_queue *q)
     q->ready = true;
 }
 
-static struct timespec after_ms(long ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
+static struct timespec after_ms(long ms) { return xrc_deadline_ms(CLOCK_MONOTONIC, ms); }
 
 void xrc_http_fail_log(xrc_http_queue *q, const char *fmt, ...)
 {
@@ -105,25 +96,25 @@ void xrc_http_setup(xrc_http_queue *q, CURL *curl, char *resp, size_t resp_size)
 {
     thread_resp = (resp_buf){resp, resp_size, 0};
     resp[0] = '\0';
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)REQUEST_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, q);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &thread_resp);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "xraycap/" XRAY_CAPTURE_VERSION);
+    xrc_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    xrc_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
+    xrc_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)REQUEST_TIMEOUT_MS);
+    xrc_curl.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    xrc_curl.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    xrc_curl.easy_setopt(curl, CURLOPT_XFERINFODATA, q);
+    xrc_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    xrc_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &thread_resp);
+    xrc_curl.easy_setopt(curl, CURLOPT_USERAGENT, "xraycap/" XRAY_CAPTURE_VERSION);
 }
 
 xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url,
                                  const char *resp, long *status)
 {
-    CURLcode rc = curl_easy_perform(curl);
+    CURLcode rc = xrc_curl.easy_perform(curl);
     *status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    xrc_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
     if (rc != CURLE_OK) {
-        xrc_http_fail_log(q, "POST %.300s: %s", url, curl_easy_strerror(rc));
+        xrc_http_fail_log(q, "POST %.300s: %s", url, xrc_curl.easy_strerror(rc));
         return XRC_POST_RETRY;
     }
     if (*status >= 200 && *status < 300)
@@ -179,7 +170,7 @@ static void *worker(void *arg)
     xrc_http_queue *q = arg;
     char *docs[MAX_BATCH];
     size_t lens[MAX_BATCH];
-    CURL *curl = curl_easy_init();
+    CURL *curl = xrc_curl_load() ? xrc_curl.easy_init() : NULL;
     if (!curl)
         xrc_log(XRAY_LOG_ERROR, "%s emitter: libcurl cannot make a handle; documents are "
                                 "dropped", q->what);
@@ -222,7 +213,7 @@ static void *worker(void *arg)
     pthread_cond_broadcast(&q->idle);
     pthread_mutex_unlock(&q->lock);
     if (curl)
-        curl_easy_cleanup(curl);
+        xrc_curl.easy_cleanup(curl);
     return NULL;
 }
 
@@ -237,7 +228,7 @@ static void start(xrc_http_queue *q)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    xrc_curl_load();
     pthread_once(&exit_once, register_exit_flush);
     if (pthread_create(&q->thread, NULL, worker, q) == 0)
         q->running = true;

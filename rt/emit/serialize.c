@@ -3,6 +3,7 @@
  * exceeds the datagram size: subtrees that do not fit are split off into documents of their
  * own, and are never cut in the middle. */
 #include "emit/serialize.h"
+#include "emit/symbolize.h"
 #include "base/config.h"
 #include "model/sanitize.h"
 
@@ -121,8 +122,8 @@ static void put_identity(xrc_buf *b, const xrc_segment *s)
     xrc_buf_puts(b, &__xraycap_cplusplus ? ",\"service\":{\"runtime\":\"C++\""
                                         : ",\"service\":{\"runtime\":\"C\"");
     xrc_buf_puts(b, ",\"runtime_version\":\"" __VERSION__ "\"");
-    if (xrc_cfg.service_version[0])
-        put_clean(b, "version", xrc_cfg.service_version);
+    if (s->service_version)
+        put_clean(b, "version", s->service_version);
     xrc_buf_puts(b, "},\"aws\":{\"xray\":{\"sdk\":\"X-Ray for C\",\"sdk_version\":\""
                     XRAY_CAPTURE_VERSION "\",\"package\":\"xraycap\"");
     if (s->sampling_rule[0])
@@ -192,6 +193,8 @@ static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, b
 static bool put_entity(xrc_buf *b, size_t hard, const xrc_segment *s, xray_entity *e, bool top,
                        bool drop_metadata, xrc_spill *spill)
 {
+    if (e->stacks)
+        xrc_stacks_resolve(e);
     put_fields(b, s, e, top, drop_metadata);
     if (b->over)
         return false;

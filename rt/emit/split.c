@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,27 +39,63 @@ static void note_dropped_subsegments(xrc_segment *s)
     }
 }
 
-static __thread xrc_buf thread_buf;     /* the calling thread's document buffer, kept */
-static __thread xrc_spill thread_spill; /* and its stack of subtrees still to send */
+/* A thread's document buffer and its stack of subtrees still to send, kept from one segment to
+ * the next (a streaming segment emits many small documents). Every thread's are also on a
+ * global list, so that a forked child, in which the emission thread no longer runs, still
+ * reaches them. */
+typedef struct emit_bufs {
+    xrc_buf b;
+    xrc_spill spill;
+    struct emit_bufs *prev, *next;
+} emit_bufs;
+
+static pthread_mutex_t bufs_lock = PTHREAD_MUTEX_INITIALIZER; /* guards all_bufs */
+static emit_bufs *all_bufs;
+static __thread emit_bufs *my_bufs;
+
+static emit_bufs *bufs(void)
+{
+    if (my_bufs)
+        return my_bufs;
+    emit_bufs *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    xrc_buf_init(&m->b, XRC_MAX_DATAGRAM);
+    pthread_mutex_lock(&bufs_lock);
+    m->next = all_bufs;
+    if (all_bufs)
+        all_bufs->prev = m;
+    all_bufs = m;
+    pthread_mutex_unlock(&bufs_lock);
+    return my_bufs = m;
+}
 
 void xrc_emit_tree(xrc_segment *s, xray_entity *root)
 {
     const size_t header = sizeof XRC_DAEMON_HEADER - 1;
-    /* The buffers stay with the thread: a streaming segment emits many small documents. */
-    xrc_buf b = thread_buf;
-    xrc_spill spill = {.v = thread_spill.v, .cap = thread_spill.cap};
-    if (!b.p)
-        xrc_buf_init(&b, XRC_MAX_DATAGRAM);
+    if (xrc_emit_none()) { /* delivered nowhere, on purpose: not even written */
+        atomic_fetch_add_explicit(&xrc_stats.documents_sent, 1, memory_order_relaxed);
+        return;
+    }
+    emit_bufs *m = bufs();
+    if (!m) {
+        atomic_fetch_add(&xrc_stats.documents_dropped, 1);
+        return;
+    }
+    xrc_buf *b = &m->b;
+    xrc_spill *spill = &m->spill;
+    spill->n = 0;
+    spill->oom = false;
     xrc_otlp_tag tag = {.len = 0};
     if (xrc_emit_wants_otlp()) /* the name is cleaned only for OTLP */
         xrc_otlp_tag_make(s, &tag);
-    xrc_spill_push(&spill, root);
-    while (spill.n) {
-        xray_entity *e = spill.v[--spill.n];
-        xrc_buf_rewind(&b, 0);
-        xrc_buf_put(&b, XRC_DAEMON_HEADER, header);
-        if (xrc_serialize_doc(&b, XRC_MAX_DATAGRAM, s, e, &spill)) {
-            xrc_emit_doc(b.p, b.len, header, &tag);
+    xrc_spill_push(spill, root);
+    while (spill->n) {
+        xray_entity *e = spill->v[--spill->n];
+        xrc_buf_rewind(b, 0);
+        xrc_buf_put(b, XRC_DAEMON_HEADER, header);
+        if (xrc_serialize_doc(b, XRC_MAX_DATAGRAM, s, e, spill)) {
+            xrc_emit_doc(b->p, b->len, header, &tag);
             continue;
         }
         /* Not even its own fields fit: drop this one, but send its children on their own. */
@@ -67,23 +104,32 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root)
                                 "metadata; dropped (its subsegments are still sent)",
                 e->name, XRC_MAX_DATAGRAM);
         for (xray_entity *c = e->first_child; c; c = c->next_sibling)
-            xrc_spill_push(&spill, c);
+            xrc_spill_push(spill, c);
     }
-    if (spill.oom)
+    if (spill->oom)
         xrc_log(XRAY_LOG_ERROR, "segment '%s': out of memory while splitting; some subsegment "
                                 "documents were not sent", s->ent.name);
-    b.len = 0;
-    b.over = false;
-    thread_buf = b;
-    thread_spill.v = spill.v;
-    thread_spill.cap = spill.cap;
+    b->len = 0;
+    b->over = false;
 }
 
 void xrc_emit_thread_exit(void)
 {
-    xrc_buf_free(&thread_buf);
-    free(thread_spill.v);
-    memset(&thread_spill, 0, sizeof thread_spill);
+    emit_bufs *m = my_bufs;
+    if (!m)
+        return;
+    my_bufs = NULL;
+    pthread_mutex_lock(&bufs_lock);
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        all_bufs = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    pthread_mutex_unlock(&bufs_lock);
+    xrc_buf_free(&m->b);
+    free(m->spill.v);
+    free(m);
 }
 
 void xrc_emit_segment(xrc_segment *s)

@@ -48,7 +48,7 @@ static void *real(const char *name, _Atomic(void *) *cache)
     static _Atomic(void *) real_##name;                                                       \
     ret name params                                                                           \
     {                                                                                         \
-        if (!xrc_lib_inside)                                                                  \
+        if (!__xraycap_lib_inside)                                                                  \
             return xray_##name args;                                                          \
         __typeof__(&name) fn = (__typeof__(&name))real(#name, &real_##name);                  \
         if (fn)                                                                               \
@@ -62,7 +62,7 @@ static void *real(const char *name, _Atomic(void *) *cache)
     static _Atomic(void *) real_##name;                                                       \
     void name params                                                                          \
     {                                                                                         \
-        if (!xrc_lib_inside) {                                                                \
+        if (!__xraycap_lib_inside) {                                                                \
             xray_##name args;                                                                 \
             return;                                                                           \
         }                                                                                     \
@@ -85,7 +85,7 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
     xrc_curl_opt_arg arg;
     xrc_curl_opt_arg_read(opt, &ap, &arg);
     va_end(ap);
-    if (!xrc_lib_inside)
+    if (!__xraycap_lib_inside)
         return xrc_curl_setopt_with(xray_curl_easy_setopt, h, opt, &arg);
     __typeof__(&curl_easy_setopt) fn = (__typeof__(&curl_easy_setopt))real("curl_easy_setopt", &real_curl_easy_setopt);
     return fn ? xrc_curl_setopt_with(fn, h, opt, &arg) : CURLE_FAILED_INIT;
@@ -95,7 +95,7 @@ void *redisCommand(redisContext *c, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    void *reply = xrc_lib_inside ? redisvCommand(c, format, ap) : xray_redisvCommand(c, format, ap);
+    void *reply = __xraycap_lib_inside ? redisvCommand(c, format, ap) : xray_redisvCommand(c, format, ap);
     va_end(ap);
     return reply;
 }
@@ -104,7 +104,7 @@ int redisAppendCommand(redisContext *c, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    int rc = xrc_lib_inside ? redisvAppendCommand(c, format, ap) : xray_redisvAppendCommand(c, format, ap);
+    int rc = __xraycap_lib_inside ? redisvAppendCommand(c, format, ap) : xray_redisvAppendCommand(c, format, ap);
     va_end(ap);
     return rc;
 }

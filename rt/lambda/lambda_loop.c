@@ -1,6 +1,7 @@
 /* lambda_loop.c — the AWS Lambda Runtime API loop for C custom runtimes. Blocking HTTP is
  * right here: this is the runtime's own thread, waiting for work, not a traced call. It uses
  * nothing of the recorder, so a build with tracing compiled out links this file alone. */
+#include "base/curl_api.h"
 #include "lambda/lambda_loop.h"
 
 #include <cjson/cJSON.h>
@@ -67,18 +68,18 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 static long post(const xrc_lambda_hooks *hooks, CURL *c, const char *url, const char *payload)
 {
     body ignored = {0};
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &ignored);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
+    xrc_curl.easy_reset(c);
+    xrc_curl.easy_setopt(c, CURLOPT_URL, url);
+    xrc_curl.easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+    xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &ignored);
+    xrc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = xrc_curl.easy_perform(c);
     long status = -1;
     if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        xrc_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     else
-        hooks->log("lambda runtime: POST %s failed: %s", url, curl_easy_strerror(rc));
+        hooks->log("lambda runtime: POST %s failed: %s", url, xrc_curl.easy_strerror(rc));
     free(ignored.p);
     return status;
 }
@@ -95,8 +96,11 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
         hooks->log("lambda runtime: no handler given");
         return -1;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    CURL *c = curl_easy_init();
+    if (!xrc_curl_load()) {
+        hooks->log("lambda runtime: libcurl cannot be loaded; the Runtime API cannot be reached");
+        return -1;
+    }
+    CURL *c = xrc_curl.easy_init();
     if (!c)
         return -1;
     char next_url[300], url[600];
@@ -105,19 +109,19 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
     for (;;) {
         body event = {0};
         next_headers h = {0};
-        curl_easy_reset(c);
-        curl_easy_setopt(c, CURLOPT_URL, next_url);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &event);
-        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        CURLcode rc = curl_easy_perform(c);
+        xrc_curl.easy_reset(c);
+        xrc_curl.easy_setopt(c, CURLOPT_URL, next_url);
+        xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &event);
+        xrc_curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        xrc_curl.easy_setopt(c, CURLOPT_HEADERDATA, &h);
+        xrc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        CURLcode rc = xrc_curl.easy_perform(c);
         long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        xrc_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (rc != CURLE_OK || status != 200 || !h.request_id[0]) {
             hooks->log("lambda runtime: next invocation: %s (HTTP %ld)%s",
-                    rc == CURLE_OK ? "unexpected answer" : curl_easy_strerror(rc), status,
+                    rc == CURLE_OK ? "unexpected answer" : xrc_curl.easy_strerror(rc), status,
                     rc == CURLE_OK && !h.request_id[0] ? ", no request id" : "");
             free(event.p);
             break;
@@ -148,6 +152,6 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
         free(response);
         free(event.p);
     }
-    curl_easy_cleanup(c);
+    xrc_curl.easy_cleanup(c);
     return result;
 }

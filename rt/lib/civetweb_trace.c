@@ -87,7 +87,7 @@ xray_status xray_civetweb_middleware(struct mg_callbacks *callbacks, const char 
 int xray_mg_response_header_send(struct mg_connection *conn)
 {
     int saved = errno;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     xrc_segment *s = xrc_tls.seg;
     if (s && !xrc_tls.foreign) {
         char header[128];
@@ -96,6 +96,6 @@ int xray_mg_response_header_send(struct mg_connection *conn)
     }
     errno = saved;
     int rc = mg_response_header_send(conn);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }

@@ -48,9 +48,6 @@ typedef struct handle_info {
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the table */
 static handle_info *table[BUCKETS];   /* what each easy handle carries, hashed by handle */
 
-/* Set while this thread is inside a wrapper (see lib_guard.h). */
-__thread int xrc_lib_inside;          /* written by the wrappers of both libraries */
-
 static size_t slot(CURL *h) { return ((uintptr_t)h >> 4) % BUCKETS; }
 
 /* Finds (or makes) the record of h; the caller holds table_lock. */
@@ -116,7 +113,7 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
     va_list ap;
     va_start(ap, opt);
     CURLcode rc;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     if (opt < CURLOPTTYPE_OBJECTPOINT) {
         long v = va_arg(ap, long);
         rc = curl_easy_setopt(h, opt, v);
@@ -149,7 +146,7 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
         void *v = va_arg(ap, void *);
         rc = curl_easy_setopt(h, opt, v);
     }
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     va_end(ap);
     return rc;
 }
@@ -157,24 +154,24 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
 void xray_curl_easy_cleanup(CURL *h)
 {
     drop(h);
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     curl_easy_cleanup(h);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
 }
 
 void xray_curl_easy_reset(CURL *h)
 {
     drop(h);
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     curl_easy_reset(h);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
 }
 
 CURL *xray_curl_easy_duphandle(CURL *h)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     CURL *copy = curl_easy_duphandle(h);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     if (!copy)
         return NULL;
     pthread_mutex_lock(&table_lock);
@@ -360,7 +357,7 @@ static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
  * calls go straight through) and works out the call from the handle's URL. */
 static void begin_call(CURL *h, call *c)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     char *url = NULL;
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     prepare(h, c, url, NULL);
@@ -369,10 +366,10 @@ static void begin_call(CURL *h, call *c)
 CURLcode xray_curl_easy_perform(CURL *h)
 {
     xrc_thread *t = &xrc_tls;
-    if (xrc_lib_inside || !t->seg) {
-        xrc_lib_inside++;
+    if (__xraycap_lib_inside || !t->seg) {
+        __xraycap_lib_inside++;
         CURLcode rc = curl_easy_perform(h);
-        xrc_lib_inside--;
+        __xraycap_lib_inside--;
         return rc;
     }
     int saved = errno;
@@ -410,7 +407,7 @@ CURLcode xray_curl_easy_perform(CURL *h)
         record(h, e, &c, rc);
         __xraycap_exit(tok);
     }
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return rc;
 }
@@ -420,10 +417,10 @@ CURLcode xray_curl_easy_perform(CURL *h)
 CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
 {
     xrc_thread *t = &xrc_tls;
-    if (xrc_lib_inside || !t->seg) {
-        xrc_lib_inside++;
+    if (__xraycap_lib_inside || !t->seg) {
+        __xraycap_lib_inside++;
         CURLMcode rc = curl_multi_add_handle(m, h);
-        xrc_lib_inside--;
+        __xraycap_lib_inside--;
         return rc;
     }
     int saved = errno;
@@ -455,7 +452,7 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
     pthread_mutex_unlock(&table_lock);
     errno = saved;
     CURLMcode rc = curl_multi_add_handle(m, h);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }
 
@@ -503,20 +500,20 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
 
 CURLMsg *xray_curl_multi_info_read(CURLM *m, int *msgs_in_queue)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     CURLMsg *msg = curl_multi_info_read(m, msgs_in_queue);
     if (msg && msg->msg == CURLMSG_DONE) {
         int saved = errno;
         finish_pending(msg->easy_handle, msg->data.result, false);
         errno = saved;
     }
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return msg;
 }
 
 CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     int saved = errno;
     pthread_mutex_lock(&table_lock);
     handle_info *i = find(h, false);
@@ -539,6 +536,6 @@ CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
         i->our_headers = NULL;
     }
     pthread_mutex_unlock(&table_lock);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }

@@ -6,11 +6,14 @@
 
 #include <errno.h>
 
+/* Set while this thread is inside a wrapper of any traced library (see lib_guard.h). */
+__thread int __xraycap_lib_inside;
+
 bool xrc_lib_span_enter(xrc_lib_span *s)
 {
     s->e = NULL;
     s->tok = 0;
-    return !xrc_lib_inside++ && xrc_tls.recording;
+    return !__xraycap_lib_inside++ && xrc_tls.recording;
 }
 
 void xrc_lib_span_open(xrc_lib_span *s, const char *name)
@@ -28,14 +31,14 @@ void xrc_lib_span_leave(xrc_lib_span *s)
     int saved = errno;
     if (s->e)
         __xraycap_exit(s->tok);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
 }
 
 bool xrc_lib_later_begin(xrc_lib_later *l)
 {
     xrc_thread *t = &xrc_tls;
-    if (xrc_lib_inside || !t->recording)
+    if (__xraycap_lib_inside || !t->recording)
         return false;
     l->seg = t->seg;
     l->gen = t->gen;

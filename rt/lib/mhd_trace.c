@@ -159,7 +159,7 @@ enum MHD_Result xray_MHD_queue_response(struct MHD_Connection *connection, unsig
                                         struct MHD_Response *response)
 {
     int saved = errno;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     xrc_segment *s = xrc_tls.seg;
     if (s && !xrc_tls.foreign && response && !MHD_get_response_header(response, "X-Amzn-Trace-Id")) {
         char header[128];
@@ -168,6 +168,6 @@ enum MHD_Result xray_MHD_queue_response(struct MHD_Connection *connection, unsig
     }
     errno = saved;
     enum MHD_Result rc = MHD_queue_response(connection, status_code, response);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }

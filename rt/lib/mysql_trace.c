@@ -128,9 +128,9 @@ int xray_mysql_stmt_execute(MYSQL_STMT *stmt)
 
 my_bool xray_mysql_stmt_close(MYSQL_STMT *stmt)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     xrc_sql_forget(stmt);
     my_bool rc = mysql_stmt_close(stmt);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }

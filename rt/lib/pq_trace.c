@@ -250,7 +250,7 @@ static void after_send(PGconn *conn, int ok, const char *sql, const char *prepar
 static bool send_begins(xrc_lib_later *at)
 {
     bool traced = xrc_lib_later_begin(at);
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     return traced;
 }
 
@@ -261,7 +261,7 @@ int xray_PQsendQuery(PGconn *conn, const char *query)
     int ok = PQsendQuery(conn, query);
     int saved = errno;
     after_send(conn, ok, query, "call", &at, traced);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return ok;
 }
@@ -276,7 +276,7 @@ int xray_PQsendQueryParams(PGconn *conn, const char *command, int nParams, const
                                paramFormats, resultFormat);
     int saved = errno;
     after_send(conn, ok, command, "statement", &at, traced);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return ok;
 }
@@ -291,7 +291,7 @@ int xray_PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, in
     if (ok)
         xrc_sql_remember(conn, stmtName, query, QUERY_MAX);
     after_send(conn, ok, query, "statement", &at, traced);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return ok;
 }
@@ -309,14 +309,14 @@ int xray_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
     if (traced)
         xrc_sql_recall(conn, stmtName, sql, sizeof sql);
     after_send(conn, ok, sql, "statement", &at, traced);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return ok;
 }
 
 PGresult *xray_PQgetResult(PGconn *conn)
 {
-    bool outer = !xrc_lib_inside++;
+    bool outer = !__xraycap_lib_inside++;
     PGresult *r = PQgetResult(conn);
     int saved = errno;
     if (outer && conn) {
@@ -335,18 +335,18 @@ PGresult *xray_PQgetResult(PGconn *conn)
                 finish_pending(p, conn);
         }
     }
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return r;
 }
 
 void xray_PQfinish(PGconn *conn)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     pending *p = conn ? take_pending(conn) : NULL;
     if (p) /* sent, its last result never read: it ends here */
         finish_pending(p, conn);
     xrc_sql_forget(conn);
     PQfinish(conn);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
 }

@@ -212,7 +212,7 @@ static int appended(const redisContext *c, int rc, const xrc_lib_later *at, bool
     int saved = errno;
     if (traced && rc == REDIS_OK)
         enqueue(c, at, command);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return rc;
 }
@@ -220,7 +220,7 @@ static int appended(const redisContext *c, int rc, const xrc_lib_later *at, bool
 static bool append_begins(const redisContext *c, xrc_lib_later *at)
 {
     bool traced = c && xrc_lib_later_begin(at);
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     return traced;
 }
 
@@ -253,7 +253,7 @@ int xray_redisAppendCommandArgv(redisContext *c, int argc, const char **argv, co
 
 int xray_redisGetReply(redisContext *c, void **reply)
 {
-    bool outer = !xrc_lib_inside++;
+    bool outer = !__xraycap_lib_inside++;
     int rc = redisGetReply(c, reply);
     int saved = errno;
     if (outer && c) {
@@ -261,16 +261,16 @@ int xray_redisGetReply(redisContext *c, void **reply)
         if (q)
             finish(q, c, reply ? *reply : NULL, rc == REDIS_OK && reply && *reply);
     }
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return rc;
 }
 
 void xray_redisFree(redisContext *c)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     for (queued *q; c && (q = dequeue(c));)
         finish(q, c, NULL, true); /* appended, its reply never read: it ends here */
     redisFree(c);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
 }

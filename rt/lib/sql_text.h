@@ -1,7 +1,7 @@
 /* sql_text.h — what the SQL libraries' tracing shares: whether queries are recorded with their
- * literals replaced by `?` (XRAYCAP_SQL_SANITIZE, xray_sqlite3_sanitize), the replacing itself
- * (xray_sql_sanitize, in xray_capture/sqlite3.h), both in sqlite_trace.c, and the SQL of
- * prepared statements (sql_prepared.c). */
+ * literals replaced by `?` (XRAYCAP_SQL_SANITIZE, xray_sqlite3_sanitize) and the replacing
+ * itself (xray_sql_sanitize, in xray_capture/sqlite3.h), both in sql_text.c, and the SQL of
+ * prepared statements (sql_prepared.c). None of it needs a database library. */
 #ifndef XRC_SQL_TEXT_H
 #define XRC_SQL_TEXT_H
 

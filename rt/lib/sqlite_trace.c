@@ -11,7 +11,6 @@
 #include "xray_capture/sqlite3.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,72 +19,6 @@
 
 #define BUCKETS 127
 #define QUERY_MAX 4096
-
-static _Atomic int sanitize_mode = -1; /* -1: not read from the environment yet */
-
-void xray_sqlite3_sanitize(bool on) { sanitize_mode = on; }
-
-bool xrc_sql_sanitizing(void)
-{
-    if (sanitize_mode < 0) {
-        const char *v = getenv("XRAYCAP_SQL_SANITIZE");
-        sanitize_mode = !(v && (!strcmp(v, "false") || !strcmp(v, "0")));
-    }
-    return sanitize_mode != 0;
-}
-
-void xray_sql_sanitize(const char *sql, char *out, size_t outlen)
-{
-    xrc_sql_sanitize(sql, out, outlen, false);
-}
-
-void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, bool double_quoted_strings)
-{
-    size_t o = 0;
-    const char *p = sql;
-    if (!outlen)
-        return;
-#define PUT(c) do { if (o + 1 < outlen) out[o++] = (c); } while (0)
-    while (*p) {
-        char c = *p;
-        char quote = c == '"' && double_quoted_strings ? '"' : '\'';
-        if (c == quote || ((c == 'x' || c == 'X') && p[1] == '\'' &&
-                           (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))) {
-            /* a string or blob literal: '...' with '' inside (and \' in MySQL's) */
-            p += c == quote ? 1 : 2;
-            while (*p && !(*p == quote && p[1] != quote))
-                p += *p == quote || (*p == '\\' && double_quoted_strings && p[1]) ? 2 : 1;
-            if (*p)
-                p++;
-            PUT('?');
-        } else if (c == '"' || c == '`' || c == '[') {
-            /* a quoted identifier: kept */
-            char close = c == '[' ? ']' : c;
-            PUT(c);
-            p++;
-            while (*p && *p != close)
-                PUT(*p++);
-            if (*p)
-                PUT(*p++);
-        } else if ((isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p[1]))) &&
-                   (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '$'))) {
-            /* a number: 42, 3.14, 1e-5, 0x1F */
-            if (c == '0' && (p[1] == 'x' || p[1] == 'X'))
-                for (p += 2; isxdigit((unsigned char)*p); p++)
-                    ;
-            else
-                while (isalnum((unsigned char)*p) || *p == '.' ||
-                       ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
-                    p++;
-            PUT('?');
-        } else {
-            PUT(c);
-            p++;
-        }
-    }
-#undef PUT
-    out[o] = '\0';
-}
 
 /* name: base name of the database file, "memory" for in-memory and temporary databases */
 static void db_name(sqlite3 *db, char *name, size_t nlen, const char **file)
@@ -124,14 +57,14 @@ int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char 
                       void *arg, char **errmsg)
 {
     xrc_thread *t = &xrc_tls;
-    if (xrc_lib_inside || !t->recording) {
-        xrc_lib_inside++;
+    if (__xraycap_lib_inside || !t->recording) {
+        __xraycap_lib_inside++;
         int rc = sqlite3_exec(db, sql, cb, arg, errmsg);
-        xrc_lib_inside--;
+        __xraycap_lib_inside--;
         return rc;
     }
     int saved = errno;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     const char *file;
     char name[256];
     db_name(db, name, sizeof name, &file);
@@ -145,7 +78,7 @@ int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char 
         record_sql(e, db, sql, "call", rc);
         __xraycap_exit(tok);
     }
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return rc;
 }
@@ -153,9 +86,9 @@ int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char 
 int xray_sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **stmt,
                             const char **tail)
 {
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     int rc = sqlite3_prepare_v2(db, sql, nbyte, stmt, tail);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }
 
@@ -217,14 +150,14 @@ static void finish(sqlite3_stmt *s, int rc)
 int xray_sqlite3_step(sqlite3_stmt *s)
 {
     xrc_thread *t = &xrc_tls;
-    if (xrc_lib_inside || !s) {
-        xrc_lib_inside++;
+    if (__xraycap_lib_inside || !s) {
+        __xraycap_lib_inside++;
         int rc = sqlite3_step(s);
-        xrc_lib_inside--;
+        __xraycap_lib_inside--;
         return rc;
     }
     int saved = errno;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     if (t->recording && !sqlite3_stmt_busy(s)) {
         running *old = take(s); /* a run that ended without us seeing it */
         free(old);
@@ -247,7 +180,7 @@ int xray_sqlite3_step(sqlite3_stmt *s)
     saved = errno;
     if (rc != SQLITE_ROW)
         finish(s, rc);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     errno = saved;
     return rc;
 }
@@ -255,23 +188,23 @@ int xray_sqlite3_step(sqlite3_stmt *s)
 int xray_sqlite3_reset(sqlite3_stmt *s)
 {
     int saved = errno;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     if (s)
         finish(s, SQLITE_DONE); /* stopped early by the caller: recorded as it went */
     errno = saved;
     int rc = sqlite3_reset(s);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }
 
 int xray_sqlite3_finalize(sqlite3_stmt *s)
 {
     int saved = errno;
-    xrc_lib_inside++;
+    __xraycap_lib_inside++;
     if (s)
         finish(s, SQLITE_DONE);
     errno = saved;
     int rc = sqlite3_finalize(s);
-    xrc_lib_inside--;
+    __xraycap_lib_inside--;
     return rc;
 }

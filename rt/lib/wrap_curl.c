@@ -14,5 +14,5 @@ CURLcode __wrap_curl_easy_setopt(CURL *h, CURLoption opt, ...)
     xrc_curl_opt_arg arg;
     xrc_curl_opt_arg_read(opt, &ap, &arg);
     va_end(ap);
-    return xrc_curl_setopt_with(xrc_lib_inside ? __real_curl_easy_setopt : xray_curl_easy_setopt, h, opt, &arg);
+    return xrc_curl_setopt_with(__xraycap_lib_inside ? __real_curl_easy_setopt : xray_curl_easy_setopt, h, opt, &arg);
 }

@@ -9,7 +9,7 @@ void *__wrap_redisCommand(redisContext *c, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    void *reply = xrc_lib_inside ? __real_redisvCommand(c, format, ap) : xray_redisvCommand(c, format, ap);
+    void *reply = __xraycap_lib_inside ? __real_redisvCommand(c, format, ap) : xray_redisvCommand(c, format, ap);
     va_end(ap);
     return reply;
 }
@@ -18,7 +18,7 @@ int __wrap_redisAppendCommand(redisContext *c, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    int rc = xrc_lib_inside ? __real_redisvAppendCommand(c, format, ap) : xray_redisvAppendCommand(c, format, ap);
+    int rc = __xraycap_lib_inside ? __real_redisvAppendCommand(c, format, ap) : xray_redisvAppendCommand(c, format, ap);
     va_end(ap);
     return rc;
 }

@@ -1,6 +1,8 @@
 /* entity.c — segment allocation and the per-segment arena. A thread keeps the block of its
  * last freed segment and a few spare chunks, so a loop that begins and ends segments does not
- * call malloc once it has warmed up. */
+ * call malloc once it has warmed up. A segment is usually freed by the emission thread: its
+ * blocks then go back to the thread that made it (its `home`) through a lock-free list, so the
+ * two threads never meet in the allocator. */
 #include "model/entity.h"
 #include "base/config.h"
 #include "base/log.h"
@@ -19,6 +21,64 @@ static __thread void *cached_first;                 /* one spare FIRST_BLOCK */
 static __thread xrc_chunk *cached_chunks;           /* spare CHUNK_SIZE chunks */
 static __thread int ncached_chunks;                 /* entries in cached_chunks */
 
+/* Where another thread returns the blocks of this thread's segments. It outlives the thread
+ * while segments of it are still to be freed: one reference for the thread, one per segment. */
+struct xrc_home {
+    _Atomic(struct returned *) returned;  /* pushed by any thread, taken whole by the owner */
+    atomic_uint refs;
+};
+
+/* A returned block, its first bytes reused as the list link. */
+typedef struct returned {
+    struct returned *next;
+    bool first;                           /* a FIRST_BLOCK, else a CHUNK_SIZE chunk */
+} returned;
+
+static __thread xrc_home *my_home;                  /* this thread's, made with its first segment */
+
+static void recycle_chunk(xrc_chunk *c);
+
+/* Takes back what other threads returned, keeping what the caches hold and freeing the rest
+ * (on this thread, which allocated it). */
+static void take_returned(xrc_home *h)
+{
+    returned *r = atomic_exchange_explicit(&h->returned, NULL, memory_order_acquire);
+    while (r) {
+        returned *next = r->next;
+        if (r->first && !cached_first)
+            cached_first = r;
+        else if (r->first)
+            free(r);
+        else
+            recycle_chunk((xrc_chunk *)r);
+        r = next;
+    }
+}
+
+static void home_release(xrc_home *h)
+{
+    if (atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    /* The thread is gone and so is every segment of it: free what is left here. */
+    returned *r = atomic_exchange_explicit(&h->returned, NULL, memory_order_acquire);
+    while (r) {
+        returned *next = r->next;
+        free(r);
+        r = next;
+    }
+    free(h);
+}
+
+static void give_back(xrc_home *h, void *block, bool first)
+{
+    returned *r = block;
+    r->first = first;
+    r->next = atomic_load_explicit(&h->returned, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&h->returned, &r->next, r, memory_order_release,
+                                                  memory_order_relaxed))
+        ;
+}
+
 static void *cache_alloc_chunk(void)
 {
     xrc_chunk *c = cached_chunks;
@@ -32,6 +92,13 @@ static void *cache_alloc_chunk(void)
 
 xrc_segment *xrc_segment_new(void)
 {
+    if (!my_home) {
+        if (!(my_home = calloc(1, sizeof *my_home)))
+            return NULL;
+        atomic_init(&my_home->refs, 1);
+    }
+    if (!cached_first || !cached_chunks)
+        take_returned(my_home);
     void *block = cached_first;
     cached_first = NULL;
     if (!block && !(block = malloc(FIRST_BLOCK)))
@@ -48,6 +115,9 @@ xrc_segment *xrc_segment_new(void)
     s->ent.seg = s;
     s->ent.flags = XRC_F_SEGMENT;
     s->ent.end_ns = -1;
+    s->home = my_home;
+    atomic_fetch_add_explicit(&my_home->refs, 1, memory_order_relaxed);
+    s->service_version = xrc_cfg.service_version;
     s->max_sub = xrc_cfg.max_subsegments;
     s->threshold = xrc_cfg.streaming_threshold;
     s->stream_at = s->threshold ? s->threshold : XRC_SIZE_CHECK_EVERY;
@@ -112,6 +182,7 @@ void *xrc_foreign_alloc(xrc_segment *s, size_t n)
 
 static void recycle_chunk(xrc_chunk *c)
 {
+    /* (a chunk made from a returned block has lost its cap: only full-size chunks return) */
     if (c->cap + sizeof *c == CHUNK_SIZE && ncached_chunks < CACHE_CHUNKS) {
         c->next = cached_chunks;
         cached_chunks = c;
@@ -145,31 +216,59 @@ void xrc_arena_reclaim(xrc_segment *s, const void *const *keep, size_t nkeep)
     }
 }
 
+void xrc_stacks_free(xray_entity *e)
+{
+    for (xrc_stack *st = e->stacks, *next; st; st = next) {
+        next = st->next;
+        free(st);
+    }
+    e->stacks = NULL;
+}
+
 void xrc_segment_free(xrc_segment *s)
 {
-    XRC_FOR_EACH_ENTITY(s, e)
+    XRC_FOR_EACH_ENTITY(s, e) {
         if (e->extra)
             cJSON_Delete(e->extra);
+        if (e->stacks)
+            xrc_stacks_free(e);
+    }
     for (xrc_chunk *c = s->foreign_arena, *next; c; c = next) {
         next = c->next;
         free(c);
     }
     pthread_mutex_destroy(&s->lock);
+    xrc_home *h = s->home;
+    bool home = h == my_home; /* freed on the thread that made it: into its caches */
     /* The first chunk lives inside the segment's own block. */
     for (xrc_chunk *c = s->arena, *next; c; c = next) {
         next = c->next;
         if (!next)
             break;
-        recycle_chunk(c);
+        if (home)
+            recycle_chunk(c);
+        else if (c->cap + sizeof *c == CHUNK_SIZE)
+            give_back(h, c, false);
+        else
+            free(c);
     }
-    if (!cached_first)
+    if (!home)
+        give_back(h, s, true);
+    else if (!cached_first)
         cached_first = s;
     else
         free(s);
+    home_release(h);
 }
 
 void xrc_arena_cache_drop(void)
 {
+    if (my_home) {
+        take_returned(my_home);
+        xrc_home *h = my_home;
+        my_home = NULL;
+        home_release(h);
+    }
     free(cached_first);
     cached_first = NULL;
     while (cached_chunks) {

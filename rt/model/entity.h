@@ -20,6 +20,7 @@
 
 struct cJSON;
 typedef struct xrc_segment xrc_segment;
+typedef struct xrc_home xrc_home;
 
 enum {
     XRC_F_ERROR = 1u << 0,
@@ -41,9 +42,23 @@ struct xray_entity {
     uint32_t flags;                /* XRC_F_SEGMENT, XRC_F_MANUAL: set once at creation */
     uint32_t marks;                /* XRC_F_ERROR/FAULT/THROTTLE, under seg->lock */
     struct cJSON *extra;           /* annotations, metadata, http, cause...; usually NULL */
+    struct xrc_stack *stacks;      /* exceptions' stacks not yet symbolized; usually NULL */
     xray_entity *next;             /* creation order */
     xray_entity *first_child, *last_child, *next_sibling; /* set by the serializer */
 };
+
+/* The return addresses of an exception recorded in `extra` (cause.exceptions[]), kept as they
+ * were taken: the emission thread turns them into frames when it writes the document
+ * (emit/symbolize.c), so the thread that met the error does not open debug information. */
+typedef struct xrc_stack {
+    struct xrc_stack *next;
+    struct cJSON *exception;       /* its object in extra's cause.exceptions */
+    int n;
+    void *pc[];                    /* innermost first; pc[0] is where the error was recorded */
+} xrc_stack;
+
+/* Frees e's pending stacks. */
+void xrc_stacks_free(xray_entity *e);
 
 /* A summary subsegment (fold.c): the calls of one captured site under one parent that were
  * counted instead of recorded. start_ns is the first folded call's start, end_ns the last
@@ -81,10 +96,12 @@ struct xrc_segment {
     int64_t real_base_ns;          /* wall clock at the start */
     int64_t mono_base_ns;          /* monotonic clock at the start */
     bool sampled;
+    const char *service_version;   /* the configured service.version when it began, or NULL */
     char sampling_rule[65];        /* the centralized rule that sampled it, or "" */
     bool facade;                   /* Lambda: stands for the function's segment, never sent */
     const char *facade_header;     /* the _X_AMZN_TRACE_ID it was made from */
     xrc_chunk *arena;              /* newest chunk first */
+    xrc_home *home;                /* the thread that made it, where its blocks go back */
     xray_entity *tail;             /* last entity in creation order */
     _Atomic size_t nsub;           /* subsegments recorded by the owner thread (written by it
                                       alone; other threads read it for the cap) */
@@ -110,7 +127,8 @@ struct xrc_segment {
 
 /* Allocates a segment (reusing this thread's cached block when it has one). NULL: no memory. */
 xrc_segment *xrc_segment_new(void);
-/* Frees the segment, its arena and every entity's extra data. */
+/* Frees the segment, its arena and every entity's extra data: into the calling thread's
+ * caches when it made the segment, else back to the thread that did. Any thread. */
 void xrc_segment_free(xrc_segment *s);
 
 void *xrc_arena_grow(xrc_segment *s, size_t n);

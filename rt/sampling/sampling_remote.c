@@ -4,6 +4,7 @@
  * without a fresh quota may borrow one decision a second. When the daemon does not answer (or
  * answers nonsense) the known rules are kept until they are an hour old; without them, the
  * local rules decide. The poller never runs on a traced thread. */
+#include "base/curl_api.h"
 #include "sampling/sampling_remote.h"
 #include "base/config.h"
 #include "model/id.h"
@@ -86,28 +87,28 @@ static cJSON *post(const char *path, const char *body)
     const char *text = xrc_cfg.tcp.text;
     snprintf(host, sizeof host, "%s", text);
     snprintf(url, sizeof url, "http://%s%s", host, path);
-    CURL *c = curl_easy_init();
+    CURL *c = xrc_curl_load() ? xrc_curl.easy_init() : NULL;
     if (!c)
         return NULL;
     answer a = {0};
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, HTTP_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HTTP_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
+    struct curl_slist *headers = xrc_curl.slist_append(NULL, "Content-Type: application/json");
+    xrc_curl.easy_setopt(c, CURLOPT_URL, url);
+    xrc_curl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    xrc_curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &a);
+    xrc_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, HTTP_TIMEOUT_MS);
+    xrc_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HTTP_TIMEOUT_MS);
+    xrc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = xrc_curl.easy_perform(c);
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
+    xrc_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    xrc_curl.slist_free_all(headers);
+    xrc_curl.easy_cleanup(c);
     cJSON *json = NULL;
     if (rc != CURLE_OK)
         xrc_log(XRAY_LOG_DEBUG, "sampling: %s: %s; using the rules already known", url,
-                curl_easy_strerror(rc));
+                xrc_curl.easy_strerror(rc));
     else if (status != 200)
         xrc_log(XRAY_LOG_WARN, "sampling: %s answered HTTP %ld", url, status);
     else if (!(json = a.p ? cJSON_Parse(a.p) : NULL) || !cJSON_IsObject(json)) {
@@ -351,7 +352,7 @@ static void start_poller(void)
         memcpy(client_id + 16, hex, 8);
         client_id[24] = '\0';
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    xrc_curl_load();
     /* The poller must not inherit the caller's signal mask quirks or block its exit. */
     pthread_attr_t attr;
     pthread_attr_init(&attr);

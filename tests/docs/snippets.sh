@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 passed=0 failed=0 skipped=0
-LINK="$ROOT/build/libxraycap.a -lcjson -lcurl -lsqlite3 -ldw -lpthread -lm -ldl"
+LINK="$ROOT/build/libxraycap.a -lcjson -lcurl -lsqlite3 -lpthread -lm -ldl"
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Wno-unused-variable -Wno-unused-parameter -I$ROOT/include"
 
 # The scratch directory a page's blocks run in.

@@ -79,13 +79,68 @@ int main(void)
 EOF
 if gcc -c "$TMP/vendor.c" -o "$TMP/vendor.o" 2>"$TMP/wrap.log" &&
    gcc $(pkg-config --cflags xraycap) "$TMP/fetcher.c" "$TMP/vendor.o" $(pkg-config --variable=patch_ldflags xraycap) \
-       $(pkg-config --variable=static_libs xraycap) -o "$TMP/fetcher" 2>>"$TMP/wrap.log"; then
+       $(pkg-config --variable=static_libs xraycap) -lcurl -o "$TMP/fetcher" 2>>"$TMP/wrap.log"; then
     rm -f "$TMP/wrap.jsonl"
     if AWS_XRAY_EMITTER="file:$TMP/wrap.jsonl" XRAYCAP_SAMPLING=false "$TMP/fetcher" &&
        grep -q '"name":"127.0.0.1".*"fault":true' "$TMP/wrap.jsonl"; then
         ok "--wrap with static_libs traces a libcurl call made by an object built without the plugin"
     else bad "--wrap: no fault subsegment for 127.0.0.1 in $(cat "$TMP/wrap.jsonl" 2>/dev/null)"; fi
 else bad "--wrap with static_libs does not build: $(cat "$TMP/wrap.log")"; fi
+
+# The core library's footprint: it needs libc and libcJSON only; the libraries it traces are
+# the program's own (docs/design.md, "Link shape").
+lib=$PREFIX/lib/libxraycap.so.0
+needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+extra=$(echo "$needed" | tr ' ' '\n' | grep -v -E '^(libc|libm|libpthread|libdl|libcjson)\.so\.[0-9]+$|^ld-linux-x86-64\.so\.2$|^$')
+if [ -z "$extra" ]; then ok "libxraycap.so.0 needs only $needed"
+else bad "libxraycap.so.0 needs $extra (all: $needed)"; fi
+internal=$(nm -D --defined-only "$lib" | awk '{print $3}' | grep -v -E '^(xray_|__xraycap_)' | head -5)
+if [ -z "$internal" ]; then ok "libxraycap.so.0 exports only xray_* and __xraycap_* ($(nm -D --defined-only "$lib" | wc -l) symbols)"
+else bad "libxraycap.so.0 exports internal symbols: $internal"; fi
+
+# A program using only the core runs where no traced library (libcurl, SQLite, libpq, MariaDB,
+# hiredis, libmicrohttpd, CivetWeb, libdw) is installed: a scratch root holding the program and
+# exactly the libraries ldd names for it. Needs root (chroot).
+cat >"$TMP/core.c" <<'EOF'
+#include <stdio.h>
+#include <xray_capture.h>
+int main(void)
+{
+    xray_begin_segment("core-only");
+    xray_entity *sub = xray_begin_subsegment("work");
+    xray_put_annotation_number(sub, "n", 42);
+    xray_add_exception(sub, "demo", "an error, its stack symbolized without libdw", false);
+    xray_end_subsegment();
+    xray_end_segment();
+    xray_recorder_shutdown();
+    puts("core ok");
+    return 0;
+}
+EOF
+if gcc $(pkg-config --cflags xraycap) "$TMP/core.c" $(pkg-config --libs xraycap) -Wl,-rpath,"$PREFIX/lib" \
+       -o "$TMP/core" 2>"$TMP/core.log"; then
+    loaded=$(ldd "$TMP/core" | grep -c '=>\|ld-linux')
+    traced=$(ldd "$TMP/core" | grep -E 'libcurl|libsqlite3|libpq|libmariadb|libhiredis|libmicrohttpd|libcivetweb|libdw' || true)
+    if [ -z "$traced" ]; then ok "a core-only program loads $loaded libraries, none of the traced ones"
+    else bad "a core-only program loads $traced"; fi
+    if [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
+        jail=$TMP/jail
+        mkdir -p "$jail/tmp"
+        # (and libgcc_s, part of every system's base as libc is: glibc's backtrace loads it)
+        for f in "$TMP/core" $(ldd "$TMP/core" | grep -o '/[^ ]*') $(gcc -print-file-name=libgcc_s.so.1); do
+            mkdir -p "$jail$(dirname "$f")" && cp -L "$f" "$jail$f"
+        done
+        if [ -n "$(find "$jail" -name 'libcurl*' -o -name 'libpq*' -o -name 'libdw*' -o -name 'libsqlite3*')" ]; then
+            bad "the scratch root holds a traced library"
+        elif out=$(AWS_XRAY_EMITTER=file:/tmp/core.jsonl XRAYCAP_SAMPLING=false chroot "$jail" "$TMP/core" 2>&1) &&
+             [ "$out" = "core ok" ] && grep -q '"annotations":{"n":42}' "$jail/tmp/core.jsonl" &&
+             grep -q '"exceptions":\[{.*"stack":\[{' "$jail/tmp/core.jsonl"; then
+            ok "a core-only program runs and sends in a root with no traced library installed"
+        else bad "core-only program in a scratch root: '$out' $(cat "$jail/tmp/core.jsonl" 2>/dev/null)"; fi
+    else
+        echo "  (not root: the scratch-root run is left out)"
+    fi
+else bad "a core-only program does not build: $(cat "$TMP/core.log")"; fi
 
 for cc in gcc clang-14; do
     b=$TMP/cmake-$cc

@@ -72,6 +72,7 @@ static void test_file_emitter_writes_one_document_per_line_alongside_udp(void)
     snprintf(emitters, sizeof emitters, "udp, file:%s", path);
     use_emitters(emitters, 0);
     send_segments(5, 40); /* 40 > threshold: streamed subsegment documents too */
+    xray_recorder_flush();
     size_t bad, entities;
     size_t lines = file_lines(path, &bad, &entities); /* written at each segment's end */
     CU_ASSERT_TRUE(lines > 5);

@@ -1,0 +1,47 @@
+/* curl_api.c — see curl_api.h. */
+#include "base/curl_api.h"
+#include "base/log.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stddef.h>
+
+xrc_curl_api xrc_curl; /* written once, under load_once, before any reader is told it is there */
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static bool loaded;    /* the answer of the one load, read after pthread_once */
+
+static void load(void)
+{
+    /* A program linked with libcurl has it loaded already: dlopen hands back that copy. */
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        xrc_log(XRAY_LOG_ERROR, "libcurl cannot be loaded (%s): the X-Ray API and OTLP emitters, "
+                                "centralized sampling and the Lambda loop need it (Debian: "
+                                "apt-get install libcurl4)", dlerror());
+        return;
+    }
+    static const char *const names[] = {
+        "curl_global_init", "curl_easy_init", "curl_easy_cleanup", "curl_easy_reset",
+        "curl_easy_setopt", "curl_easy_perform", "curl_easy_getinfo", "curl_easy_strerror",
+        "curl_slist_append", "curl_slist_free_all"};
+    _Static_assert(sizeof names / sizeof *names == sizeof(xrc_curl_api) / sizeof(void (*)(void)),
+                   "one name per function of xrc_curl_api");
+    void (**slot)(void) = (void (**)(void))&xrc_curl;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        void *fn = dlsym(h, names[i]);
+        if (!fn) {
+            xrc_log(XRAY_LOG_ERROR, "libcurl has no %s: too old for xraycap", names[i]);
+            return;
+        }
+        *(void **)&slot[i] = fn;
+    }
+    xrc_curl.global_init(CURL_GLOBAL_DEFAULT);
+    loaded = true;
+}
+
+bool xrc_curl_load(void)
+{
+    pthread_once(&load_once, load);
+    return loaded;
+}
