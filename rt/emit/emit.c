@@ -3,6 +3,7 @@
  * the thread that ends a segment (or streams part of it), never inside a captured call. */
 #include "emit/emit.h"
 #include "base/config.h"
+#include "base/curl_api.h"
 #include "emit/http_queue.h"
 #include "base/log.h"
 
@@ -19,6 +20,11 @@ static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes set 
 
 static void apply(const xrc_emitters *e)
 {
+    /* libcurl (and the TLS library under it) set up on the thread that configures, not on
+     * the emission thread: a forked child, where that thread does not run, still reaches
+     * what the set-up allocated. */
+    if (e->xray_api || e->otlp[0])
+        xrc_curl_load();
     xrc_file_set(e->file);
     xrc_xray_api_set(e->xray_api);
     xrc_otlp_set(e->otlp);

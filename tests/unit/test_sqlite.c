@@ -137,6 +137,24 @@ static void test_sanitizing_replaces_every_kind_of_literal(void)
     CU_ASSERT_EQUAL(strlen(out), 7);
 }
 
+/* A quoted identifier that reaches the end of the output buffer used to spin for ever: the
+ * input advanced only while there was room. Every buffer size, both dialects. */
+static void test_sanitizer_stops_at_any_buffer_size(void)
+{
+    const char *sql = "INSERT INTO \"orders\" (`id`, [total]) VALUES (42, 'secret')";
+    char out[80];
+    for (size_t n = 0; n <= sizeof out; n++) {
+        memset(out, 'x', sizeof out);
+        xray_sql_sanitize(sql, out, n);
+        if (n)
+            CU_ASSERT_TRUE(strlen(out) < n);
+    }
+    xray_sql_sanitize("\"ab", out, 2);
+    CU_ASSERT_STRING_EQUAL(out, "\"");
+    xray_sql_sanitize(sql, out, sizeof out);
+    CU_ASSERT_STRING_EQUAL(out, "INSERT INTO \"orders\" (`id`, [total]) VALUES (?, ?)");
+}
+
 static void test_raw_queries_when_sanitizing_is_off(void)
 {
     test_reset();
@@ -176,5 +194,6 @@ void register_sqlite(void)
     ADD(s, test_errors_are_faults_with_sqlites_message);
     ADD(s, test_sanitizing_replaces_every_kind_of_literal);
     ADD(s, test_raw_queries_when_sanitizing_is_off);
+    ADD(s, test_sanitizer_stops_at_any_buffer_size);
     ADD(s, test_no_segment_means_plain_sqlite);
 }

@@ -63,6 +63,36 @@ static void *leave_open(void *arg)
     return NULL;
 }
 
+/* Ended segments are written, sent and freed by the emission thread; their memory goes back
+ * to the thread that made them, which may have exited by then. */
+static void *short_lived(void *arg)
+{
+    (void)arg;
+    for (int k = 0; k < 50; k++) {
+        xray_begin_segment("handed_over");
+        for (int i = 0; i < 20; i++) {
+            xray_put_annotation(xray_begin_subsegment("piece"), "i", i);
+            xray_end_subsegment();
+        }
+        xray_end_segment();
+    }
+    return NULL; /* exits with segments of its own still waiting to be sent */
+}
+
+static void test_segments_ended_on_exiting_threads_arrive_whole(void)
+{
+    test_reset();
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, short_lived, NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    xray_recorder_flush();
+    CU_ASSERT_EQUAL(collect(), 200);
+    CU_ASSERT_EQUAL(listener_count(&L, "handed_over"), 200);
+    CU_ASSERT_EQUAL(listener_count(&L, "piece"), 200 * 20);
+}
+
 static void test_thread_exit_sends_the_segment_it_left_open(void)
 {
     test_reset();
@@ -81,6 +111,7 @@ void register_threads(void)
     CU_pSuite s = CU_add_suite("threads", NULL, NULL);
     ADD(s, test_eight_threads_keep_their_subsegments_apart);
     ADD(s, test_thread_exit_sends_the_segment_it_left_open);
+    ADD(s, test_segments_ended_on_exiting_threads_arrive_whole);
     register_threads_handoff();
 }
 
