@@ -70,7 +70,7 @@ $(BUILD)/libxraycap.a: $(RT_OBJ_STATIC)
 # The --wrap shims need __real_* symbols that exist only in a --wrap link: static library only.
 WRAP_OBJ := $(filter $(BUILD)/rt/lib/wrap_%.o,$(RT_OBJ))
 # libxraycap.so has no NEEDED entry for a traced library: the integrations' references to
-# sqlite3_*, PQ*, mysql_*, redis*, MHD_* and mg_* are made weak in the shared objects, so the
+# curl_*, sqlite3_*, PQ*, mysql_*, redis*, MHD_* and mg_* are made weak in the shared objects, so the
 # dynamic linker binds them to the library where the program loads it and leaves them unbound
 # where it does not (nothing calls them there: the program has no connection to pass). The
 # static library keeps strong references: an archive member is linked only when used.

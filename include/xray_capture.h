@@ -177,7 +177,12 @@ typedef struct xray_config {
                                              the handler that was there before; off */
 } xray_config;
 
+/* Every field at its default. ({0} in C; C++ with -Wextra wants {}.) */
+#ifdef __cplusplus
+#define XRAY_CONFIG_INIT {}
+#else
 #define XRAY_CONFIG_INIT {0}
+#endif
 
 /*
  * A static record the compiler emits once per captured function or block. The enter hook
@@ -400,7 +405,8 @@ typedef struct xray_stats {
                                                no route, HTTP errors; retries count each) */
 } xray_stats;
 
-/* Fills `out` with the counters. Thread-safe. */
+/* Fills `out` with the counters, after the segments ended before the call have been sent
+ * (waiting at most flush_timeout_ms for the emission thread). Thread-safe. */
 void xray_recorder_stats(xray_stats *out);
 
 /* ---------------------------------------------------------------------------------------- */

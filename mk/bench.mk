@@ -14,9 +14,10 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 	$(CC) $(BENCH_CFLAGS) bench/capture_bench.c $(BUILD)/bench/t_*.o $(BUILD)/libxraycap.a $(LIBS) -o $@
 
 bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench \
-       $(BUILD)/bench/caller_bench
+       $(BUILD)/bench/caller_bench $(BUILD)/bench/throw_bench
 	$(BUILD)/bench/capture_bench
 	$(BUILD)/bench/caller_bench
+	$(BUILD)/bench/throw_bench
 	$(BUILD)/bench/emit_bench
 	$(BUILD)/bench/db_bench
 
@@ -41,3 +42,7 @@ $(BUILD)/npm-bench/.installed:
 $(BUILD)/bench/caller_bench: bench/caller_bench.c $(BUILD)/libxraycap.a
 	mkdir -p $(BUILD)/bench
 	$(CC) $(BENCH_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(CORE_LIBS) -o $@
+
+$(BUILD)/bench/throw_bench: bench/throw_bench.cc $(BUILD)/libxraycap.a $(BUILD)/xraycap.so
+	mkdir -p $(BUILD)/bench
+	$(CXX) -std=c++17 -O2 $(WARN) -Iinclude -fplugin=$(BUILD)/xraycap.so $< $(BUILD)/libxraycap.a $(CORE_LIBS) -o $@

@@ -33,7 +33,7 @@ $(BUILD)/tests/lambda_probe: tests/unit/lambda_probe.c $(BUILD)/libxraycap.a | $
 check-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-asan $(BUILD)/tests/unit-tsan $(BUILD)/tests/env_probe \
             $(BUILD)/tests/lambda_probe $(BUILD)/tests/crash_probe
 	@tests/suite.sh unit $(BUILD)/tests/unit
-	@ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp tests/suite.sh unit-asan+ubsan $(BUILD)/tests/unit-asan
+	@ASAN_OPTIONS=detect_leaks=1 tests/suite.sh unit-asan+ubsan $(BUILD)/tests/unit-asan
 	@TSAN_OPTIONS=halt_on_error=1 tests/suite.sh unit-tsan $(BUILD)/tests/unit-tsan threads process sampling_remote stream emitters fold middleware
 
 # The same samples with tracing compiled out must build warning-free and need no runtime.

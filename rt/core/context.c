@@ -42,6 +42,7 @@ static inline void entity_init(xray_entity *e, xrc_segment *s, xray_entity *pare
     e->marks = 0;
     e->extra = NULL;
     e->stacks = NULL;
+    e->ann = NULL;
     e->next = NULL; /* child links are made by the serializer (and stream.c) when needed */
 }
 

@@ -11,10 +11,25 @@
 #include <string.h>
 
 /* Open entities are those on the owner's stack (<= XRC_MAX_DEPTH); each pins itself and its
- * name, and the segment pins its own strings. */
-#define MAX_KEEP (2 * XRC_MAX_DEPTH + 8)
+ * name, and the segment pins its own strings; annotations of open entities pin their records
+ * and strings (when there are more than keep[] holds, nothing is reclaimed this time). */
+#define MAX_KEEP (2 * XRC_MAX_DEPTH + 8 + 3 * 64)
 
 static bool closed(const xray_entity *e) { return e->end_ns >= 0; }
+
+/* Pins what an open entity's annotations hold in the arena; false when keep[] is full. */
+static bool keep_annotations(const xray_entity *e, const void **keep, size_t *nkeep)
+{
+    for (const xrc_ann *a = e->ann; a; a = a->next) {
+        if (*nkeep + 3 > MAX_KEEP)
+            return false;
+        keep[(*nkeep)++] = a;
+        keep[(*nkeep)++] = a->key;
+        if (a->type == XRC_ANN_STRING)
+            keep[(*nkeep)++] = a->v.s;
+    }
+    return true;
+}
 
 /* Links the owner's held entities into trees; children of an entity already sent stay roots. */
 static void link_held(xrc_segment *s)
@@ -40,6 +55,8 @@ static size_t held_bytes(const xrc_segment *s)
     size_t n = 0;
     for (const xray_entity *e = &s->ent; e; e = e->next) {
         n += 100 + strlen(e->name);
+        for (const xrc_ann *a = e->ann; a; a = a->next)
+            n += strlen(a->key) + (a->type == XRC_ANN_STRING ? strlen(a->v.s) + 8 : 28);
         if (e->extra) {
             char *text = cJSON_PrintUnformatted(e->extra);
             n += text ? strlen(text) : 0;
@@ -94,12 +111,14 @@ void xrc_stream(xrc_thread *t)
         if (nkeep + 2 <= MAX_KEEP) {
             keep[nkeep++] = e;
             keep[nkeep++] = e->name;
+            room = room && keep_annotations(e, keep, &nkeep);
         } else {
             room = false;
         }
     }
     tail->next = NULL;
     s->tail = tail;
+    room = room && keep_annotations(&s->ent, keep, &nkeep) && nkeep + 8 <= MAX_KEEP;
     if (room && !atomic_load_explicit(&s->shared, memory_order_acquire)) {
         keep[nkeep++] = s->ent.name;
         if (s->header_extra)

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #define QUEUE_MAX 1024 /* segments waiting; at 16 KiB or more each, a bound on held memory */
+#define LINGER_MS 1    /* after running dry, how long the thread looks for more before sleeping */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;   /* work for the emission thread */
@@ -24,7 +25,8 @@ static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;   /* the queue ran dry */
 static xrc_segment *queue[QUEUE_MAX];                    /* ring, oldest at head */
 static size_t head, count;
 static bool running;        /* the emission thread exists */
-static bool waiting;        /* it sleeps on `wake` */
+static bool waiting;        /* it sleeps on `wake` until signalled (not while it lingers) */
+static int draining;        /* threads waiting in xrc_emit_drain: no lingering */
 static bool busy;           /* it is emitting a segment taken off the queue */
 static pthread_t thread;
 static atomic_ullong dropped_segments; /* dropped since the last document that reported them */
@@ -32,8 +34,10 @@ static atomic_ullong dropped_segments; /* dropped since the last document that r
 /* The next segment to go out reports the segments the queue had no room for. */
 static void note_dropped_segments(xrc_segment *s)
 {
+    if (s->facade) /* never sent itself: the next real segment reports them */
+        return;
     unsigned long long n = atomic_exchange(&dropped_segments, 0);
-    if (!n || s->facade)
+    if (!n)
         return;
     cJSON *meta = NULL, *ns = NULL;
     if (s->ent.extra || (s->ent.extra = cJSON_CreateObject()))
@@ -57,6 +61,13 @@ static void *emission_thread(void *arg)
     backtrace(frames, 2);
     pthread_mutex_lock(&lock);
     for (;;) {
+        if (!count && !draining) {
+            /* A program ending segments one after another would wake this thread for each
+             * (a system call on both sides): linger instead, and take what came meanwhile
+             * in one go. Only a thread asleep for good is signalled. */
+            struct timespec until = xrc_deadline_ms(CLOCK_REALTIME, LINGER_MS);
+            pthread_cond_timedwait(&wake, &lock, &until);
+        }
         while (!count) {
             waiting = true;
             pthread_cond_wait(&wake, &lock);
@@ -155,8 +166,11 @@ bool xrc_emit_drain(long timeout_ms)
     }
     struct timespec until = xrc_deadline_ms(CLOCK_REALTIME, timeout_ms);
     int rc = 0;
+    draining++;
+    pthread_cond_signal(&wake); /* cut a linger short */
     while ((count || busy) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&idle, &lock, &until);
+    draining--;
     bool done = !count && !busy;
     pthread_mutex_unlock(&lock);
     errno = saved;
@@ -174,4 +188,5 @@ void xrc_handoff_after_fork(void)
     memcpy(&idle, &fresh_cond, sizeof fresh_cond);
     head = count = 0;
     running = waiting = busy = false;
+    draining = 0;
 }

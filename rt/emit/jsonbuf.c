@@ -125,19 +125,31 @@ static size_t utoa(char *end, unsigned long long v)
     return (size_t)(end - p);
 }
 
+/* The seconds part of the last time written by this thread: the times of one segment, and
+ * of segments ended close together, share it, so it is formatted once. */
+static __thread long long last_sec = -1;
+static __thread char last_digits[24];
+static __thread size_t last_len;
+
 void xrc_buf_time(xrc_buf *b, int64_t epoch_ns)
 {
     if (epoch_ns < 0)
         epoch_ns = 0;
-    long long us = (epoch_ns + 500) / 1000;
-    char tmp[32], *end = tmp + sizeof tmp;
-    char *frac = end - 6;
+    long long us = (epoch_ns + 500) / 1000, sec = us / 1000000;
+    if (sec != last_sec) {
+        char tmp[24];
+        last_len = utoa(tmp + sizeof tmp, (unsigned long long)sec);
+        memcpy(last_digits, tmp + sizeof tmp - last_len, last_len);
+        last_sec = sec;
+    }
+    char text[32];
+    memcpy(text, last_digits, last_len);
+    char *frac = text + last_len;
+    *frac++ = '.';
     long long f = us % 1000000;
     for (int i = 5; i >= 0; i--, f /= 10)
         frac[i] = (char)('0' + f % 10);
-    *(frac - 1) = '.';
-    size_t n = utoa(frac - 1, (unsigned long long)(us / 1000000));
-    xrc_buf_put(b, frac - 1 - n, n + 7);
+    xrc_buf_put(b, text, last_len + 7);
 }
 
 void xrc_buf_llong(xrc_buf *b, long long v)
@@ -148,4 +160,19 @@ void xrc_buf_llong(xrc_buf *b, long long v)
     if (v < 0)
         xrc_buf_putc(b, '-');
     xrc_buf_put(b, end - n, n);
+}
+
+void xrc_buf_double(xrc_buf *b, double v)
+{
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v) {
+        xrc_buf_llong(b, (long long)v); /* counts, ids, sizes: the common case */
+        return;
+    }
+    char text[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    xrc_buf_puts(b, text);
 }

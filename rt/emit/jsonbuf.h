@@ -31,5 +31,8 @@ void xrc_buf_hex16(xrc_buf *b, uint64_t id);
 /* Epoch seconds with 6 decimals from nanoseconds. */
 void xrc_buf_time(xrc_buf *b, int64_t epoch_ns);
 void xrc_buf_llong(xrc_buf *b, long long v);
+/* A finite double in the shortest of %.15g, %.16g, %.17g that reads back as the same value;
+ * whole numbers below 2^53 as integers, without printf. */
+void xrc_buf_double(xrc_buf *b, double v);
 
 #endif

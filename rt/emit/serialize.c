@@ -98,6 +98,30 @@ static void put_summary(xrc_buf *b, const xrc_summary *sum)
     xrc_buf_puts(b, text);
 }
 
+/* ,"annotations":{...} in the order they were first put (the list is newest first). */
+static void put_annotations(xrc_buf *b, const xrc_ann *list)
+{
+    const xrc_ann *in_order[XRAY_MAX_ANNOTATIONS];
+    size_t n = 0;
+    for (const xrc_ann *a = list; a && n < XRAY_MAX_ANNOTATIONS; a = a->next)
+        in_order[n++] = a;
+    xrc_buf_puts(b, ",\"annotations\":{");
+    while (n) {
+        const xrc_ann *a = in_order[--n];
+        xrc_buf_str(b, a->key);
+        xrc_buf_putc(b, ':');
+        if (a->type == XRC_ANN_STRING)
+            xrc_buf_str(b, a->v.s);
+        else if (a->type == XRC_ANN_NUMBER)
+            xrc_buf_double(b, a->v.n);
+        else
+            xrc_buf_puts(b, a->v.b ? "true" : "false");
+        if (n)
+            xrc_buf_putc(b, ',');
+    }
+    xrc_buf_putc(b, '}');
+}
+
 /* Defined (weak, = 1) by the plugins in C++ units with a captured function. */
 extern const int __xraycap_cplusplus __attribute__((weak));
 
@@ -171,6 +195,8 @@ static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, b
         put_identity(b, s);
     if (e->flags & XRC_F_SUMMARY)
         put_summary(b, (const xrc_summary *)e);
+    if (e->ann)
+        put_annotations(b, e->ann);
     if (!e->extra)
         return;
     size_t omitted = 0;

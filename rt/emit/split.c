@@ -80,6 +80,8 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root)
     emit_bufs *m = bufs();
     if (!m) {
         atomic_fetch_add(&xrc_stats.documents_dropped, 1);
+        xrc_log(XRAY_LOG_ERROR, "segment '%s': no memory for a document buffer; not sent",
+                s->ent.name);
         return;
     }
     xrc_buf *b = &m->b;

@@ -4,7 +4,10 @@
  * symbol table (dladdr) or as module+0xOFFSET. One libdwfl session for the process, kept (it
  * caches every module it has read); a module loaded later (dlopen) is found by reporting the
  * process's mappings again. libdwfl is not thread-safe: one lock around it, which a forked
- * child makes anew. */
+ * child makes anew. Separate debug files are looked up by build id on this machine only
+ * (dwfl_build_id_find_debuginfo), never through debuginfod: symbolizing must not reach the
+ * network from someone else's process (and debuginfod's libcurl would set up a TLS library on
+ * the emission thread). */
 #include "emit/symbolize.h"
 #include "model/attrs.h"
 
@@ -38,7 +41,7 @@ typedef struct dw_api {
     __typeof__(&dwfl_module_getsrc) getsrc;
     __typeof__(&dwfl_lineinfo) lineinfo;
     __typeof__(&dwfl_linux_proc_find_elf) find_elf;
-    __typeof__(&dwfl_standard_find_debuginfo) find_debuginfo;
+    __typeof__(&dwfl_build_id_find_debuginfo) find_debuginfo;
 } dw_api;
 
 static pthread_mutex_t dwfl_lock = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
@@ -64,7 +67,7 @@ static bool dw_load(void)
         "dwfl_addrmodule", "dwfl_module_nextcu", "dwarf_ranges", "dwarf_getsrc_die",
         "dwarf_linesrc", "dwarf_lineno", "dwfl_module_info", "dwfl_module_addrname",
         "dwfl_module_getsrc", "dwfl_lineinfo", "dwfl_linux_proc_find_elf",
-        "dwfl_standard_find_debuginfo"};
+        "dwfl_build_id_find_debuginfo"};
     _Static_assert(sizeof names / sizeof *names == sizeof(dw_api) / sizeof(void *),
                    "one name per function of dw_api");
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)

@@ -1,6 +1,8 @@
-/* attrs.c — annotations, metadata, flags, HTTP fields, user and namespace. They are kept in a
- * cJSON object per entity: these calls are rare next to captured calls, and the serializer
- * prints the object as it is. Every string is made valid UTF-8 here, once. */
+/* attrs.c — annotations, metadata, flags, HTTP fields, user and namespace. Annotations, which
+ * programs put on subsegment after subsegment, are stored typed in the segment's own memory,
+ * without a lock when the thread that began the segment writes them and nobody else can; the
+ * rest is kept in a cJSON object per entity (rarer, and metadata is cJSON in the API) that the
+ * serializer prints as it is. Every string is made valid UTF-8 here, once. */
 #include "model/attrs.h"
 #include "base/config.h"
 #include "base/log.h"
@@ -15,7 +17,8 @@
 
 #define MAX_ANNOTATIONS XRAY_MAX_ANNOTATIONS
 
-bool xrc_edit_begin(xray_entity *e, const char *what, xray_status *status)
+/* xrc_edit_begin without the lock: false (with *status) when nothing is to be written. */
+static bool edit_allowed(xray_entity *e, const char *what, xray_status *status)
 {
     if (!e) {
         char msg[160];
@@ -31,7 +34,12 @@ bool xrc_edit_begin(xray_entity *e, const char *what, xray_status *status)
         *status = XRAY_ERR_WRONG_KIND;
         return false;
     }
-    if (!e->seg->sampled)
+    return e->seg->sampled;
+}
+
+bool xrc_edit_begin(xray_entity *e, const char *what, xray_status *status)
+{
+    if (!edit_allowed(e, what, status))
         return false;
     pthread_mutex_lock(&e->seg->lock);
     return true;
@@ -74,35 +82,87 @@ static cJSON *utf8_string(const char *s, size_t max_chars)
 
 cJSON *xrc_json_string(const char *s, size_t max_chars) { return utf8_string(s, max_chars); }
 
-static xray_status put_annotation(xray_entity *e, const char *key, cJSON *value)
+/* An annotation to store: its type and value (a string not yet copied). */
+typedef struct ann_value {
+    int type;
+    double n;
+    bool b;
+    const char *s;
+} ann_value;
+
+/* Memory for e's annotations: the owner's arena, or (locked) the arena of other threads. */
+static void *ann_alloc(xray_entity *e, bool locked, size_t n)
+{
+    return locked ? xrc_foreign_alloc(e->seg, n) : xrc_arena_alloc(e->seg, n);
+}
+
+static xray_status store_annotation(xray_entity *e, bool locked, const char *key,
+                                    const ann_value *v)
+{
+    xrc_ann *a = NULL;
+    int count = 0;
+    for (xrc_ann *x = e->ann; x && !a; x = x->next, count++)
+        if (!strcmp(x->key, key))
+            a = x;
+    if (!a && count >= MAX_ANNOTATIONS) {
+        xrc_log(XRAY_LOG_WARN, "annotation '%s' rejected: '%s' already has %d annotations", key,
+                e->name, MAX_ANNOTATIONS);
+        return XRAY_ERR_LIMIT;
+    }
+    const char *text = NULL;
+    if (v->type == XRC_ANN_STRING) {
+        /* at most 1000 characters of at most 4 bytes: nothing past that is read */
+        size_t len = strnlen(v->s, 4 * XRC_ANNOTATION_VALUE_MAX);
+        char *copy = ann_alloc(e, locked, len * 3 + 1);
+        if (!copy)
+            return XRAY_ERR_NO_MEMORY;
+        xrc_utf8_copy(v->s, len, XRC_ANNOTATION_VALUE_MAX, copy);
+        text = copy;
+    }
+    if (!a) {
+        size_t klen = strlen(key) + 1;
+        a = ann_alloc(e, locked, sizeof *a);
+        char *k = a ? ann_alloc(e, locked, klen) : NULL;
+        if (!k)
+            return XRAY_ERR_NO_MEMORY;
+        memcpy(k, key, klen);
+        a->key = k;
+        a->next = e->ann;
+        e->ann = a;
+    }
+    a->type = v->type;
+    if (v->type == XRC_ANN_STRING)
+        a->v.s = text;
+    else if (v->type == XRC_ANN_NUMBER)
+        a->v.n = v->n;
+    else
+        a->v.b = v->b;
+    return XRAY_OK;
+}
+
+static xray_status put_annotation(xray_entity *e, const char *key, const ann_value *v)
 {
     int saved = errno;
     xray_status st;
-    if (!xrc_edit_begin(e, "xray_put_annotation", &st)) {
-        cJSON_Delete(value);
+    if (!edit_allowed(e, "xray_put_annotation", &st)) {
         errno = saved;
         return st;
     }
     if (!key || !xrc_annotation_key_ok(key)) {
         xrc_log(XRAY_LOG_WARN, "annotation key '%.100s' rejected: keys are 1-500 characters of "
                                "letters, digits and _", key ? key : "(null)");
-        st = XRAY_ERR_INVALID;
-    } else if (!value) {
-        st = XRAY_ERR_NO_MEMORY;
-    } else {
-        cJSON *ann = xrc_extra_object(e, "annotations");
-        if (ann && !cJSON_GetObjectItemCaseSensitive(ann, key) &&
-            cJSON_GetArraySize(ann) >= MAX_ANNOTATIONS) {
-            xrc_log(XRAY_LOG_WARN, "annotation '%s' rejected: '%s' already has %d annotations",
-                    key, e->name, MAX_ANNOTATIONS);
-            st = XRAY_ERR_LIMIT;
-        } else {
-            st = put_item(ann, key, value);
-            value = NULL;
-        }
+        errno = saved;
+        return XRAY_ERR_INVALID;
     }
-    cJSON_Delete(value);
-    xrc_edit_end(e);
+    /* The thread that began the segment writes its arena without a lock, as long as the
+     * segment was not handed to other threads (which then lock to write). */
+    xrc_segment *s = e->seg;
+    bool locked = !xrc_segment_mine(s) || atomic_load_explicit(&s->shared, memory_order_acquire);
+    if (locked)
+        pthread_mutex_lock(&s->lock);
+    st = store_annotation(e, locked, key, v);
+    if (locked)
+        pthread_mutex_unlock(&s->lock);
     errno = saved;
     return st;
 }
@@ -113,9 +173,8 @@ xray_status xray_put_annotation_string(xray_entity *e, const char *key, const ch
         xrc_log(XRAY_LOG_WARN, "annotation '%.100s' rejected: NULL string", key ? key : "");
         return XRAY_ERR_INVALID;
     }
-    if (e && !e->seg->sampled)
-        return XRAY_OK;
-    return put_annotation(e, key, utf8_string(value, XRC_ANNOTATION_VALUE_MAX));
+    ann_value v = {.type = XRC_ANN_STRING, .s = value};
+    return put_annotation(e, key, &v);
 }
 
 xray_status xray_put_annotation_number(xray_entity *e, const char *key, double value)
@@ -125,16 +184,14 @@ xray_status xray_put_annotation_number(xray_entity *e, const char *key, double v
                 key ? key : "", value);
         return XRAY_ERR_INVALID;
     }
-    if (e && !e->seg->sampled)
-        return XRAY_OK;
-    return put_annotation(e, key, cJSON_CreateNumber(value));
+    ann_value v = {.type = XRC_ANN_NUMBER, .n = value};
+    return put_annotation(e, key, &v);
 }
 
 xray_status xray_put_annotation_bool(xray_entity *e, const char *key, bool value)
 {
-    if (e && !e->seg->sampled)
-        return XRAY_OK;
-    return put_annotation(e, key, cJSON_CreateBool(value));
+    ann_value v = {.type = XRC_ANN_BOOL, .b = value};
+    return put_annotation(e, key, &v);
 }
 
 /* Levels of objects and arrays in v (a scalar is 0); stops counting past the limit. */

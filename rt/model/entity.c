@@ -45,12 +45,15 @@ static void take_returned(xrc_home *h)
     returned *r = atomic_exchange_explicit(&h->returned, NULL, memory_order_acquire);
     while (r) {
         returned *next = r->next;
-        if (r->first && !cached_first)
+        if (r->first && !cached_first) {
             cached_first = r;
-        else if (r->first)
+        } else if (r->first) {
             free(r);
-        else
-            recycle_chunk((xrc_chunk *)r);
+        } else {
+            xrc_chunk *c = (xrc_chunk *)r;
+            c->cap = CHUNK_SIZE - sizeof *c; /* the link overwrote it; only full chunks return */
+            recycle_chunk(c);
+        }
         r = next;
     }
 }
@@ -182,7 +185,6 @@ void *xrc_foreign_alloc(xrc_segment *s, size_t n)
 
 static void recycle_chunk(xrc_chunk *c)
 {
-    /* (a chunk made from a returned block has lost its cap: only full-size chunks return) */
     if (c->cap + sizeof *c == CHUNK_SIZE && ncached_chunks < CACHE_CHUNKS) {
         c->next = cached_chunks;
         cached_chunks = c;
@@ -215,6 +217,8 @@ void xrc_arena_reclaim(xrc_segment *s, const void *const *keep, size_t nkeep)
         recycle_chunk(c);
     }
 }
+
+bool xrc_segment_mine(const xrc_segment *s) { return s->home == my_home && my_home; }
 
 void xrc_stacks_free(xray_entity *e)
 {

@@ -33,6 +33,19 @@ enum {
     XRC_F_SUMMARY = 1u << 8,  /* an xrc_summary: folded calls of one site under one parent */
 };
 
+/* An annotation, stored typed in the segment's memory (no cJSON, no malloc); the serializer
+ * writes the `annotations` object from the entity's list. */
+typedef struct xrc_ann {
+    struct xrc_ann *next;          /* the entity's annotations, newest first */
+    const char *key;               /* checked ([A-Za-z0-9_], 1-500), copied in the arena */
+    enum { XRC_ANN_STRING, XRC_ANN_NUMBER, XRC_ANN_BOOL } type;
+    union {
+        const char *s;             /* valid UTF-8, at most 1000 characters, in the arena */
+        double n;                  /* finite */
+        bool b;
+    } v;
+} xrc_ann;
+
 struct xray_entity {
     xrc_segment *seg;
     xray_entity *parent;           /* NULL for the segment */
@@ -43,6 +56,7 @@ struct xray_entity {
     uint32_t marks;                /* XRC_F_ERROR/FAULT/THROTTLE, under seg->lock */
     struct cJSON *extra;           /* annotations, metadata, http, cause...; usually NULL */
     struct xrc_stack *stacks;      /* exceptions' stacks not yet symbolized; usually NULL */
+    xrc_ann *ann;                  /* annotations; usually NULL */
     xray_entity *next;             /* creation order */
     xray_entity *first_child, *last_child, *next_sibling; /* set by the serializer */
 };
@@ -127,6 +141,10 @@ struct xrc_segment {
 
 /* Allocates a segment (reusing this thread's cached block when it has one). NULL: no memory. */
 xrc_segment *xrc_segment_new(void);
+/* True when the calling thread made s (began it): the one thread that may take memory from
+ * its own arena. */
+bool xrc_segment_mine(const xrc_segment *s);
+
 /* Frees the segment, its arena and every entity's extra data: into the calling thread's
  * caches when it made the segment, else back to the thread that did. Any thread. */
 void xrc_segment_free(xrc_segment *s);

@@ -21,11 +21,25 @@ static bool unicode_separator(unsigned cp)
            cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
+/* The ASCII characters names may have: every name is checked when it is given and cleaned
+ * when it is written, most of them plain ASCII. */
+static const bool ascii_allowed[128] = {
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+    ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [' '] = 1, ['_'] = 1,
+    ['.'] = 1, [':'] = 1, ['/'] = 1, ['%'] = 1, ['&'] = 1, ['#'] = 1, ['='] = 1, ['+'] = 1,
+    ['-'] = 1, ['@'] = 1,
+};
+
 bool xrc_name_char_allowed(unsigned cp)
 {
     if (cp < 0x80)
-        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
-               (cp && strchr(" _.:/%&#=+-@", (int)cp));
+        return ascii_allowed[cp];
     if (unicode_separator(cp))
         return true;
     pthread_once(&utf8_once, make_utf8_locale);
@@ -74,6 +88,12 @@ bool xrc_name_is_clean(const char *name)
     if (len == 0)
         return false;
     for (size_t i = 0; i < len; chars++) {
+        if (s[i] < 0x80) {
+            if (!ascii_allowed[s[i]])
+                return false;
+            i++;
+            continue;
+        }
         size_t n = xrc_utf8_seq(s + i, len - i);
         if (n == 0 || !xrc_name_char_allowed(xrc_utf8_decode(s + i, n)))
             return false;
@@ -87,6 +107,14 @@ void xrc_name_clean(const char *name, char out[XRC_NAME_BYTES])
     const unsigned char *u = (const unsigned char *)name;
     size_t len = strlen(name), chars = 0, o = 0;
     for (size_t i = 0; i < len && chars < XRC_NAME_MAX;) {
+        if (u[i] < 0x80) {
+            if (ascii_allowed[u[i]]) {
+                out[o++] = name[i];
+                chars++;
+            }
+            i++;
+            continue;
+        }
         size_t n = xrc_utf8_seq(u + i, len - i);
         if (n == 0) {
             i++;
@@ -117,11 +145,16 @@ bool xrc_annotation_key_ok(const char *key)
 
 char *xrc_utf8_dup(const char *in, size_t max_chars)
 {
-    const unsigned char *s = (const unsigned char *)in;
     size_t len = strlen(in);
     char *out = malloc(len * 3 + 1); /* every bad byte may become 3 bytes */
-    if (!out)
-        return NULL;
+    if (out)
+        xrc_utf8_copy(in, len, max_chars, out);
+    return out;
+}
+
+size_t xrc_utf8_copy(const char *in, size_t len, size_t max_chars, char *out)
+{
+    const unsigned char *s = (const unsigned char *)in;
     size_t o = 0, chars = 0;
     for (size_t i = 0; i < len && (!max_chars || chars < max_chars); chars++) {
         size_t n = xrc_utf8_seq(s + i, len - i);
@@ -136,7 +169,7 @@ char *xrc_utf8_dup(const char *in, size_t max_chars)
         }
     }
     out[o] = '\0';
-    return out;
+    return o;
 }
 
 static bool needs_fix(const char *s)

@@ -44,6 +44,10 @@ size_t xrc_utf8_seq(const unsigned char *s, size_t avail);
  * (0: no limit). NULL when out of memory. */
 char *xrc_utf8_dup(const char *s, size_t max_chars);
 
+/* The first `len` bytes of s as valid UTF-8, cut to max_chars characters (0: no limit), into
+ * out, which has room for len * 3 + 1 bytes. Returns the bytes written, without the NUL. */
+size_t xrc_utf8_copy(const char *s, size_t len, size_t max_chars, char *out);
+
 /* Makes every string and key in a cJSON tree valid UTF-8, in place. False when out of memory. */
 bool xrc_json_make_utf8(struct cJSON *item);
 

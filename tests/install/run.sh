@@ -87,6 +87,21 @@ if gcc -c "$TMP/vendor.c" -o "$TMP/vendor.o" 2>"$TMP/wrap.log" &&
     else bad "--wrap: no fault subsegment for 127.0.0.1 in $(cat "$TMP/wrap.jsonl" 2>/dev/null)"; fi
 else bad "--wrap with static_libs does not build: $(cat "$TMP/wrap.log")"; fi
 
+# The public header in a C++ program built with every warning as an error.
+cat >"$TMP/strict.cc" <<'EOF'
+#include <xray_capture.h>
+int main()
+{
+    xray_config c = XRAY_CONFIG_INIT;
+    c.log_level = XRAY_LOG_ERROR;
+    xray_recorder_configure(&c);
+    return 0;
+}
+EOF
+if g++ -std=c++17 -Wall -Wextra -Werror $(pkg-config --cflags xraycap) -c "$TMP/strict.cc" -o "$TMP/strict.o" 2>"$TMP/strict.log"; then
+    ok "xray_capture.h and XRAY_CONFIG_INIT compile as C++ with -Wall -Wextra -Werror"
+else bad "C++ with -Wextra -Werror: $(head -5 "$TMP/strict.log")"; fi
+
 # The core library's footprint: it needs libc and libcJSON only; the libraries it traces are
 # the program's own (docs/design.md, "Link shape").
 lib=$PREFIX/lib/libxraycap.so.0

@@ -42,6 +42,72 @@ static void test_annotations_keep_their_json_types(void)
     CU_ASSERT_EQUAL(cJSON_GetArraySize(ann), 5);
 }
 
+/* Numbers are written in the shortest form that reads back as the same double. */
+static const double numbers[] = {0.1, 1.0 / 3, -2.5e-300, 1.7976931348623157e308, 9007199254740993.0,
+                                 -0.0, 123456789012345.0, 5e-324, 100};
+
+static void fill_numbers(xray_entity *e)
+{
+    char key[8];
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        snprintf(key, sizeof key, "n%zu", i);
+        CU_ASSERT_EQUAL(xray_put_annotation_number(e, key, numbers[i]), XRAY_OK);
+    }
+}
+
+static void test_annotation_numbers_read_back_exactly(void)
+{
+    cJSON *ann = cJSON_GetObjectItem(sub_after(fill_numbers), "annotations");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ann);
+    char key[8];
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        snprintf(key, sizeof key, "n%zu", i);
+        cJSON *n = cJSON_GetObjectItem(ann, key);
+        CU_ASSERT_TRUE_FATAL(cJSON_IsNumber(n));
+        CU_ASSERT_EQUAL(n->valuedouble, numbers[i]);
+    }
+}
+
+/* Streaming sends finished subsegments ahead and reuses their memory; what the open ones and
+ * the segment carry, annotations included, stays intact. */
+static void test_annotations_of_open_entities_survive_streaming(void)
+{
+    test_reset(); /* streams past 30 subsegments */
+    xray_entity *seg = xray_begin_segment("streamed");
+    char text[64];
+    for (int i = 0; i < 1000; i++) { /* fills the first chunks, so what follows is in later ones */
+        xray_begin_subsegment("before");
+        xray_end_subsegment();
+    }
+    xray_put_annotation(seg, "on_segment", "segment value");
+    xray_entity *outer = xray_begin_subsegment("outer");
+    xray_put_annotation(outer, "on_outer", "outer value");
+    xray_put_annotation(outer, "count", 7);
+    for (int i = 0; i < 4000; i++) {
+        xray_entity *sub = xray_begin_subsegment("inner");
+        snprintf(text, sizeof text, "inner value %d, long enough to fill chunks", i);
+        xray_put_annotation(sub, "text", text);
+        xray_end_subsegment();
+        if (i == 2000) /* in a chunk of its own by now, among subsegments streamed later */
+            xray_put_annotation(outer, "mid", "put while the outer one was open");
+    }
+    xray_put_annotation_bool(outer, "late", true);
+    xray_end_subsegment();
+    xray_end_segment();
+    CU_ASSERT_TRUE(collect() > 1);
+    cJSON *s = listener_find(&L, "streamed"), *o = listener_find(&L, "outer");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    cJSON *sa = cJSON_GetObjectItem(s, "annotations"), *oa = cJSON_GetObjectItem(o, "annotations");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sa, "on_segment")->valuestring, "segment value");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(oa, "on_outer")->valuestring, "outer value");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(oa, "count")->valuedouble, 7);
+    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(oa, "late")));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(oa, "mid")->valuestring,
+                           "put while the outer one was open");
+    CU_ASSERT_EQUAL(listener_count(&L, "inner"), 4000);
+}
+
 static void fill_bad_annotations(xray_entity *e)
 {
     CU_ASSERT_EQUAL(xray_put_annotation(e, "has space", "x"), XRAY_ERR_INVALID);
@@ -253,6 +319,8 @@ void register_data(void)
 {
     CU_pSuite s = CU_add_suite("data", NULL, NULL);
     ADD(s, test_annotations_keep_their_json_types);
+    ADD(s, test_annotation_numbers_read_back_exactly);
+    ADD(s, test_annotations_of_open_entities_survive_streaming);
     ADD(s, test_bad_annotation_keys_and_values_are_rejected_with_a_warning);
     ADD(s, test_fifty_annotations_per_entity_at_most);
     ADD(s, test_annotation_strings_are_cut_and_made_valid_utf8);
