@@ -2,7 +2,9 @@
  * through a bounded queue, O(1) whatever its size; the emission thread serializes it (and
  * symbolizes its stacks), sends the documents and frees the segment. A full queue drops the
  * whole segment and counts it; the count goes out in the next segment's metadata, as the
- * subsegments a segment could not record do. */
+ * subsegments a segment could not record do. Parts streamed ahead of a long segment queue the
+ * same way while few are waiting; a thread that streams faster than they are sent writes its
+ * own (core/stream.c), so one hot thread neither loses its trace nor fills memory. */
 #include "base/config.h"
 #include "base/log.h"
 #include "emit/emit.h"
@@ -18,6 +20,7 @@
 
 #define QUEUE_MAX 1024 /* segments waiting; at 16 KiB or more each, a bound on held memory */
 #define LINGER_MS 1    /* after running dry, how long the thread looks for more before sleeping */
+#define PARTS_MAX 64   /* streamed parts waiting at most; past that their threads write them */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* guards everything below */
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;   /* work for the emission thread */
@@ -28,13 +31,14 @@ static bool running;        /* the emission thread exists */
 static bool waiting;        /* it sleeps on `wake` until signalled (not while it lingers) */
 static int draining;        /* threads waiting in xrc_emit_drain: no lingering */
 static bool busy;           /* it is emitting a segment taken off the queue */
+static int parts;           /* streamed parts among the queued */
 static pthread_t thread;
 static atomic_ullong dropped_segments; /* dropped since the last document that reported them */
 
 /* The next segment to go out reports the segments the queue had no room for. */
 static void note_dropped_segments(xrc_segment *s)
 {
-    if (s->facade) /* never sent itself: the next real segment reports them */
+    if (s->facade || s->part) /* not a segment document: the next one reports them */
         return;
     unsigned long long n = atomic_exchange(&dropped_segments, 0);
     if (!n)
@@ -76,6 +80,7 @@ static void *emission_thread(void *arg)
         xrc_segment *s = queue[head];
         head = (head + 1) % QUEUE_MAX;
         count--;
+        parts -= s->part;
         busy = true;
         pthread_mutex_unlock(&lock);
         note_dropped_segments(s);
@@ -135,6 +140,15 @@ void xrc_emit_handoff(xrc_segment *s)
         errno = saved;
         return;
     }
+    if (s->part && (parts >= PARTS_MAX || count == QUEUE_MAX)) {
+        /* The emission thread is behind a thread that streams: that thread writes its parts
+         * itself until it catches up, which slows it but loses nothing and bounds memory. */
+        pthread_mutex_unlock(&lock);
+        xrc_emit_segment(s);
+        xrc_segment_free(s);
+        errno = saved;
+        return;
+    }
     if (count == QUEUE_MAX) {
         pthread_mutex_unlock(&lock);
         atomic_fetch_add(&xrc_stats.documents_dropped, 1);
@@ -149,6 +163,7 @@ void xrc_emit_handoff(xrc_segment *s)
     }
     queue[(head + count) % QUEUE_MAX] = s;
     count++;
+    parts += s->part;
     if (waiting)
         pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
@@ -187,6 +202,7 @@ void xrc_handoff_after_fork(void)
     memcpy(&wake, &fresh_cond, sizeof fresh_cond);
     memcpy(&idle, &fresh_cond, sizeof fresh_cond);
     head = count = 0;
+    parts = 0;
     running = waiting = busy = false;
     draining = 0;
 }

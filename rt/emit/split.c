@@ -139,8 +139,9 @@ void xrc_emit_segment(xrc_segment *s)
     int saved = errno;
     note_dropped_subsegments(s);
     xrc_link_tree(s);
-    /* A Lambda facade is never sent: its children go as subsegment documents instead. */
-    if (!s->facade)
+    /* A Lambda facade is never sent: its children go as subsegment documents instead; nor is
+     * a streamed part, whose entities under stand-ins go the same way. */
+    if (!s->facade && !s->part)
         xrc_emit_tree(s, &s->ent);
     /* So do subsegments whose parent was streamed out earlier, pointing to it. */
     XRC_FOR_EACH_ENTITY(s, e)

@@ -113,6 +113,8 @@ struct xrc_segment {
     const char *service_version;   /* the configured service.version when it began, or NULL */
     char sampling_rule[65];        /* the centralized rule that sampled it, or "" */
     bool facade;                   /* Lambda: stands for the function's segment, never sent */
+    bool part;                     /* finished subtrees streamed ahead (core/stream.c): only its
+                                      entities whose parent is a stand-in are sent */
     const char *facade_header;     /* the _X_AMZN_TRACE_ID it was made from */
     xrc_chunk *arena;              /* newest chunk first */
     xrc_home *home;                /* the thread that made it, where its blocks go back */

@@ -13,6 +13,8 @@ extern char test_log[1 << 16];  /* log lines since the last log_reset(), '\n'-se
 extern int test_log_lines;
 
 void log_reset(void);
+/* The log sink test_reset installs: lines go to test_log. */
+void capture_log(xray_log_level level, const char *message, void *ctx);
 /* Ends any segment a failed test left open, forgets received documents and log lines, and
  * restores the default configuration. */
 void test_reset(void);

@@ -116,6 +116,96 @@ static void test_full_queue_drops_and_counts_without_blocking(void)
     restore_emitters();
 }
 
+/* The emission thread held up (here: inside the program's log sink, as a slow sink would hold
+ * it): ending segments never waits; past the queue's 1,024 segments they are dropped whole,
+ * counted, and the count reaches the next document that goes out. */
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
+static int held, released; /* the emission thread is in the sink / may leave it */
+
+static void holding_log(xray_log_level level, const char *line, void *ctx)
+{
+    if (!strstr(line, "does not fit")) {
+        capture_log(level, line, ctx); /* the harness's sink */
+        return;
+    }
+    pthread_mutex_lock(&hold_lock);
+    held = 1;
+    pthread_cond_broadcast(&hold_cond);
+    while (!released)
+        pthread_cond_wait(&hold_cond, &hold_lock);
+    pthread_mutex_unlock(&hold_lock);
+}
+
+static void test_full_emission_queue_drops_whole_segments_and_reports_them(void)
+{
+    test_reset();
+    char path[] = "/tmp/xraycap-fullq-XXXXXX", emitters[64];
+    int fd = mkstemp(path);
+    close(fd);
+    snprintf(emitters, sizeof emitters, "file:%s", path); /* a file: a UDP socket's buffer
+                                                              would not hold a queue's worth */
+    xray_config c = XRAY_CONFIG_INIT;
+    c.log_fn = holding_log;
+    c.emitters = emitters;
+    xray_recorder_configure(&c);
+    xray_stats before, after;
+    xray_recorder_stats(&before);
+    held = released = 0;
+    /* A subsegment whose own fields cannot fit one document: its drop is logged on the
+     * emission thread, which the sink then holds. */
+    xray_begin_segment("blocker");
+    xray_entity *big = xray_begin_subsegment("big");
+    char key[501], value[1001];
+    memset(value, 'v', 1000);
+    value[1000] = '\0';
+    for (int i = 0; i < 50; i++) {
+        memset(key, 'k', 500);
+        key[500] = '\0';
+        key[0] = (char)('a' + i / 10); /* 50 different keys of 500 characters */
+        key[1] = (char)('0' + i % 10);
+        CU_ASSERT_EQUAL(xray_put_annotation(big, key, value), XRAY_OK);
+    }
+    xray_end_subsegment();
+    xray_end_segment();
+    pthread_mutex_lock(&hold_lock);
+    while (!held)
+        pthread_cond_wait(&hold_cond, &hold_lock);
+    pthread_mutex_unlock(&hold_lock);
+
+    for (int i = 0; i < 1024 + 10; i++) {
+        xray_begin_segment("queued");
+        xray_end_segment(); /* never waits */
+    }
+    pthread_mutex_lock(&hold_lock);
+    released = 1;
+    pthread_cond_broadcast(&hold_cond);
+    pthread_mutex_unlock(&hold_lock);
+    xray_recorder_stats(&after); /* (waits for the emission thread) */
+    /* 10 segments past the queue, and the big subsegment's document */
+    CU_ASSERT_EQUAL(after.documents_dropped - before.documents_dropped, 11);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char *line = NULL;
+    size_t cap = 0, lines = 0;
+    long reported = 0;
+    while (getline(&line, &cap, f) > 0) {
+        lines++;
+        cJSON *d = cJSON_Parse(line);
+        cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "metadata"), "xraycap");
+        cJSON *n = cJSON_GetObjectItem(x, "dropped_segments");
+        reported += n ? (long)n->valuedouble : 0;
+        cJSON_Delete(d);
+    }
+    free(line);
+    fclose(f);
+    unlink(path);
+    CU_ASSERT_EQUAL(lines, 1024 + 1); /* the queued segments, and the blocker */
+    CU_ASSERT_EQUAL(reported, 10);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "emission queue full"));
+    test_reset();
+}
+
 static void test_process_exit_flushes_the_http_queue(void)
 {
     sink_start(OK);
@@ -202,6 +292,7 @@ void add_emit_queue_tests(CU_pSuite s)
     ADD(s, test_otlp_hanging_collector_is_abandoned_at_the_deadline);
     ADD(s, test_otlp_collector_down_drops_and_counts);
     ADD(s, test_full_queue_drops_and_counts_without_blocking);
+    ADD(s, test_full_emission_queue_drops_whole_segments_and_reports_them);
     ADD(s, test_process_exit_flushes_the_http_queue);
     ADD(s, test_forked_child_sends_its_own_documents);
     ADD(s, test_bad_endpoint_and_numbers_in_the_environment_are_reported);

@@ -293,8 +293,10 @@ static void test_a_million_subsegments_stream_with_bounded_memory(void)
     CU_ASSERT_EQUAL(c.subsegments, MILLION);
     CU_ASSERT_EQUAL(c.dropped, 0);
     /* Held in memory it would take over 100 MiB (112 bytes a subsegment). ThreadSanitizer's
-     * shadow memory grows with every address touched, so there the figure is only reported. */
-#ifndef __SANITIZE_THREAD__
+     * shadow memory grows with every address touched, and AddressSanitizer keeps freed blocks
+     * in quarantine instead of handing them out again (streamed parts are freed on the
+     * emission thread), so there the figure is only reported; the plain build checks it. */
+#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
     CU_ASSERT_TRUE(growth < 32 * 1024);
 #endif
     unlink(path);
