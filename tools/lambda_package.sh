@@ -7,7 +7,8 @@
 # system libraries is used:
 #   bootstrap         exec lib/ld-linux-x86-64.so.2 --library-path lib bin/<name>
 #   bin/<name>        the program
-#   lib/              its libraries (ldd, and libgcc_s which glibc loads itself) and the loader
+#   lib/              its libraries (ldd; libgcc_s, which glibc loads itself; libdw and its own
+#                     libraries, which xraycap loads to symbolize an error's stack) and the loader
 set -eu
 bin=$1 out=$2
 name=$(basename "$bin")
@@ -25,6 +26,14 @@ done
 # does not list it, and Amazon Linux's would not match the bundled C library.
 gcc_s=$(${CC:-cc} -print-file-name=libgcc_s.so.1)
 [ -f "$gcc_s" ] && cp -L "$gcc_s" "$stage/lib/"
+# xraycap opens libdw (elfutils) the first time it writes an error's stack: bundled with what it
+# needs, or Amazon Linux's own (built for its C library) would be tried instead.
+dw=$(${CC:-cc} -print-file-name=libdw.so.1)
+if [ -f "$dw" ]; then
+    for lib in "$dw" $(ldd "$dw" | awk '/=> \// { print $3 }'); do
+        [ -e "$stage/lib/$(basename "$lib")" ] || cp -L "$lib" "$stage/lib/"
+    done
+fi
 cat >"$stage/bootstrap" <<SCRIPT
 #!/bin/sh
 # Lambda runs this; the program starts through the bundled loader with the bundled libraries only.
