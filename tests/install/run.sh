@@ -118,8 +118,22 @@ else bad "libxraycap.so.0 exports internal symbols: $internal"; fi
 # exactly the libraries ldd names for it. Needs root (chroot).
 cat >"$TMP/core.c" <<'EOF'
 #include <stdio.h>
+#include <string.h>
 #include <xray_capture.h>
-int main(void)
+/* "libdw" when the process has mapped elfutils' libdw (it symbolized a stack). */
+static const char *dw_mapped(void)
+{
+    char line[512];
+    FILE *f = fopen("/proc/self/maps", "r");
+    const char *found = "no libdw";
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, "libdw"))
+            found = "libdw";
+    if (f)
+        fclose(f);
+    return found;
+}
+int main(int argc, char **argv)
 {
     xray_begin_segment("core-only");
     xray_entity *sub = xray_begin_subsegment("work");
@@ -128,7 +142,8 @@ int main(void)
     xray_end_subsegment();
     xray_end_segment();
     xray_recorder_shutdown();
-    puts("core ok");
+    puts(argc > 1 ? dw_mapped() : "core ok");
+    (void)argv;
     return 0;
 }
 EOF
@@ -138,6 +153,13 @@ if gcc $(pkg-config --cflags xraycap) "$TMP/core.c" $(pkg-config --libs xraycap)
     traced=$(ldd "$TMP/core" | grep -E 'libcurl|libsqlite3|libpq|libmariadb|libhiredis|libmicrohttpd|libcivetweb|libdw' || true)
     if [ -z "$traced" ]; then ok "a core-only program loads $loaded libraries, none of the traced ones"
     else bad "a core-only program loads $traced"; fi
+    # Nothing is serialized with the emitter "none": the error's stack is never symbolized, so
+    # libdw is never opened; with an emitter it is (on the emission thread).
+    none=$(AWS_XRAY_EMITTER=none XRAYCAP_SAMPLING=false "$TMP/core" maps 2>&1)
+    file=$(AWS_XRAY_EMITTER="file:$TMP/maps.jsonl" XRAYCAP_SAMPLING=false "$TMP/core" maps 2>&1)
+    if [ "$none" = "no libdw" ] && [ "$file" = "libdw" ]; then
+        ok "emitter none serializes nothing (no stack symbolized, libdw never opened); a file emitter does"
+    else bad "libdw with emitter none: '$none', with a file: '$file'"; fi
     if [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
         jail=$TMP/jail
         mkdir -p "$jail/tmp"
