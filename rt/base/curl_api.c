@@ -5,6 +5,8 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 xrc_curl_api xrc_curl; /* written once, under load_once, before any reader is told it is there */
 
@@ -44,4 +46,20 @@ bool xrc_curl_load(void)
 {
     pthread_once(&load_once, load);
     return loaded;
+}
+
+size_t xrc_curl_collect(char *data, size_t size, size_t n, void *body)
+{
+    xrc_curl_body *b = body;
+    size_t add = size * n;
+    if (b->max && b->len + add > b->max)
+        return 0;
+    char *p = realloc(b->p, b->len + add + 1);
+    if (!p)
+        return 0;
+    memcpy(p + b->len, data, add);
+    b->p = p;
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
 }

@@ -23,6 +23,16 @@ typedef struct xrc_curl_api {
     void (*slist_free_all)(struct curl_slist *list);
 } xrc_curl_api;
 
+/* A response body gathered by libcurl's write callback xrc_curl_collect (CURLOPT_WRITEDATA):
+ * NUL-terminated, at most `max` bytes (0: no limit) — a longer one stops the transfer. The
+ * caller frees p. */
+typedef struct xrc_curl_body {
+    char *p;
+    size_t len, max;
+} xrc_curl_body;
+
+size_t xrc_curl_collect(char *data, size_t size, size_t n, void *body);
+
 /* Filled by xrc_curl_load; use it only after a true answer. */
 extern xrc_curl_api xrc_curl;
 

@@ -23,12 +23,19 @@ static cJSON *string_or_null(const char *s, size_t max)
     return v;
 }
 
-/* Takes the calling thread's return addresses, skipping `skip` frames of the runtime itself,
- * for the emission thread to symbolize (emit/symbolize.c): no debug information is read here. */
-static void capture_stack(xray_entity *e, cJSON *exception, int skip)
+/* Takes the calling thread's return addresses from `from` (the address in the program that
+ * called the runtime) outwards, for the emission thread to symbolize (emit/symbolize.c): no
+ * debug information is read here. The runtime's own frames, however many inlining left, are
+ * those before `from`. */
+static void capture_stack(xray_entity *e, cJSON *exception, const void *from)
 {
     void *frames[MAX_FRAMES + 8];
-    int n = backtrace(frames, MAX_FRAMES + 8) - skip;
+    int total = backtrace(frames, MAX_FRAMES + 8), skip = 0;
+    while (skip < total && frames[skip] != from)
+        skip++;
+    if (skip == total) /* not found (a frame without unwind information): keep them all */
+        skip = 0;
+    int n = total - skip;
     if (n <= 0)
         return;
     if (n > MAX_FRAMES)
@@ -44,7 +51,7 @@ static void capture_stack(xray_entity *e, cJSON *exception, int skip)
 }
 
 static xray_status add_exception(xray_entity *e, const char *type, const char *message,
-                                 bool remote, int skip, uint64_t *id_out, uint32_t mark)
+                                 bool remote, const void *from, uint64_t *id_out, uint32_t mark)
 {
     cJSON *cause = xrc_extra_object(e, "cause");
     if (!cause)
@@ -71,34 +78,34 @@ static xray_status add_exception(xray_entity *e, const char *type, const char *m
     cJSON_AddItemToObject(x, "type", string_or_null(type ? type : "error", 256));
     cJSON_AddBoolToObject(x, "remote", remote);
     cJSON_AddItemToArray(list, x);
-    capture_stack(e, x, skip);
+    capture_stack(e, x, from);
     e->marks |= mark;
     return XRAY_OK;
+}
+
+/* A recorded cause that marks e with `mark`; its stack starts at `from`. */
+static xray_status add_cause(xray_entity *e, const char *type, const char *message, bool remote,
+                             uint32_t mark, const void *from)
+{
+    int saved = errno;
+    xray_status st;
+    if (xrc_edit_begin(e, "xray_add_exception", &st)) {
+        st = add_exception(e, type, message, remote, from, NULL, mark);
+        xrc_edit_end(e);
+    }
+    errno = saved;
+    return st;
 }
 
 xray_status xray_add_exception(xray_entity *e, const char *type, const char *message,
                                bool remote)
 {
-    int saved = errno;
-    xray_status st;
-    if (xrc_edit_begin(e, "xray_add_exception", &st)) {
-        st = add_exception(e, type, message, remote, 2, NULL, XRC_F_FAULT);
-        xrc_edit_end(e);
-    }
-    errno = saved;
-    return st;
+    return add_cause(e, type, message, remote, XRC_F_FAULT, __builtin_return_address(0));
 }
 
 xray_status xrc_add_error_cause(xray_entity *e, const char *type, const char *message, bool remote)
 {
-    int saved = errno;
-    xray_status st;
-    if (xrc_edit_begin(e, "xray_add_exception", &st)) {
-        st = add_exception(e, type, message, remote, 2, NULL, XRC_F_ERROR);
-        xrc_edit_end(e);
-    }
-    errno = saved;
-    return st;
+    return add_cause(e, type, message, remote, XRC_F_ERROR, __builtin_return_address(0));
 }
 
 /*
@@ -210,7 +217,8 @@ void __xraycap_exit_exception(xray_token token, void *exception)
             exception_type(exception, type, sizeof type);
             if (!exception_what(exception, what, sizeof what))
                 snprintf(what, sizeof what, "exception thrown through this function");
-            add_exception(e, type, what, false, 2, &t->unwinding_id, XRC_F_FAULT);
+            add_exception(e, type, what, false, __builtin_return_address(0), &t->unwinding_id,
+                          XRC_F_FAULT);
             t->unwinding = exception;
         }
         e->marks |= XRC_F_FAULT;

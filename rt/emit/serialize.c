@@ -54,6 +54,14 @@ static void put_closing(xrc_buf *b, size_t hard, const char *s)
     b->limit = soft;
 }
 
+/* ,"key": */
+static void put_key(xrc_buf *b, const char *key)
+{
+    xrc_buf_putc(b, ',');
+    xrc_buf_str(b, key);
+    xrc_buf_putc(b, ':');
+}
+
 static void put_json(xrc_buf *b, const char *key, const cJSON *value)
 {
     char *text = cJSON_PrintUnformatted(value);
@@ -61,9 +69,7 @@ static void put_json(xrc_buf *b, const char *key, const cJSON *value)
         b->over = true;
         return;
     }
-    xrc_buf_putc(b, ',');
-    xrc_buf_str(b, key);
-    xrc_buf_putc(b, ':');
+    put_key(b, key);
     xrc_buf_puts(b, text);
     cJSON_free(text);
 }
@@ -133,9 +139,7 @@ static void put_clean(xrc_buf *b, const char *key, const char *value)
         b->over = true;
         return;
     }
-    xrc_buf_putc(b, ',');
-    xrc_buf_str(b, key);
-    xrc_buf_putc(b, ':');
+    put_key(b, key);
     xrc_buf_str(b, v);
     free(v);
 }

@@ -80,15 +80,13 @@ static _Atomic(void *) real_curl_easy_setopt;
 
 CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
+    xrc_setopt_fn fn = __xraycap_lib_inside
+                           ? (xrc_setopt_fn)real("curl_easy_setopt", &real_curl_easy_setopt) : NULL;
     va_list ap;
     va_start(ap, opt);
-    xrc_curl_opt_arg arg;
-    xrc_curl_opt_arg_read(opt, &ap, &arg);
+    CURLcode rc = xrc_curl_setopt_route(fn, h, opt, &ap);
     va_end(ap);
-    if (!__xraycap_lib_inside)
-        return xrc_curl_setopt_with(xray_curl_easy_setopt, h, opt, &arg);
-    __typeof__(&curl_easy_setopt) fn = (__typeof__(&curl_easy_setopt))real("curl_easy_setopt", &real_curl_easy_setopt);
-    return fn ? xrc_curl_setopt_with(fn, h, opt, &arg) : CURLE_FAILED_INIT;
+    return rc;
 }
 
 void *redisCommand(redisContext *c, const char *format, ...)

@@ -11,30 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
-typedef struct body {
-    char *p;
-    size_t len;
-} body;
 
 typedef struct next_headers {
     char request_id[128];
     char trace[512];
     long long deadline_ms;
 } next_headers;
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
-{
-    body *b = arg;
-    size_t add = size * n;
-    char *p = realloc(b->p, b->len + add + 1);
-    if (!p)
-        return 0;
-    memcpy(p + b->len, data, add);
-    b->p = p;
-    b->len += add;
-    b->p[b->len] = '\0';
-    return add;
-}
 
 /* Copies a header's value (trimmed) when its name matches. */
 static void take_header(const char *line, size_t len, const char *name, char *out, size_t outlen)
@@ -67,11 +49,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 /* POSTs `payload` to url; returns the HTTP status, or -1 when the request failed. */
 static long post(const xrc_lambda_hooks *hooks, CURL *c, const char *url, const char *payload)
 {
-    body ignored = {0};
+    xrc_curl_body ignored = {0};
     xrc_curl.easy_reset(c);
     xrc_curl.easy_setopt(c, CURLOPT_URL, url);
     xrc_curl.easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-    xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
     xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &ignored);
     xrc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = xrc_curl.easy_perform(c);
@@ -107,11 +89,11 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
     snprintf(next_url, sizeof next_url, "http://%s/2018-06-01/runtime/invocation/next", api);
     int result = -1;
     for (;;) {
-        body event = {0};
+        xrc_curl_body event = {0};
         next_headers h = {0};
         xrc_curl.easy_reset(c);
         xrc_curl.easy_setopt(c, CURLOPT_URL, next_url);
-        xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
         xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &event);
         xrc_curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         xrc_curl.easy_setopt(c, CURLOPT_HEADERDATA, &h);

@@ -2,6 +2,8 @@
  * curl_off_t or an object pointer, by the option's number range. */
 #define CURL_DISABLE_TYPECHECK
 #include "lib/curl_opt.h"
+#include "lib/lib_guard.h"
+#include "xray_capture/curl.h"
 
 void xrc_curl_opt_arg_read(CURLoption opt, va_list *ap, xrc_curl_opt_arg *out)
 {
@@ -20,8 +22,7 @@ void xrc_curl_opt_arg_read(CURLoption opt, va_list *ap, xrc_curl_opt_arg *out)
     }
 }
 
-CURLcode xrc_curl_setopt_with(CURLcode (*setopt)(CURL *, CURLoption, ...), CURL *h, CURLoption opt,
-                              const xrc_curl_opt_arg *a)
+CURLcode xrc_curl_setopt_with(xrc_setopt_fn setopt, CURL *h, CURLoption opt, const xrc_curl_opt_arg *a)
 {
     switch (a->kind) {
     case XRC_OPT_LONG: return setopt(h, opt, a->l);
@@ -29,4 +30,13 @@ CURLcode xrc_curl_setopt_with(CURLcode (*setopt)(CURL *, CURLoption, ...), CURL 
     case XRC_OPT_OFF_T: return setopt(h, opt, a->o);
     default: return setopt(h, opt, a->p);
     }
+}
+
+CURLcode xrc_curl_setopt_route(xrc_setopt_fn real, CURL *h, CURLoption opt, va_list *ap)
+{
+    xrc_curl_opt_arg arg;
+    xrc_curl_opt_arg_read(opt, ap, &arg);
+    if (!__xraycap_lib_inside)
+        return xrc_curl_setopt_with(xray_curl_easy_setopt, h, opt, &arg);
+    return real ? xrc_curl_setopt_with(real, h, opt, &arg) : CURLE_FAILED_INIT;
 }

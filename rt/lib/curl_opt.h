@@ -15,7 +15,12 @@ typedef struct xrc_curl_opt_arg {
 } xrc_curl_opt_arg;
 
 void xrc_curl_opt_arg_read(CURLoption opt, va_list *ap, xrc_curl_opt_arg *out);
-CURLcode xrc_curl_setopt_with(CURLcode (*setopt)(CURL *, CURLoption, ...), CURL *h, CURLoption opt,
-                              const xrc_curl_opt_arg *a);
+typedef CURLcode (*xrc_setopt_fn)(CURL *, CURLoption, ...);
+CURLcode xrc_curl_setopt_with(xrc_setopt_fn setopt, CURL *h, CURLoption opt, const xrc_curl_opt_arg *a);
+
+/* What a curl_easy_setopt shim does with its argument list: outside a wrapper it goes to the
+ * traced xray_curl_easy_setopt, inside one (the wrapper's own call) to `real`, libcurl's
+ * (CURLE_FAILED_INIT when that could not be found). */
+CURLcode xrc_curl_setopt_route(xrc_setopt_fn real, CURL *h, CURLoption opt, va_list *ap);
 
 #endif

@@ -3,6 +3,7 @@
  * the user's header list is never changed: a copy with X-Amzn-Trace-Id is set for the
  * transfer and the user's list put back afterwards. */
 #define CURL_DISABLE_TYPECHECK
+#include "lib/curl_opt.h"
 #include "base/config.h"
 #include "model/attrs.h"
 #include "lib/aws_call.h"
@@ -108,46 +109,32 @@ static void remember(CURL *h, CURLoption opt, void *value)
     pthread_mutex_unlock(&table_lock);
 }
 
+/* The request body's length the program gave, for http.request.content_length. */
+static void note_body_len(CURL *h, long long len)
+{
+    pthread_mutex_lock(&table_lock);
+    handle_info *i = find(h, true);
+    if (i)
+        i->body_len = len;
+    pthread_mutex_unlock(&table_lock);
+}
+
 CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
     va_list ap;
     va_start(ap, opt);
-    CURLcode rc;
-    __xraycap_lib_inside++;
-    if (opt < CURLOPTTYPE_OBJECTPOINT) {
-        long v = va_arg(ap, long);
-        rc = curl_easy_setopt(h, opt, v);
-        if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE) {
-            pthread_mutex_lock(&table_lock);
-            handle_info *i = find(h, true);
-            if (i)
-                i->body_len = v;
-            pthread_mutex_unlock(&table_lock);
-        }
-    } else if (opt < CURLOPTTYPE_FUNCTIONPOINT) {
-        void *v = va_arg(ap, void *);
-        rc = curl_easy_setopt(h, opt, v);
-        if (rc == CURLE_OK)
-            remember(h, opt, v);
-    } else if (opt < CURLOPTTYPE_OFF_T) {
-        void (*v)(void) = va_arg(ap, void (*)(void));
-        rc = curl_easy_setopt(h, opt, v);
-    } else if (opt < CURLOPTTYPE_BLOB) {
-        curl_off_t v = va_arg(ap, curl_off_t);
-        rc = curl_easy_setopt(h, opt, v);
-        if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE_LARGE) {
-            pthread_mutex_lock(&table_lock);
-            handle_info *i = find(h, true);
-            if (i)
-                i->body_len = (long long)v;
-            pthread_mutex_unlock(&table_lock);
-        }
-    } else {
-        void *v = va_arg(ap, void *);
-        rc = curl_easy_setopt(h, opt, v);
-    }
-    __xraycap_lib_inside--;
+    xrc_curl_opt_arg a;
+    xrc_curl_opt_arg_read(opt, &ap, &a);
     va_end(ap);
+    __xraycap_lib_inside++;
+    CURLcode rc = xrc_curl_setopt_with(curl_easy_setopt, h, opt, &a);
+    if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE)
+        note_body_len(h, a.l);
+    else if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE_LARGE)
+        note_body_len(h, (long long)a.o);
+    else if (rc == CURLE_OK && opt >= CURLOPTTYPE_OBJECTPOINT && opt < CURLOPTTYPE_FUNCTIONPOINT)
+        remember(h, opt, a.p); /* URL, headers, SigV4 and the like */
+    __xraycap_lib_inside--;
     return rc;
 }
 

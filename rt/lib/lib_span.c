@@ -63,3 +63,39 @@ xray_entity *xrc_lib_later_end(const xrc_lib_later *l, const char *name, const c
 }
 
 void xrc_lib_later_done(void) { xrc_stream_if_due(&xrc_tls); }
+
+void xrc_pending_add(xrc_pending_list *l, xrc_pending *p, const void *conn)
+{
+    p->conn = conn;
+    p->next = NULL;
+    pthread_mutex_lock(&l->lock);
+    xrc_pending **end = &l->head;
+    while (*end)
+        end = &(*end)->next;
+    *end = p;
+    pthread_mutex_unlock(&l->lock);
+}
+
+xrc_pending *xrc_pending_take(xrc_pending_list *l, const void *conn)
+{
+    xrc_pending *p = NULL;
+    pthread_mutex_lock(&l->lock);
+    for (xrc_pending **q = &l->head; *q; q = &(*q)->next)
+        if ((*q)->conn == conn) {
+            p = *q;
+            *q = p->next;
+            break;
+        }
+    pthread_mutex_unlock(&l->lock);
+    return p;
+}
+
+void xrc_pending_each(xrc_pending_list *l, const void *conn, void (*fn)(xrc_pending *, void *),
+                      void *arg)
+{
+    pthread_mutex_lock(&l->lock);
+    for (xrc_pending *p = l->head; p; p = p->next)
+        if (p->conn == conn)
+            fn(p, arg);
+    pthread_mutex_unlock(&l->lock);
+}

@@ -10,6 +10,7 @@
 
 #include "core/context.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,5 +41,27 @@ bool xrc_lib_later_begin(xrc_lib_later *l);
  * it is described. */
 xray_entity *xrc_lib_later_end(const xrc_lib_later *l, const char *name, const char *what);
 void xrc_lib_later_done(void);
+
+/* Calls that end later, waiting by the connection they were made on (a PGconn, a
+ * redisContext): a struct of the integration's own that begins with an xrc_pending. */
+typedef struct xrc_pending {
+    const void *conn;
+    struct xrc_pending *next;
+} xrc_pending;
+
+typedef struct xrc_pending_list {
+    pthread_mutex_t lock;
+    xrc_pending *head;            /* oldest first */
+} xrc_pending_list;
+
+#define XRC_PENDING_LIST_INIT {PTHREAD_MUTEX_INITIALIZER, NULL}
+
+/* Adds p, made on conn, after the others. */
+void xrc_pending_add(xrc_pending_list *l, xrc_pending *p, const void *conn);
+/* The oldest call made on conn, taken off the list, or NULL. */
+xrc_pending *xrc_pending_take(xrc_pending_list *l, const void *conn);
+/* Runs fn on every call made on conn, under the list's lock. */
+void xrc_pending_each(xrc_pending_list *l, const void *conn, void (*fn)(xrc_pending *, void *),
+                      void *arg);
 
 #endif

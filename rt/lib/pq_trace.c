@@ -168,31 +168,17 @@ PGresult *xray_PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
 /* ---- asynchronous statements: from the send to the last result ------------------------- */
 
 typedef struct pending {
-    PGconn *conn;
+    xrc_pending link;             /* first: on `sent`, by connection */
     xrc_lib_later at;             /* where and when it was sent */
     const char *preparation;
     char *sql;
     char sqlstate[6];
     char *error;                  /* the first error result's message */
-    struct pending *next;
 } pending;
 
-static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER; /* guards `sent` */
-static pending *sent;
+static xrc_pending_list sent = XRC_PENDING_LIST_INIT; /* statements whose last result is unread */
 
-static pending *take_pending(PGconn *conn)
-{
-    pending *p = NULL;
-    pthread_mutex_lock(&pending_lock);
-    for (pending **q = &sent; *q; q = &(*q)->next)
-        if ((*q)->conn == conn) {
-            p = *q;
-            *q = p->next;
-            break;
-        }
-    pthread_mutex_unlock(&pending_lock);
-    return p;
-}
+static pending *take_pending(PGconn *conn) { return (pending *)xrc_pending_take(&sent, conn); }
 
 static void free_pending(pending *p)
 {
@@ -231,7 +217,6 @@ static void after_send(PGconn *conn, int ok, const char *sql, const char *prepar
         free(p);
         return;
     }
-    p->conn = conn;
     p->at = *at;
     p->preparation = preparation;
     if (!ok) {
@@ -240,10 +225,7 @@ static void after_send(PGconn *conn, int ok, const char *sql, const char *prepar
         return;
     }
     free_pending(take_pending(conn)); /* one statement in flight per connection */
-    pthread_mutex_lock(&pending_lock);
-    p->next = sent;
-    sent = p;
-    pthread_mutex_unlock(&pending_lock);
+    xrc_pending_add(&sent, &p->link, conn);
 }
 
 /* Whether a send is traced (noting where and when); enters the wrapper. */
@@ -314,6 +296,17 @@ int xray_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
     return ok;
 }
 
+/* The statement's first error result, kept for when it ends. */
+static void note_error(xrc_pending *link, void *result)
+{
+    pending *p = (pending *)link;
+    if (p->error)
+        return;
+    const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    snprintf(p->sqlstate, sizeof p->sqlstate, "%s", or_empty(state));
+    p->error = strdup(or_empty(PQresultErrorMessage(result)));
+}
+
 PGresult *xray_PQgetResult(PGconn *conn)
 {
     bool outer = !__xraycap_lib_inside++;
@@ -321,14 +314,7 @@ PGresult *xray_PQgetResult(PGconn *conn)
     int saved = errno;
     if (outer && conn) {
         if (r && failed(r)) {
-            pthread_mutex_lock(&pending_lock);
-            for (pending *p = sent; p; p = p->next)
-                if (p->conn == conn && !p->error) {
-                    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-                    snprintf(p->sqlstate, sizeof p->sqlstate, "%s", or_empty(state));
-                    p->error = strdup(or_empty(PQresultErrorMessage(r)));
-                }
-            pthread_mutex_unlock(&pending_lock);
+            xrc_pending_each(&sent, conn, note_error, r);
         } else if (!r) {
             pending *p = take_pending(conn);
             if (p)

@@ -152,45 +152,25 @@ void *xray_redisCommandArgv(redisContext *c, int argc, const char **argv, const 
 /* ---- pipelined commands: from the append to the reply ------------------------------------ */
 
 typedef struct queued {
-    const redisContext *c;
+    xrc_pending link;             /* first: on `queue`, by context */
     xrc_lib_later at;             /* where and when it was appended */
     char command[COMMAND_MAX];
-    struct queued *next;
 } queued;
 
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER; /* guards `queue` */
-static queued *queue; /* every context's appended commands, oldest first per context */
+static xrc_pending_list queue = XRC_PENDING_LIST_INIT; /* appended commands, oldest first */
 
 static void enqueue(const redisContext *c, const xrc_lib_later *at, const char *command)
 {
     queued *q = calloc(1, sizeof *q);
     if (!q)
         return;
-    q->c = c;
     q->at = *at;
     snprintf(q->command, sizeof q->command, "%s", command);
-    pthread_mutex_lock(&queue_lock);
-    queued **end = &queue;
-    while (*end)
-        end = &(*end)->next;
-    *end = q;
-    pthread_mutex_unlock(&queue_lock);
+    xrc_pending_add(&queue, &q->link, c);
 }
 
 /* The context's oldest appended command, taken off the queue. */
-static queued *dequeue(const redisContext *c)
-{
-    queued *q = NULL;
-    pthread_mutex_lock(&queue_lock);
-    for (queued **p = &queue; *p; p = &(*p)->next)
-        if ((*p)->c == c) {
-            q = *p;
-            *p = q->next;
-            break;
-        }
-    pthread_mutex_unlock(&queue_lock);
-    return q;
-}
+static queued *dequeue(const redisContext *c) { return (queued *)xrc_pending_take(&queue, c); }
 
 static void finish(queued *q, const redisContext *c, const void *reply, bool got_reply)
 {

@@ -11,8 +11,7 @@ CURLcode __wrap_curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
     va_list ap;
     va_start(ap, opt);
-    xrc_curl_opt_arg arg;
-    xrc_curl_opt_arg_read(opt, &ap, &arg);
+    CURLcode rc = xrc_curl_setopt_route(__real_curl_easy_setopt, h, opt, &ap);
     va_end(ap);
-    return xrc_curl_setopt_with(__xraycap_lib_inside ? __real_curl_easy_setopt : xray_curl_easy_setopt, h, opt, &arg);
+    return rc;
 }

@@ -185,27 +185,28 @@ static bool needs_fix(const char *s)
     return false;
 }
 
+/* Replaces *text by a valid UTF-8 copy when it needs one, freeing the old one unless the item
+ * does not own it (`borrowed`, a cJSON flag then cleared). False when out of memory. */
+static bool fix_string(cJSON *item, char **text, int borrowed)
+{
+    if (!*text || !needs_fix(*text))
+        return true;
+    char *fixed = xrc_utf8_dup(*text, 0);
+    if (!fixed)
+        return false;
+    if (!(item->type & borrowed))
+        cJSON_free(*text);
+    *text = fixed;
+    item->type &= ~borrowed;
+    return true;
+}
+
 bool xrc_json_make_utf8(cJSON *item)
 {
     for (; item; item = item->next) {
-        if (item->string && needs_fix(item->string)) {
-            char *fixed = xrc_utf8_dup(item->string, 0);
-            if (!fixed)
-                return false;
-            if (!(item->type & cJSON_StringIsConst))
-                cJSON_free(item->string);
-            item->string = fixed;
-            item->type &= ~cJSON_StringIsConst;
-        }
-        if (cJSON_IsString(item) && item->valuestring && needs_fix(item->valuestring)) {
-            char *fixed = xrc_utf8_dup(item->valuestring, 0);
-            if (!fixed)
-                return false;
-            if (!(item->type & cJSON_IsReference))
-                cJSON_free(item->valuestring);
-            item->valuestring = fixed;
-            item->type &= ~cJSON_IsReference;
-        }
+        if (!fix_string(item, &item->string, cJSON_StringIsConst) ||
+            (cJSON_IsString(item) && !fix_string(item, &item->valuestring, cJSON_IsReference)))
+            return false;
         if (item->child && !xrc_json_make_utf8(item->child))
             return false;
     }

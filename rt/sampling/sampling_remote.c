@@ -59,27 +59,6 @@ static double now_s(void)
 
 /* ---- HTTP to the daemon's proxy ---------------------------------------------------- */
 
-typedef struct answer {
-    char *p;
-    size_t len;
-} answer;
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-    answer *a = arg;
-    size_t add = size * n;
-    if (a->len + add > MAX_ANSWER)
-        return 0;
-    char *p = realloc(a->p, a->len + add + 1);
-    if (!p)
-        return 0;
-    memcpy(p + a->len, data, add);
-    a->p = p;
-    a->len += add;
-    a->p[a->len] = '\0';
-    return add;
-}
-
 /* POSTs body to the daemon's TCP address; the parsed JSON answer, or NULL with a log line. */
 static cJSON *post(const char *path, const char *body)
 {
@@ -90,12 +69,12 @@ static cJSON *post(const char *path, const char *body)
     CURL *c = xrc_curl_load() ? xrc_curl.easy_init() : NULL;
     if (!c)
         return NULL;
-    answer a = {0};
+    xrc_curl_body a = {.max = MAX_ANSWER};
     struct curl_slist *headers = xrc_curl.slist_append(NULL, "Content-Type: application/json");
     xrc_curl.easy_setopt(c, CURLOPT_URL, url);
     xrc_curl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
     xrc_curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
     xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &a);
     xrc_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, HTTP_TIMEOUT_MS);
     xrc_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, HTTP_TIMEOUT_MS);

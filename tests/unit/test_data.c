@@ -295,6 +295,9 @@ static void test_exception_fills_cause_with_a_stack_and_sets_fault(void)
     cJSON *top = cJSON_GetArrayItem(stack, 0);
     CU_ASSERT_TRUE(cJSON_IsString(cJSON_GetObjectItem(top, "label")));
     CU_ASSERT_TRUE(cJSON_IsString(cJSON_GetObjectItem(top, "path")));
+    /* the stack starts where the program called, not inside the runtime */
+    CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(top, "label")->valuestring, "failing_function"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(top, "path")->valuestring, "test_data.c"));
 }
 
 static void test_user_belongs_to_segments_and_namespace_to_subsegments(void)
