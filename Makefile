@@ -34,6 +34,11 @@ DB_LIBS := -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -lcivetweb
 LIBS := $(CORE_LIBS) $(DB_LIBS)
 TOOL_LIBS := -lcjson -lsqlite3 -lm
 
+# The tool's sources, and the tool without its command line (main.c, cmd_*.c): what its
+# tests and fuzzers link.
+TOOL_SRC := $(wildcard tools/xraycap/*.c)
+TOOL_LIB_SRC := $(filter-out tools/xraycap/main.c tools/xraycap/cmd_%.c,$(TOOL_SRC))
+
 # rt/ is grouped by layer (docs/design.md); includes point only down: tests/layers checks it.
 RT_SRC := $(filter-out rt/interpose/%,$(wildcard rt/*/*.c))
 RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)

@@ -10,9 +10,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -fno-omit-frame-pointer -I
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_RT_OBJ := $(RT_SAN_SRC:rt/%.c=$(BUILD)/fuzz/rt/%.o)
-FUZZ_TOOL_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/trace.c tools/xraycap/store.c \
-                 tools/xraycap/timeline.c tools/xraycap/html.c tools/xraycap/map.c tools/xraycap/view.c
-FUZZ_TOOL_OBJ := $(FUZZ_TOOL_SRC:tools/xraycap/%.c=$(BUILD)/fuzz/tool/%.o)
+FUZZ_TOOL_OBJ := $(TOOL_LIB_SRC:tools/xraycap/%.c=$(BUILD)/fuzz/tool/%.o)
 # What each target is linked with: the runtime, the tool's sources, or (api) both.
 FUZZ_RT_TARGETS := trace_header rules sampling_answer config
 FUZZ_TOOL_TARGETS := filter daemon

@@ -1,5 +1,4 @@
 # Tools and samples. `make XRAY=0` builds the samples with tracing compiled out.
-TOOL_SRC := $(wildcard tools/xraycap/*.c)
 
 $(BUILD)/xraycap: $(TOOL_SRC) tools/xraycap/*.h include/xray_capture/version.h | $(BUILD)/rt
 	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(CWARN) -Iinclude $(TOOL_SRC) $(TOOL_LIBS) -o $@

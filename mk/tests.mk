@@ -63,10 +63,8 @@ check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samp
 	@tests/suite.sh e2e-users-api $(BUILD)/tests/e2e-users-api
 	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api
 
-TOOL_TEST_SRC := tools/xraycap/doccheck.c tools/xraycap/filter.c tools/xraycap/hostport.c tools/xraycap/trace.c \
-                 tools/xraycap/store.c tools/xraycap/timeline.c
-$(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_TEST_SRC) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/tool/test_tool.c $(TOOL_TEST_SRC) \
+$(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_LIB_SRC) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/tool/test_tool.c $(TOOL_LIB_SRC) \
 	  -lcunit $(TOOL_LIBS) -o $@
 
 check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture $(BUILD)/samples/manual
