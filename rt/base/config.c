@@ -14,8 +14,9 @@
 
 #define DEFAULT_DAEMON "127.0.0.1:2000"
 
-xrc_config xrc_cfg;                          /* written once by xrc_config_read, then only by
-                                                xray_recorder_configure (lifecycle.c) */
+xrc_config xrc_cfg;                          /* written once by xrc_config_read, then by
+                                                xray_recorder_configure (lifecycle.c), and its
+                                                `emit` by xrc_emit_configure (emit.c) */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT; /* xrc_config_read runs once */
 
 static bool resolve(const char *hostport, xrc_addr *out)

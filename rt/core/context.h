@@ -1,6 +1,8 @@
 /* context.h — the per-thread recording context: which segment the thread works in and its
- * stack of open subsegments. Everything the capture hooks touch is in this one struct (as
- * uftrace keeps its `mtd`), so a hook costs one thread-local access. */
+ * stack of open subsegments. What the capture hooks read and write of the thread's own is in
+ * this one struct (as uftrace keeps its `mtd`), so a hook costs one thread-local access; a
+ * recorded call also takes an id from the thread's generator (model/id.c) and memory from the
+ * segment's arena. */
 #ifndef XRC_CONTEXT_H
 #define XRC_CONTEXT_H
 
