@@ -68,6 +68,60 @@ static void test_annotation_numbers_read_back_exactly(void)
     }
 }
 
+/* The annotations object the serializer writes equals, value for value, what cJSON (which
+ * stored and printed annotations before they were typed) makes of the same values. */
+static const char *const texts[] = {"plain", "quote \" and backslash \\", "tab\tnew\nline\x01",
+                                    "caf\xc3\xa9 \xe2\x82\xac", "bad \xff byte", "", "</script>"};
+static const double values[] = {0, -1, 42, 0.5, 1e21, -3.25e-7, 2.5e15, 4294967296.0};
+
+static void fill_every_kind(xray_entity *e)
+{
+    char key[16];
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        snprintf(key, sizeof key, "s%zu", i);
+        xray_put_annotation_string(e, key, texts[i]);
+    }
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        snprintf(key, sizeof key, "n%zu", i);
+        xray_put_annotation_number(e, key, values[i]);
+    }
+    xray_put_annotation_bool(e, "t", true);
+    xray_put_annotation_bool(e, "f", false);
+    char long_text[1500];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    xray_put_annotation_string(e, "long", long_text);
+}
+
+static void test_annotations_read_as_cjson_wrote_them(void)
+{
+    cJSON *got = cJSON_GetObjectItem(sub_after(fill_every_kind), "annotations");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    cJSON *want = cJSON_CreateObject();
+    char key[16], long_text[1001];
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        snprintf(key, sizeof key, "s%zu", i);
+        /* invalid UTF-8 is replaced by U+FFFD, as it always was */
+        cJSON_AddStringToObject(want, key, i == 4 ? "bad \xef\xbf\xbd byte" : texts[i]);
+    }
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        snprintf(key, sizeof key, "n%zu", i);
+        cJSON_AddNumberToObject(want, key, values[i]);
+    }
+    cJSON_AddTrueToObject(want, "t");
+    cJSON_AddFalseToObject(want, "f");
+    memset(long_text, 'x', 1000); /* cut to 1000 characters */
+    long_text[1000] = '\0';
+    cJSON_AddStringToObject(want, "long", long_text);
+    /* through cJSON's printer and parser, as the documents went before */
+    char *printed = cJSON_PrintUnformatted(want);
+    cJSON *old = cJSON_Parse(printed);
+    CU_ASSERT_TRUE(cJSON_Compare(got, old, true));
+    cJSON_free(printed);
+    cJSON_Delete(old);
+    cJSON_Delete(want);
+}
+
 /* Streaming sends finished subsegments ahead and reuses their memory; what the open ones and
  * the segment carry, annotations included, stays intact. */
 static void test_annotations_of_open_entities_survive_streaming(void)
@@ -323,6 +377,7 @@ void register_data(void)
     CU_pSuite s = CU_add_suite("data", NULL, NULL);
     ADD(s, test_annotations_keep_their_json_types);
     ADD(s, test_annotation_numbers_read_back_exactly);
+    ADD(s, test_annotations_read_as_cjson_wrote_them);
     ADD(s, test_annotations_of_open_entities_survive_streaming);
     ADD(s, test_bad_annotation_keys_and_values_are_rejected_with_a_warning);
     ADD(s, test_fifty_annotations_per_entity_at_most);
