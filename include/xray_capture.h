@@ -106,8 +106,9 @@ typedef void (*xray_log_fn)(xray_log_level level, const char *message, void *ctx
 
 /*
  * Recorder settings. Zero-initialise (XRAY_CONFIG_INIT) and set what you need: every field
- * left zero/NULL keeps the value from the environment variable named beside it, else the
- * default.
+ * left zero/NULL keeps the setting as it is (from an earlier call, the environment variable
+ * named beside it, or the default). A value is spelled as in the variable: a count that can
+ * be off is off at -1, in both.
  */
 typedef struct xray_config {
     const char *daemon_address;           /* AWS_XRAY_DAEMON_ADDRESS: "host:port" or
@@ -138,8 +139,8 @@ typedef struct xray_config {
                                              holds more subsegments than this, the finished
                                              ones are sent ahead as subsegment documents and
                                              their memory freed (the Python SDK's rule, 30
-                                             there); unset or -1: when what it holds would no
-                                             longer fit one document */
+                                             there); -1 (the default): when what it holds
+                                             would no longer fit one document */
     long max_subsegments;                 /* XRAYCAP_MAX_SUBSEGMENTS: subsegments recorded per
                                              segment; later ones are counted in the segment's
                                              metadata xraycap.dropped_subsegments; 10000 */
@@ -152,8 +153,8 @@ typedef struct xray_config {
                                              into one summary subsegment (count and
                                              durations in metadata.xraycap); 64; -1: never */
     long min_duration_us;                 /* XRAYCAP_MIN_DURATION_US: captured calls shorter
-                                             than this are folded, not recorded; off
-                                             (XRAYCAP_MIN_DURATION_US=0, or -1 here) */
+                                             than this are folded, not recorded; -1: off
+                                             (the default) */
     const char *service_version;          /* XRAYCAP_SERVICE_VERSION: written as
                                              service.version on every segment; none */
     xray_switch keep_url_query;           /* XRAYCAP_KEEP_URL_QUERY: record http.request.url

@@ -3,7 +3,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 # The daemon's document check (the schema's limits) judges what the tests receive.
 CHECK_SRC := tools/xraycap/doccheck.c
 UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
-TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(DB_CFLAGS) -DPROBE='"$(BUILD)/tests/env_probe"' \
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(DB_CFLAGS) -DROOT='"$(CURDIR)"' -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"' -DCRASH_PROBE='"$(BUILD)/tests/crash_probe"'
 TEST_LIBS := -lcunit $(LIBS)
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -52,11 +52,11 @@ $(BUILD)/npm/.installed:
 	  else echo "npm install dynalite s3rver failed (see $(BUILD)/npm/install.log); e2e test skipped"; fi
 
 $(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/e2e/users_api.c tests/unit/listener.c $(CHECK_SRC) \
+	$(CC) $(TEST_CFLAGS) tests/e2e/users_api.c tests/unit/listener.c $(CHECK_SRC) \
 	  tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda lambda-package $(BUILD)/npm/.installed \
            $(BUILD)/tests/e2e-xray-api
@@ -64,14 +64,14 @@ check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samp
 	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api
 
 $(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_LIB_SRC) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' tests/tool/test_tool.c $(TOOL_LIB_SRC) \
+	$(CC) $(TEST_CFLAGS) tests/tool/test_tool.c $(TOOL_LIB_SRC) \
 	  -lcunit $(TOOL_LIBS) -o $@
 
 check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture $(BUILD)/samples/manual
 	@tests/suite.sh tool $(BUILD)/tests/tool
 
 $(BUILD)/tests/viewer: tests/e2e/viewer.c | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< -lcunit -o $@
+	$(CC) $(TEST_CFLAGS) $< -lcunit -o $@
 
 check-viewer: $(BUILD)/tests/viewer $(BUILD)/xraycap $(BUILD)/samples/capture
 	@tests/suite.sh viewer $(BUILD)/tests/viewer
@@ -111,7 +111,7 @@ $(BUILD)/tests/$(1)-asan: tests/db/$(1)_prog.c $$(RT_SRC) $$(RT_HDR) | $(BUILD)/
 	$$(CC) $$(TEST_CFLAGS) $$(ASAN) -DEXPLICIT $$< $$(RT_SAN_SRC) $$(LIBS) -o $$@
 $(BUILD)/tests/$(1): tests/db/test_$(1).c $$(DB_TEST_SRC) tests/db/db_harness.h tests/unit/listener.h \
                      $(BUILD)/libxraycap.a $(foreach w,$(DB_WAYS),$(BUILD)/tests/$(1)-$(w)) | $(BUILD)/tests
-	$$(CC) $$(TEST_CFLAGS) -DROOT='"$$(CURDIR)"' $$< $$(DB_TEST_SRC) $$(BUILD)/libxraycap.a $$(TEST_LIBS) -o $$@
+	$$(CC) $$(TEST_CFLAGS) $$< $$(DB_TEST_SRC) $$(BUILD)/libxraycap.a $$(TEST_LIBS) -o $$@
 endef
 $(eval $(call db_client,pq,pq))
 $(eval $(call db_client,redis,redis))
@@ -146,7 +146,7 @@ check-mysql: $(BUILD)/tests/mysql $(INTERPOSE_BIN)
 # The packaged Lambda function, run as Lambda runs it (tests/e2e/lambda_package.c).
 $(BUILD)/tests/lambda-package: tests/e2e/lambda_package.c tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
                                $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' $< tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
+	$(CC) $(TEST_CFLAGS) $< tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
 	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 check-lambda: $(BUILD)/tests/lambda-package lambda-package
 	@tests/suite.sh lambda-package $(BUILD)/tests/lambda-package
@@ -171,7 +171,7 @@ check-demo:
 # The Clang rows use the flags users are told to use (pkg-config --variable=clang_flags).
 CLANG_FLAGS = -fplugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -fpass-plugin=$(CURDIR)/$(BUILD)/xraycap-clang.so -D__XRAYCAP__=1
 $(BUILD)/tests/plugin-matrix: tests/plugin/matrix.c tests/unit/listener.c tests/unit/listener.h tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a include/xray_capture/patched.h | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) -DROOT='"$(CURDIR)"' -DWITH_CLANG -DCLANG_PLUGIN_FLAGS='"$(CLANG_FLAGS)"' \
+	$(CC) $(TEST_CFLAGS) -DWITH_CLANG -DCLANG_PLUGIN_FLAGS='"$(CLANG_FLAGS)"' \
 	  -DPATCH_LDFLAGS='"$(PATCH_LDFLAGS)"' \
 	  tests/plugin/matrix.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 

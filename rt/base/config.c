@@ -1,5 +1,6 @@
-/* config.c — settings from the environment (read once, the way uftrace reads its variables at
- * start-up) and from xray_recorder_configure(). */
+/* config.c — the settings' values (xrc_cfg), read once at first use (xrc_init), and the
+ * parsers of the values that are more than a word or a number: the daemon address, the emitter
+ * and propagator lists. The list of settings and the reading of each: settings.c. */
 #include "base/config.h"
 #include "base/log.h"
 
@@ -12,11 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEFAULT_DAEMON "127.0.0.1:2000"
-
-xrc_config xrc_cfg;                          /* written once by xrc_config_read, then by
-                                                xray_recorder_configure (lifecycle.c), and its
-                                                `emit` by xrc_emit_configure (emit.c) */
+xrc_config xrc_cfg;                          /* written by xrc_config_read (settings.c) once,
+                                                then by xray_recorder_configure (lifecycle.c);
+                                                its `emit` by xrc_emit_configure (emit.c) */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT; /* xrc_config_read runs once */
 
 static bool resolve(const char *hostport, xrc_addr *out)
@@ -192,39 +191,6 @@ xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, s
     return XRAY_OK;
 }
 
-/* A count setting from the environment: digits only, within [min, max]. */
-static bool env_count(const char *name, const char *v, size_t min, size_t max, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (!isdigit((unsigned char)*v) || *end || errno || n < min || n > max) {
-        xrc_log(XRAY_LOG_WARN, "%s=%.40s is not a whole number from %zu to %zu; keeping %zu",
-                name, v, min, max, *out);
-        return false;
-    }
-    *out = (size_t)n;
-    return true;
-}
-
-static bool env_true(const char *v) { return !strcasecmp(v, "true") || !strcmp(v, "1"); }
-static bool env_false(const char *v) { return !strcasecmp(v, "false") || !strcmp(v, "0"); }
-
-/* A true/false variable; anything else is reported and leaves *out alone. */
-static void env_switch(const char *name, bool *out)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return;
-    if (env_true(v))
-        *out = true;
-    else if (env_false(v))
-        *out = false;
-    else
-        xrc_log(XRAY_LOG_WARN, "%s=%.40s is neither true nor false; keeping %s", name, v,
-                *out ? "true" : "false");
-}
-
 xray_status xrc_parse_propagators(const char *text, bool *xray, bool *w3c, char *why, size_t whylen)
 {
     bool x = false, w = false, none = false, any = false;
@@ -257,7 +223,7 @@ xray_status xrc_parse_propagators(const char *text, bool *xray, bool *w3c, char 
     return XRAY_OK;
 }
 
-static xray_context_missing parse_context_missing(const char *v)
+xray_context_missing xrc_parse_context_missing(const char *v)
 {
     if (!strcasecmp(v, "LOG_ERROR")) return XRAY_CONTEXT_MISSING_LOG_ERROR;
     if (!strcasecmp(v, "RUNTIME_ERROR")) return XRAY_CONTEXT_MISSING_RUNTIME_ERROR;
@@ -265,7 +231,7 @@ static xray_context_missing parse_context_missing(const char *v)
     return XRAY_CONTEXT_MISSING_DEFAULT;
 }
 
-static xray_log_level parse_log_level(const char *v)
+xray_log_level xrc_parse_log_level(const char *v)
 {
     static const char *names[] = {"", "debug", "info", "warn", "error", "off"};
     for (int i = 1; i < 6; i++)
@@ -276,92 +242,7 @@ static xray_log_level parse_log_level(const char *v)
     return XRAY_LOG_DEFAULT;
 }
 
-static void default_service_name(char *out, size_t n)
-{
-    extern char *program_invocation_short_name;
-    snprintf(out, n, "%s", program_invocation_short_name && *program_invocation_short_name
-                               ? program_invocation_short_name : "xraycap");
-}
-
-void xrc_config_read(void)
-{
-    int saved = errno;
-    const char *v;
-    xrc_cfg.enabled = true;
-    xrc_cfg.sampling = true;
-    xrc_cfg.sampling_remote = true;
-    xrc_cfg.lambda = (v = getenv("LAMBDA_TASK_ROOT")) && *v;
-    xrc_cfg.context_missing = XRAY_CONTEXT_MISSING_LOG_ERROR;
-    default_service_name(xrc_cfg.service_name, sizeof xrc_cfg.service_name);
-    xrc_parse_daemon_address(DEFAULT_DAEMON, &xrc_cfg.udp, &xrc_cfg.tcp);
-    xrc_cfg.streaming_threshold = XRC_DEFAULT_STREAMING_THRESHOLD;
-    xrc_cfg.max_subsegments = XRC_DEFAULT_MAX_SUBSEGMENTS;
-    xrc_cfg.fold_after = XRC_DEFAULT_FOLD_AFTER;
-    xrc_cfg.emit.udp = true;
-    xrc_cfg.flush_timeout_ms = 2000;
-
-    if ((v = getenv("XRAYCAP_LOG_LEVEL")) && *v) {
-        xray_log_level l = parse_log_level(v);
-        if (l == XRAY_LOG_DEFAULT)
-            xrc_log(XRAY_LOG_WARN, "XRAYCAP_LOG_LEVEL=%.40s is not one of debug, info, warn, "
-                                   "error, off; keeping warn", v);
-        xrc_log_configure(l, NULL, NULL);
-    }
-    if ((v = getenv("AWS_XRAY_DEBUG_MODE")) && env_true(v))
-        xrc_log_configure(XRAY_LOG_DEBUG, NULL, NULL);
-    env_switch("AWS_XRAY_SDK_ENABLED", &xrc_cfg.enabled);
-    if ((v = getenv("AWS_XRAY_CONTEXT_MISSING")) && *v) {
-        xray_context_missing cm = parse_context_missing(v);
-        if (cm == XRAY_CONTEXT_MISSING_DEFAULT)
-            xrc_log(XRAY_LOG_WARN, "AWS_XRAY_CONTEXT_MISSING=%.40s is not LOG_ERROR, "
-                                   "RUNTIME_ERROR or IGNORE_ERROR; using LOG_ERROR", v);
-        else
-            xrc_cfg.context_missing = cm;
-    }
-    env_switch("XRAYCAP_SAMPLING", &xrc_cfg.sampling);
-    env_switch("XRAYCAP_SAMPLING_REMOTE", &xrc_cfg.sampling_remote);
-    if ((v = getenv("AWS_XRAY_SAMPLING_RULES")) && *v)
-        snprintf(xrc_cfg.sampling_rules, sizeof xrc_cfg.sampling_rules, "%s", v);
-    if ((v = getenv("AWS_XRAY_TRACING_NAME")) && *v)
-        snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", v);
-    if ((v = getenv("AWS_XRAY_DAEMON_ADDRESS")) && *v &&
-        xrc_parse_daemon_address(v, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK)
-        xrc_log(XRAY_LOG_ERROR, "AWS_XRAY_DAEMON_ADDRESS=%.100s is not host:port or "
-                                "'tcp:host:port udp:host:port'; using " DEFAULT_DAEMON, v);
-    if ((v = getenv("XRAYCAP_STREAMING_THRESHOLD")) && *v)
-        env_count("XRAYCAP_STREAMING_THRESHOLD", v, 0, XRC_MAX_COUNT, &xrc_cfg.streaming_threshold);
-    if ((v = getenv("XRAYCAP_FOLD_AFTER")) && *v)
-        env_count("XRAYCAP_FOLD_AFTER", v, 0, XRC_MAX_COUNT, &xrc_cfg.fold_after);
-    if ((v = getenv("XRAYCAP_MIN_DURATION_US")) && *v)
-        env_count("XRAYCAP_MIN_DURATION_US", v, 0, 60000000, &xrc_cfg.min_duration_us);
-    if ((v = getenv("XRAYCAP_MAX_SUBSEGMENTS")) && *v)
-        env_count("XRAYCAP_MAX_SUBSEGMENTS", v, 1, XRC_MAX_COUNT, &xrc_cfg.max_subsegments);
-    if ((v = getenv("XRAYCAP_FLUSH_TIMEOUT_MS")) && *v)
-        env_count("XRAYCAP_FLUSH_TIMEOUT_MS", v, 0, 600000, &xrc_cfg.flush_timeout_ms);
-    if ((v = getenv("XRAYCAP_SERVICE_VERSION")) && *v)
-        xrc_cfg_set_version(v);
-    env_switch("XRAYCAP_KEEP_URL_QUERY", &xrc_cfg.keep_url_query);
-    xrc_cfg.propagate_xray = xrc_cfg.propagate_w3c = true;
-    if ((v = getenv("XRAYCAP_PROPAGATORS")) && *v) {
-        char why[200];
-        if (xrc_parse_propagators(v, &xrc_cfg.propagate_xray, &xrc_cfg.propagate_w3c, why,
-                                  sizeof why) != XRAY_OK)
-            xrc_log(XRAY_LOG_ERROR, "XRAYCAP_PROPAGATORS=%.100s: %s; sending both "
-                                    "X-Amzn-Trace-Id and traceparent", v, why);
-    }
-    env_switch("XRAYCAP_DOWNSTREAM_TRACED", &xrc_cfg.downstream_traced);
-    env_switch("XRAYCAP_CRASH_FLUSH", &xrc_cfg.crash_flush);
-    if ((v = getenv("AWS_XRAY_EMITTER")) && *v) {
-        char why[200];
-        if (xrc_parse_emitters(v, &xrc_cfg.emit, why, sizeof why) != XRAY_OK)
-            xrc_log(XRAY_LOG_ERROR, "AWS_XRAY_EMITTER=%.200s: %s; sending to the daemon (udp)",
-                    v, why);
-    }
-    errno = saved;
-}
-
 void xrc_init(void) { pthread_once(&init_once, xrc_config_read); }
-
 
 /* Every value service_version has had, kept for the segments that point to one. */
 typedef struct version_text {

@@ -1,5 +1,5 @@
-/* config.h — the recorder's settings, read once from the environment and overridden by
- * xray_recorder_configure(). */
+/* config.h — the recorder's settings as values (xrc_cfg), and the parsers of the compound
+ * ones. Which settings there are, their variables, ranges and defaults: settings.h. */
 #ifndef XRC_CONFIG_H
 #define XRC_CONFIG_H
 
@@ -7,11 +7,6 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
-
-#define XRC_DEFAULT_STREAMING_THRESHOLD 0    /* 0: by size (what one document holds) */
-#define XRC_DEFAULT_FOLD_AFTER 64
-#define XRC_DEFAULT_MAX_SUBSEGMENTS 10000
-#define XRC_MAX_COUNT 100000000
 
 typedef struct xrc_addr {
     struct sockaddr_storage sa;
@@ -37,13 +32,12 @@ typedef struct xrc_config {
     bool lambda;                           /* LAMBDA_TASK_ROOT is set: work under facades */
     bool sampling_remote;                  /* ask the daemon for centralized rules */
     char sampling_rules[1024];             /* AWS_XRAY_SAMPLING_RULES: a local rules file, or "" */
-    size_t streaming_threshold;            /* held subsegments before finished ones stream;
-                                              0: when they would not fit one document */
-    size_t fold_after;                     /* calls of a site under a parent recorded before
-                                              the rest are folded; 0: never fold */
-    size_t min_duration_us;                /* shorter captured calls are folded; 0: off */
-    size_t max_subsegments;                /* recorded subsegments per segment */
-    size_t flush_timeout_ms;               /* how long stopping HTTP emitters may take */
+    /* The counts, as base/settings.h lists them; -1 is "off" where a count can be off. */
+    long streaming_threshold;              /* -1: when what is held would not fit a document */
+    long fold_after;                       /* -1: never fold */
+    long min_duration_us;                  /* -1: no minimum */
+    long max_subsegments;
+    long flush_timeout_ms;
     const char *service_version;           /* service.version on segments, NULL for none; each
                                               value is kept for good (xrc_cfg_set_version), as
                                               segments waiting to be sent point to it */
@@ -61,9 +55,13 @@ extern xrc_config xrc_cfg;
 /* Reads the environment the first time it is called; cheap afterwards. */
 void xrc_init(void);
 
-/* Sets xrc_cfg from the defaults and the environment, logging what it refuses. xrc_init calls
- * it once; the configuration fuzzer calls it for each input. */
+/* Sets xrc_cfg from the defaults and the environment, logging what it refuses (settings.c).
+ * xrc_init calls it once; the configuration fuzzer calls it for each input. */
 void xrc_config_read(void);
+
+/* Parses an AWS_XRAY_CONTEXT_MISSING or XRAYCAP_LOG_LEVEL value; _DEFAULT when it is none. */
+xray_context_missing xrc_parse_context_missing(const char *text);
+xray_log_level xrc_parse_log_level(const char *text);
 
 /* Parses "host:port" (both protocols) or "tcp:host:port udp:host:port" in either order.
  * Leaves udp/tcp untouched and returns XRAY_ERR_INVALID when the text is not of that form. */

@@ -27,10 +27,14 @@ static const char *level_name(xray_log_level level)
     }
 }
 
-void xrc_log_configure(xray_log_level level, xray_log_fn fn, void *ctx)
+void xrc_log_set_level(xray_log_level level)
 {
     if (level != XRAY_LOG_DEFAULT)
         atomic_store(&log_level, level);
+}
+
+void xrc_log_set_sink(xray_log_fn fn, void *ctx)
+{
     log_fn = fn;
     log_ctx = ctx;
 }

@@ -11,8 +11,11 @@ void xrc_log(xray_log_level level, const char *fmt, ...) __attribute__((format(p
 /* True when a line at `level` would be written; lets callers skip costly preparation. */
 int xrc_log_enabled(xray_log_level level);
 
-/* Replaces level and sink (NULL fn: stderr). */
-void xrc_log_configure(xray_log_level level, xray_log_fn fn, void *ctx);
+/* Sets the lowest level written (XRAY_LOG_DEFAULT: left as it is). */
+void xrc_log_set_level(xray_log_level level);
+
+/* Sends log lines to fn with ctx (NULL fn: stderr). */
+void xrc_log_set_sink(xray_log_fn fn, void *ctx);
 
 /* Applies the context-missing strategy to a misuse described by `what`: logs at most once a
  * second (counting what it held back), stays silent, or aborts, as configured. */

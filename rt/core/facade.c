@@ -88,7 +88,7 @@ void xray_lambda_end_invocation(void)
     int saved = errno;
     xrc_facade_leave(&xrc_tls);
     /* Lambda freezes the environment once the response is posted: send everything first. */
-    xrc_emit_drain((long)xrc_cfg.flush_timeout_ms);
+    xrc_emit_drain(xrc_cfg.flush_timeout_ms);
     xrc_emit_segment_done();
     errno = saved;
 }

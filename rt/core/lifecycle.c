@@ -2,7 +2,7 @@
  * what a forked child must forget. Each of these reaches every layer below (settings, sampling,
  * emitters), so they live here, above them, and the layers never call back up. */
 #include "core/lifecycle.h"
-#include "base/config.h"
+#include "base/settings.h"
 #include "base/log.h"
 #include "core/context.h"
 #include "core/crash_flush.h"
@@ -41,16 +41,27 @@ static void start_once(void)
 
 void xrc_lifecycle_start(void) { pthread_once(&fork_once, start_once); }
 
-/* A count from xray_config: 0 keeps the current value, negatives and huge ones are refused. */
-static void set_count(const char *name, long v, size_t *out, xray_status *st)
+/* What changing a setting means beyond its value: the layers that act on it are told. */
+static xray_status take(const xrc_setting *s, const char *source, const char *text)
 {
-    if (v < 0 || v > XRC_MAX_COUNT) {
-        xrc_log(XRAY_LOG_ERROR, "%s %ld is out of range (0 for the default, up to %d); keeping "
-                                "%zu", name, v, XRC_MAX_COUNT, *out);
-        *st = XRAY_ERR_INVALID;
-    } else if (v) {
-        *out = (size_t)v;
+    xrc_value v;
+    if (xrc_setting_read(s, source, text, &v) != XRAY_OK)
+        return XRAY_ERR_INVALID;
+    switch (s->kind) {
+    case XRC_SET_EMITTERS:
+        xrc_emit_configure(&v.emit); /* under the emitters' lock: the emission thread reads them */
+        return XRAY_OK;
+    case XRC_SET_RULES:
+        if (xrc_sampling_load_file(v.text) != XRAY_OK)
+            return XRAY_ERR_INVALID;
+        break;
+    default:
+        break;
     }
+    xrc_setting_store(s, &v);
+    if (s->kind == XRC_SET_ADDRESS)
+        xrc_emit_reset();
+    return XRAY_OK;
 }
 
 xray_status xray_recorder_configure(const xray_config *c)
@@ -59,88 +70,23 @@ xray_status xray_recorder_configure(const xray_config *c)
     xray_status st = XRAY_OK;
     xrc_init();
     /* Segments already ended are sent with the settings they were ended under. */
-    xrc_emit_drain((long)xrc_cfg.flush_timeout_ms);
+    xrc_emit_drain(xrc_cfg.flush_timeout_ms);
     if (!c)
         return XRAY_OK;
     pthread_mutex_lock(&config_lock);
-    if (c->log_level != XRAY_LOG_DEFAULT || c->log_fn)
-        xrc_log_configure(c->log_level, c->log_fn, c->log_ctx);
-    if (c->enabled != XRAY_SWITCH_DEFAULT)
-        xrc_cfg.enabled = c->enabled == XRAY_SWITCH_ON;
-    if (c->context_missing != XRAY_CONTEXT_MISSING_DEFAULT)
-        xrc_cfg.context_missing = c->context_missing;
+    if (c->log_fn)
+        xrc_log_set_sink(c->log_fn, c->log_ctx);
+    for (size_t i = 0; i < xrc_nsettings; i++) {
+        const xrc_setting *s = &xrc_settings[i];
+        char buf[32], source[64];
+        const char *text;
+        if (!xrc_setting_text(s, c, buf, sizeof buf, &text))
+            continue;
+        snprintf(source, sizeof source, "xray_config.%s", s->field);
+        if (take(s, source, text) != XRAY_OK)
+            st = XRAY_ERR_INVALID;
+    }
     xrc_context_missing_reset();
-    if (c->sampling != XRAY_SWITCH_DEFAULT)
-        xrc_cfg.sampling = c->sampling == XRAY_SWITCH_ON;
-    if (c->sampling_remote != XRAY_SWITCH_DEFAULT)
-        xrc_cfg.sampling_remote = c->sampling_remote == XRAY_SWITCH_ON;
-    if (c->sampling_rules && xrc_sampling_load_file(c->sampling_rules) != XRAY_OK)
-        st = XRAY_ERR_INVALID;
-    if (c->service_version)
-        xrc_cfg_set_version(c->service_version);
-    if (c->propagators) {
-        char why[200];
-        if (xrc_parse_propagators(c->propagators, &xrc_cfg.propagate_xray,
-                                  &xrc_cfg.propagate_w3c, why, sizeof why) != XRAY_OK) {
-            xrc_log(XRAY_LOG_ERROR, "propagators '%.100s': %s; keeping the previous ones",
-                    c->propagators, why);
-            st = XRAY_ERR_INVALID;
-        }
-    }
-    if (c->keep_url_query != XRAY_SWITCH_DEFAULT)
-        xrc_cfg.keep_url_query = c->keep_url_query == XRAY_SWITCH_ON;
-    if (c->downstream_traced != XRAY_SWITCH_DEFAULT)
-        xrc_cfg.downstream_traced = c->downstream_traced == XRAY_SWITCH_ON;
-    if (c->crash_flush != XRAY_SWITCH_DEFAULT)
-        xrc_cfg.crash_flush = c->crash_flush == XRAY_SWITCH_ON;
-    if (c->service_name && *c->service_name)
-        snprintf(xrc_cfg.service_name, sizeof xrc_cfg.service_name, "%s", c->service_name);
-    if (c->streaming_threshold == -1)
-        xrc_cfg.streaming_threshold = 0; /* by size */
-    else
-        set_count("streaming_threshold", c->streaming_threshold, &xrc_cfg.streaming_threshold, &st);
-    set_count("max_subsegments", c->max_subsegments, &xrc_cfg.max_subsegments, &st);
-    if (c->fold_after == -1)
-        xrc_cfg.fold_after = 0;
-    else
-        set_count("fold_after", c->fold_after, &xrc_cfg.fold_after, &st);
-    if (c->min_duration_us == -1) {
-        xrc_cfg.min_duration_us = 0;
-    } else if (c->min_duration_us < 0 || c->min_duration_us > 60000000) {
-        xrc_log(XRAY_LOG_ERROR, "min_duration_us %ld is out of range (0 to 60000000); keeping "
-                                "%zu", c->min_duration_us, xrc_cfg.min_duration_us);
-        st = XRAY_ERR_INVALID;
-    } else if (c->min_duration_us) {
-        xrc_cfg.min_duration_us = (size_t)c->min_duration_us;
-    }
-    if (c->flush_timeout_ms > 600000) {
-        xrc_log(XRAY_LOG_ERROR, "flush_timeout_ms %ld is over 600000; keeping %zu",
-                c->flush_timeout_ms, xrc_cfg.flush_timeout_ms);
-        st = XRAY_ERR_INVALID;
-    } else {
-        set_count("flush_timeout_ms", c->flush_timeout_ms, &xrc_cfg.flush_timeout_ms, &st);
-    }
-    if (c->emitters) {
-        char why[200];
-        xrc_emitters e;
-        if (xrc_parse_emitters(c->emitters, &e, why, sizeof why) != XRAY_OK) {
-            xrc_log(XRAY_LOG_ERROR, "emitters '%.200s': %s; keeping the previous ones",
-                    c->emitters, why);
-            st = XRAY_ERR_INVALID;
-        } else {
-            xrc_emit_configure(&e);
-        }
-    }
-    if (c->daemon_address) {
-        if (xrc_parse_daemon_address(c->daemon_address, &xrc_cfg.udp, &xrc_cfg.tcp) != XRAY_OK) {
-            xrc_log(XRAY_LOG_ERROR, "daemon address '%.100s' is not host:port or "
-                                    "'tcp:host:port udp:host:port'; keeping %s",
-                    c->daemon_address, xrc_cfg.udp.text);
-            st = XRAY_ERR_INVALID;
-        } else {
-            xrc_emit_reset();
-        }
-    }
     if (xrc_cfg.crash_flush)
         xrc_crash_flush_install(); /* (again: the daemon or the emitters may have changed) */
     pthread_mutex_unlock(&config_lock);
@@ -173,8 +119,8 @@ void xray_recorder_shutdown(void)
 void xray_recorder_flush(void)
 {
     int saved = errno;
-    if (!xrc_emit_drain((long)xrc_cfg.flush_timeout_ms))
-        xrc_log(XRAY_LOG_WARN, "xray_recorder_flush: segments still waiting after %zu ms "
+    if (!xrc_emit_drain(xrc_cfg.flush_timeout_ms))
+        xrc_log(XRAY_LOG_WARN, "xray_recorder_flush: segments still waiting after %ld ms "
                                "(flush_timeout_ms)", xrc_cfg.flush_timeout_ms);
     xrc_emit_segment_done();
     errno = saved;
@@ -183,7 +129,7 @@ void xray_recorder_flush(void)
 void xray_recorder_stats(xray_stats *out)
 {
     /* The counts include the segments ended before this call. */
-    xrc_emit_drain((long)xrc_cfg.flush_timeout_ms);
+    xrc_emit_drain(xrc_cfg.flush_timeout_ms);
     out->documents_sent = atomic_load(&xrc_stats.documents_sent);
     out->documents_dropped = atomic_load(&xrc_stats.documents_dropped);
     out->subsegments_dropped = atomic_load(&xrc_stats.subsegments_dropped);

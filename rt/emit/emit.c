@@ -103,8 +103,8 @@ void xrc_emit_segment_done(void)
 void xrc_emit_stop_all(void)
 {
     /* What the emission thread still holds goes out first, within the flush deadline. */
-    if (!xrc_emit_drain((long)xrc_cfg.flush_timeout_ms))
-        xrc_log(XRAY_LOG_WARN, "segments still waiting for the emission thread after %zu ms "
+    if (!xrc_emit_drain(xrc_cfg.flush_timeout_ms))
+        xrc_log(XRAY_LOG_WARN, "segments still waiting for the emission thread after %ld ms "
                                "(flush_timeout_ms) are not sent", xrc_cfg.flush_timeout_ms);
     xrc_emitters off;
     memset(&off, 0, sizeof off);

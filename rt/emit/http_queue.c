@@ -283,14 +283,14 @@ void xrc_http_queue_stop(xrc_http_queue *q, void *new_ctx, void (*ctx_free)(void
         xrc_init();
         q->stopping = true;
         pthread_cond_broadcast(&q->wake);
-        struct timespec until = after_ms((long)xrc_cfg.flush_timeout_ms);
+        struct timespec until = after_ms(xrc_cfg.flush_timeout_ms);
         while ((q->n || q->busy) &&
                pthread_cond_timedwait(&q->idle, &q->lock, &until) != ETIMEDOUT)
             ;
         if (q->n || q->busy) {
             xrc_log(XRAY_LOG_WARN, "%s emitter: flush deadline (%ld ms) passed; giving up on "
                                    "%zu queued document(s)%s", q->what,
-                    (long)xrc_cfg.flush_timeout_ms, q->n, q->busy ? " and a request in flight"
+                    xrc_cfg.flush_timeout_ms, q->n, q->busy ? " and a request in flight"
                                                                     : "");
             atomic_store(&q->abort, true);
             pthread_cond_broadcast(&q->wake);

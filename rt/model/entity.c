@@ -121,11 +121,12 @@ xrc_segment *xrc_segment_new(void)
     s->home = my_home;
     atomic_fetch_add_explicit(&my_home->refs, 1, memory_order_relaxed);
     s->service_version = xrc_cfg.service_version;
-    s->max_sub = xrc_cfg.max_subsegments;
-    s->threshold = xrc_cfg.streaming_threshold;
+    /* The settings as they are now, in the segment's working form (entity.h: 0 is "off"). */
+    s->max_sub = (size_t)xrc_cfg.max_subsegments;
+    s->threshold = xrc_cfg.streaming_threshold < 0 ? 0 : (size_t)xrc_cfg.streaming_threshold;
     s->stream_at = s->threshold ? s->threshold : XRC_SIZE_CHECK_EVERY;
-    s->fold_after = (unsigned)xrc_cfg.fold_after;
-    s->min_duration_ns = (int64_t)xrc_cfg.min_duration_us * 1000;
+    s->fold_after = xrc_cfg.fold_after < 0 ? 0 : (unsigned)xrc_cfg.fold_after;
+    s->min_duration_ns = xrc_cfg.min_duration_us < 0 ? 0 : (int64_t)xrc_cfg.min_duration_us * 1000;
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->lock, NULL);
     return s;

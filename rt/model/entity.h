@@ -127,7 +127,7 @@ struct xrc_segment {
     size_t threshold;              /* streaming_threshold, as it was when the segment began
                                       (0: stream by size, when what is held would not fit
                                       one document) */
-    unsigned fold_after;           /* fold_after, as it was when the segment began */
+    unsigned fold_after;           /* fold_after, as it was when the segment began (0: never) */
     int64_t min_duration_ns;       /* min_duration_us in ns, as it was (0: off) */
     unsigned streams;              /* times finished subsegments were streamed out and freed */
     atomic_bool shared;            /* handed to another thread: its entities may be pointed to

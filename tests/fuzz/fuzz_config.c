@@ -4,21 +4,18 @@
  * Each input line is one setting: its first byte picks the variable, the rest is the value. */
 #include "fuzz.h"
 
-#include "base/config.h"
+#include "base/settings.h"
 
 #include <dlfcn.h>
 #include <netdb.h>
 
-static const char *const names[] = {
-    "XRAYCAP_LOG_LEVEL", "AWS_XRAY_DEBUG_MODE", "AWS_XRAY_SDK_ENABLED", "AWS_XRAY_CONTEXT_MISSING",
-    "XRAYCAP_SAMPLING", "XRAYCAP_SAMPLING_REMOTE", "AWS_XRAY_SAMPLING_RULES", "AWS_XRAY_TRACING_NAME",
-    "AWS_XRAY_DAEMON_ADDRESS", "XRAYCAP_STREAMING_THRESHOLD", "XRAYCAP_FOLD_AFTER",
-    "XRAYCAP_MIN_DURATION_US", "XRAYCAP_MAX_SUBSEGMENTS", "XRAYCAP_FLUSH_TIMEOUT_MS",
-    "XRAYCAP_SERVICE_VERSION", "XRAYCAP_KEEP_URL_QUERY", "XRAYCAP_PROPAGATORS",
-    "XRAYCAP_DOWNSTREAM_TRACED", "AWS_XRAY_EMITTER", "XRAYCAP_CRASH_FLUSH",
-    "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "LAMBDA_TASK_ROOT",
+/* The variables of the settings list, and those read beside it. */
+static const char *const others[] = {
+    "AWS_XRAY_DEBUG_MODE", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "LAMBDA_TASK_ROOT",
 };
-#define NNAMES (sizeof names / sizeof names[0])
+static const char *names[64];
+static size_t nnames;
 
 /* Host names are resolved as numbers only: a fuzzer must not wait on DNS. */
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
@@ -36,6 +33,11 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    for (size_t i = 0; i < xrc_nsettings; i++)
+        if (xrc_settings[i].variable)
+            names[nnames++] = xrc_settings[i].variable;
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        names[nnames++] = others[i];
     return 0;
 }
 
@@ -45,13 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (*rest) {
         char *line = fuzz_field(&rest, '\n');
         if (*line)
-            setenv(names[(unsigned char)line[0] % NNAMES], line + 1, 1);
+            setenv(names[(unsigned char)line[0] % nnames], line + 1, 1);
     }
     /* quiet unless the input asks for a log level itself */
     if (!getenv("XRAYCAP_LOG_LEVEL"))
         setenv("XRAYCAP_LOG_LEVEL", "off", 1);
     xrc_config_read();
-    for (size_t i = 0; i < NNAMES; i++)
+    for (size_t i = 0; i < nnames; i++)
         unsetenv(names[i]);
 
     /* the parsers on the whole input, as a value no variable above would have had */

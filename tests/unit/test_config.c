@@ -1,5 +1,6 @@
 /* test_config.c — settings from xray_recorder_configure and from the environment. */
 #include "harness.h"
+#include "base/settings.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,109 @@ static void test_bad_daemon_address_in_environment_falls_back_to_default(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "enabled"));
 }
 
+/* The settings list (rt/base/settings.h) and xray_config describe the same fields in the same
+ * order: each entry's field starts where the one before it ends (padding aside), and the
+ * last one ends the struct. A field added to xray_config and not to the list fails here. */
+static void test_settings_list_covers_xray_config_field_by_field(void)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < xrc_nsettings; i++) {
+        const xrc_setting *s = &xrc_settings[i];
+        size_t at = (end + s->align - 1) / s->align * s->align;
+        CU_ASSERT_EQUAL(s->offset, at);
+        if (s->offset != at)
+            fprintf(stderr, "\n    xray_config.%s is at %zu, expected at %zu: a field is "
+                            "missing from the settings list before it\n", s->field, s->offset, at);
+        end = s->offset + s->size;
+    }
+    size_t whole = (end + _Alignof(xray_config) - 1) / _Alignof(xray_config) * _Alignof(xray_config);
+    CU_ASSERT_EQUAL(whole, sizeof(xray_config));
+}
+
+/* The row of the README's settings table that the list makes for s. */
+static void settings_row(const xrc_setting *s, char *out, size_t n)
+{
+    char var[80] = "—";
+    if (s->variable)
+        snprintf(var, sizeof var, "`%s`", s->variable);
+    snprintf(out, n, "| %s | `%s` | %s | %s |", var, s->field, s->shown, s->meaning);
+}
+
+static void test_settings_table_in_readme_is_the_list(void)
+{
+    FILE *f = fopen(ROOT "/README.md", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char line[1024], want[1024];
+    size_t next = 0;
+    bool in_table = false;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!strcmp(line, "| variable | `xray_config` field | default | meaning |")) {
+            in_table = true;
+            continue;
+        }
+        if (!in_table || !strncmp(line, "| ---", 5))
+            continue;
+        if (line[0] != '|' || next == xrc_nsettings)
+            break;
+        settings_row(&xrc_settings[next++], want, sizeof want);
+        CU_ASSERT_STRING_EQUAL(line, want);
+        if (strcmp(line, want))
+            fprintf(stderr, "\n    README.md has: %s\n    the list makes: %s\n", line, want);
+    }
+    fclose(f);
+    CU_ASSERT_TRUE(in_table);
+    CU_ASSERT_EQUAL(next, xrc_nsettings);
+}
+
+/* Each initial value reads as its own setting, and the table shows every setting's default. */
+static void test_every_initial_value_is_valid_text_for_its_setting(void)
+{
+    for (size_t i = 0; i < xrc_nsettings; i++) {
+        const xrc_setting *s = &xrc_settings[i];
+        xrc_value v;
+        char why[300] = "";
+        CU_ASSERT_PTR_NOT_NULL(s->shown);
+        if (s->initial && xrc_setting_parse(s, s->initial, &v, why, sizeof why) != XRAY_OK) {
+            CU_FAIL("an initial value does not parse");
+            fprintf(stderr, "\n    %s's initial value '%s' %s\n", s->field, s->initial, why);
+        }
+    }
+}
+
+/* "Off" is -1 wherever it is written: xray_config and the environment agree, and 0, which in
+ * xray_config means "leave it", is no value of a count that can be off. */
+static void test_off_is_minus_one_in_xray_config_and_in_the_environment(void)
+{
+    char out[4096];
+    test_reset();
+    xray_config c = XRAY_CONFIG_INIT;
+    c.fold_after = -1;
+    c.min_duration_us = -1;
+    c.streaming_threshold = -1;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
+    CU_ASSERT_EQUAL(xrc_cfg.fold_after, -1);
+    CU_ASSERT_EQUAL(xrc_cfg.min_duration_us, -1);
+    CU_ASSERT_EQUAL(xrc_cfg.streaming_threshold, -1);
+    c = (xray_config)XRAY_CONFIG_INIT;
+    c.fold_after = 0; /* leaves it */
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
+    CU_ASSERT_EQUAL(xrc_cfg.fold_after, -1);
+    c.fold_after = -2;
+    CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "xray_config.fold_after=-2 is not a whole number "
+                                            "from 1 to 100000000 or -1 (never); keeping never"));
+    CU_ASSERT_EQUAL(run_probe("XRAYCAP_FOLD_AFTER=-1 XRAYCAP_MIN_DURATION_US=-1 "
+                              "AWS_XRAY_CONTEXT_MISSING=IGNORE_ERROR", "x", out,
+                              sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "enabled\n");
+    CU_ASSERT_EQUAL(run_probe("XRAYCAP_FOLD_AFTER=0", "x", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "XRAYCAP_FOLD_AFTER=0 is not a whole number from 1 to "
+                                       "100000000 or -1 (never); keeping 64"));
+    CU_ASSERT_EQUAL(collect(), 2);
+    test_reset();
+}
+
 void register_config(void)
 {
     CU_pSuite s = CU_add_suite("config", NULL, NULL);
@@ -142,4 +246,8 @@ void register_config(void)
     ADD(s, test_environment_names_the_service_and_picks_the_strategy);
     ADD(s, test_bad_environment_values_are_reported_and_defaults_kept);
     ADD(s, test_bad_daemon_address_in_environment_falls_back_to_default);
+    ADD(s, test_settings_list_covers_xray_config_field_by_field);
+    ADD(s, test_settings_table_in_readme_is_the_list);
+    ADD(s, test_every_initial_value_is_valid_text_for_its_setting);
+    ADD(s, test_off_is_minus_one_in_xray_config_and_in_the_environment);
 }
