@@ -46,7 +46,7 @@ RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
 # where the thread context is then one %fs-relative load with no call, so the capture hooks'
 # common case saves no register. The shared library keeps the general model (dlopen-safe).
 RT_OBJ_STATIC := $(RT_SRC:rt/%.c=$(BUILD)/rt-static/%.o)
-RT_HDR := $(wildcard rt/*/*.h) $(wildcard include/*.h include/xray_capture/*.h)
+RT_HDR := $(wildcard rt/*/*.h rt/*/*.def) $(wildcard include/*.h include/xray_capture/*.h)
 
 .PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz check-docs check-demo lambda-package
 all: lib plugin

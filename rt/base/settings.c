@@ -45,13 +45,19 @@
     _Static_assert(__builtin_types_compatible_p(__typeof__(FIELD_OF(xray_config, field)),         \
                                                 PUBLIC_TYPE_##kind),                              \
                    "xray_config." #field " must have the type of a " #kind " setting");
-XRC_SETTINGS(CHECK_TYPE)
+#define X CHECK_TYPE
+#include "base/settings.def"
+#undef X
 
 #define ROW(field, variable, kind, lo, hi, off, initial, shown, meaning)                           \
     {#field, variable, XRC_SET_##kind, lo, hi, off, initial, shown, meaning,                      \
      offsetof(xray_config, field), sizeof FIELD_OF(xray_config, field),                           \
      _Alignof(__typeof__(FIELD_OF(xray_config, field))), CFG_OFFSET_##kind(field)},
-const xrc_setting xrc_settings[] = {XRC_SETTINGS(ROW)};
+const xrc_setting xrc_settings[] = {
+#define X ROW
+#include "base/settings.def"
+#undef X
+};
 const size_t xrc_nsettings = sizeof xrc_settings / sizeof xrc_settings[0];
 
 static long *count_at(const xrc_setting *s) { return (long *)((char *)&xrc_cfg + s->cfg_offset); }
@@ -111,19 +117,15 @@ xray_status xrc_setting_parse(const xrc_setting *s, const char *text, xrc_value 
         }
         v->text = text;
         return XRAY_OK;
-    case XRC_SET_EMITTERS: {
-        char reason[200];
-        if (xrc_parse_emitters(text, &v->emit, reason, sizeof reason) == XRAY_OK)
-            return XRAY_OK;
-        snprintf(why, whylen, "is refused: %s", reason);
-        return XRAY_ERR_INVALID;
-    }
+    case XRC_SET_EMITTERS:
     case XRC_SET_PROPAGATORS: {
         char reason[200];
-        if (xrc_parse_propagators(text, &v->xray, &v->w3c, reason, sizeof reason) == XRAY_OK)
-            return XRAY_OK;
-        snprintf(why, whylen, "is refused: %s", reason);
-        return XRAY_ERR_INVALID;
+        xray_status st = s->kind == XRC_SET_EMITTERS
+                             ? xrc_parse_emitters(text, &v->emit, reason, sizeof reason)
+                             : xrc_parse_propagators(text, &v->xray, &v->w3c, reason, sizeof reason);
+        if (st != XRAY_OK)
+            snprintf(why, whylen, "is refused: %s", reason);
+        return st;
     }
     case XRC_SET_CONTEXT_MISSING:
         v->n = xrc_parse_context_missing(text);
