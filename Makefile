@@ -23,6 +23,8 @@ CFLAGS ?= -O2 -g
 # (pkg-config --cflags libpq libmariadb).
 DB_CFLAGS := -I/usr/include/postgresql -I/usr/include/mariadb
 RT_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -fPIC -Iinclude -Irt $(DB_CFLAGS)
+# The runtime's own objects: internals hidden, the public API made visible by rt/exports.h.
+RT_VISIBILITY := -fvisibility=hidden -include rt/exports.h
 
 # Link lines, each written once (docs/design.md, "Link shape"):
 #   CORE_LIBS  what libxraycap itself needs: every program that links it loads these.
@@ -46,7 +48,7 @@ RT_OBJ := $(RT_SRC:rt/%.c=$(BUILD)/rt/%.o)
 # where the thread context is then one %fs-relative load with no call, so the capture hooks'
 # common case saves no register. The shared library keeps the general model (dlopen-safe).
 RT_OBJ_STATIC := $(RT_SRC:rt/%.c=$(BUILD)/rt-static/%.o)
-RT_HDR := $(wildcard rt/*/*.h rt/*/*.def) $(wildcard include/*.h include/xray_capture/*.h)
+RT_HDR := rt/exports.h $(wildcard rt/*/*.h rt/*/*.def) $(wildcard include/*.h include/xray_capture/*.h)
 
 .PHONY: all lib help check check-unit check-plugin demo bench deps install clean fuzz check-fuzz check-docs check-demo lambda-package
 all: lib plugin
@@ -58,7 +60,7 @@ help:
 
 $(BUILD)/rt/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(RT_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(RT_CFLAGS) $(RT_VISIBILITY) -c $< -o $@
 	nm -u $@ | awk '$$2 ~ /$(RT_WEAK)/ {print $$2}' > $@.weak
 	if [ -s $@.weak ]; then objcopy --weaken-symbols=$@.weak $@; fi
 
@@ -67,7 +69,7 @@ $(BUILD)/rt $(BUILD)/tests $(BUILD)/asan $(BUILD)/tsan $(BUILD)/samples:
 
 $(BUILD)/rt-static/%.o: rt/%.c $(RT_HDR) | $(BUILD)/rt
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(RT_CFLAGS) -ftls-model=initial-exec -c $< -o $@
+	$(CC) $(CFLAGS) $(RT_CFLAGS) $(RT_VISIBILITY) -ftls-model=initial-exec -c $< -o $@
 
 $(BUILD)/libxraycap.a: $(RT_OBJ_STATIC)
 	rm -f $@ && ar rcs $@ $^

@@ -128,19 +128,15 @@ xray_status xrc_setting_parse(const xrc_setting *s, const char *text, xrc_value 
         return st;
     }
     case XRC_SET_CONTEXT_MISSING:
-        v->n = xrc_parse_context_missing(text);
-        if (v->n == XRAY_CONTEXT_MISSING_DEFAULT) {
-            snprintf(why, whylen, "is not LOG_ERROR, RUNTIME_ERROR or IGNORE_ERROR");
-            return XRAY_ERR_INVALID;
-        }
-        return XRAY_OK;
-    case XRC_SET_LOG_LEVEL:
-        v->n = xrc_parse_log_level(text);
-        if (v->n == XRAY_LOG_DEFAULT) {
-            snprintf(why, whylen, "is not one of debug, info, warn, error, off");
-            return XRAY_ERR_INVALID;
-        }
-        return XRAY_OK;
+    case XRC_SET_LOG_LEVEL: {
+        bool strategy = s->kind == XRC_SET_CONTEXT_MISSING;
+        v->n = strategy ? (long)xrc_parse_context_missing(text) : (long)xrc_parse_log_level(text);
+        if (v->n != (strategy ? (long)XRAY_CONTEXT_MISSING_DEFAULT : (long)XRAY_LOG_DEFAULT))
+            return XRAY_OK;
+        snprintf(why, whylen, "is not %s", strategy ? "LOG_ERROR, RUNTIME_ERROR or IGNORE_ERROR"
+                                                    : "one of debug, info, warn, error, off");
+        return XRAY_ERR_INVALID;
+    }
     case XRC_SET_LOG_FN:
     case XRC_SET_LOG_CTX:
         break;

@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-__thread xrc_thread xrc_tls;              /* each thread's context, written by that thread */
 
-static pthread_key_t exit_key;            /* its destructor runs at thread exit */
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT; /* exit_key is made once */
 
 /* Only the owner thread writes nsub: a plain increment, published for the others' cap check. */
 static inline void count_own(xrc_segment *s)
@@ -208,54 +205,4 @@ void xrc_segment_release(xrc_segment *s)
         xrc_emit_handoff(s); /* sent and freed by the emission thread */
     else
         xrc_segment_free(s);
-}
-
-/* Ends what the calling thread left open (`who` says how it ended) and sends it. */
-static void end_left_open(xrc_thread *t, const char *who)
-{
-    if (t->foreign)
-        xrc_context_leave(t);
-    if (t->seg && t->seg->facade)
-        xrc_facade_leave(t);
-    if (t->seg) {
-        xrc_log(XRAY_LOG_WARN, "%s with segment '%s' open; ending and sending it (end it with "
-                               "xray_end_segment)", who, t->seg->ent.name);
-        xray_end_segment();
-    }
-}
-
-static void thread_exit(void *arg)
-{
-    xrc_thread *t = arg;
-    if (t == &xrc_tls)
-        end_left_open(t, "thread exited");
-    xrc_arena_cache_drop();
-    xrc_emit_thread_exit();
-}
-
-/* exit() (and a return from main) runs no thread-exit destructor: the thread that calls it
- * ends its open segment here. The emitters may have been flushed by an earlier exit handler;
- * the segment starts them again, so they are flushed once more. */
-static void process_exit(void)
-{
-    xrc_thread *t = &xrc_tls;
-    if (!t->seg && !t->foreign)
-        return;
-    end_left_open(t, "the program exited");
-    xrc_emit_stop_all();
-}
-
-static void make_key(void)
-{
-    pthread_key_create(&exit_key, thread_exit);
-    atexit(process_exit);
-}
-
-void xrc_context_register(xrc_thread *t)
-{
-    if (t->registered)
-        return;
-    pthread_once(&exit_key_once, make_key);
-    pthread_setspecific(exit_key, t);
-    t->registered = true;
 }

@@ -1,55 +1,17 @@
-/* context.h — the per-thread recording context: which segment the thread works in and its
- * stack of open subsegments. What the capture hooks read and write of the thread's own is in
- * this one struct (as uftrace keeps its `mtd`), so a hook costs one thread-local access; a
- * recorded call also takes an id from the thread's generator (model/id.c) and memory from the
- * segment's arena. */
+/* context.h — the recording context of a thread (its part of xrc_tls, model/thread.h): which
+ * segment the thread works in and its stack of open subsegments, and the operations on it. */
 #ifndef XRC_CONTEXT_H
 #define XRC_CONTEXT_H
 
 #include "model/clock.h"
 #include "model/entity.h"
+#include "model/thread.h"
 
 /* The hook ABI: what __xraycap_enter returns and __xraycap_exit takes. A token is
  * (generation << XRC_TOKEN_DEPTH_BITS) | (stack index + 1); 0 means nothing was opened. Only
  * xrc_token_make and xrc_token_index encode and decode it. */
 #define XRC_TOKEN_DEPTH_BITS 9
 #define XRC_GEN_MASK (~0UL >> XRC_TOKEN_DEPTH_BITS)
-
-/* The thread's fold table (fold.c): how often each (site name, parent) was called. */
-#define XRC_FOLD_BITS 7
-#define XRC_FOLD_SLOTS (1u << XRC_FOLD_BITS)
-#define XRC_FOLD_PROBES 8
-
-typedef struct xrc_fold_slot {
-    const char *name;              /* the captured site's name literal */
-    const xray_entity *parent;
-    unsigned long gen;             /* the slot is live while gen and streams match */
-    unsigned streams;
-    unsigned count;                /* calls recorded one by one */
-    xrc_summary *sum;              /* where further calls are folded, once made */
-} xrc_fold_slot;
-
-typedef struct xrc_thread {
-    xray_entity *recording;      /* current entity when the thread's segment is sampled, else NULL */
-    xrc_segment *seg;            /* the segment this thread works in, sampled or not; NULL: none */
-    xray_entity *base;           /* bottom of the stack: the segment, or the entity handed in */
-    bool foreign;                /* the context was handed in (xray_context_set): not our segment */
-    unsigned depth;              /* open subsegments on `stack` */
-    unsigned phantom;            /* xray_begin_subsegment calls that recorded nothing, still open */
-    unsigned long gen;           /* bumped whenever the stack is reset, so stale tokens are ignored */
-    unsigned char probe;         /* hook calls without a segment left before the next check of
-                                    the context-missing strategy (0: check at the next one;
-                                    kept at 0 in Lambda, where each call looks for a facade) */
-    bool registered;             /* thread-exit destructor armed */
-    void *unwinding;             /* C++ exception last seen unwinding a captured frame */
-    uint64_t unwinding_id;       /* the id its `cause` entry got in the innermost frame */
-    xray_entity *stack[XRC_MAX_DEPTH];
-    xray_entity *tail_before[XRC_MAX_DEPTH]; /* the segment's newest entity when stack[i]
-                                                was opened (to unrecord a short call) */
-    xrc_fold_slot folds[XRC_FOLD_SLOTS];
-} xrc_thread;
-
-extern __thread xrc_thread xrc_tls; /* the calling thread's context; only that thread touches it */
 
 /* The token for the entity just pushed on t's stack. */
 static inline xray_token xrc_token_make(const xrc_thread *t)
@@ -179,8 +141,5 @@ void xrc_context_leave(xrc_thread *t);
 
 /* Drops one reference to s; the last one sends it (when sampled) and frees it. */
 void xrc_segment_release(xrc_segment *s);
-
-/* Arms the thread-exit destructor that ends a segment the thread left open. */
-void xrc_context_register(xrc_thread *t);
 
 #endif

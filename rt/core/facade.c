@@ -4,6 +4,7 @@
  * closes (stream.c), as the Python SDK does. */
 #include "base/config.h"
 #include "core/context.h"
+#include "core/lifecycle.h"
 #include "xray_capture/lambda.h"
 #include "emit/emit.h"
 #include "base/log.h"
@@ -67,7 +68,7 @@ bool xrc_facade_ensure(xrc_thread *t)
         xrc_segment_free(s);
         return false;
     }
-    xrc_context_register(t);
+    xrc_thread_register(t);
     xrc_context_enter(t, s);
     return true;
 }

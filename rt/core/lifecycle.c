@@ -12,12 +12,68 @@
 #include "sampling/sampling_remote.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes configure() */
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;             /* the atfork and crash handlers, once */
+
+/* Thread exit, process exit and fork, for everything a thread keeps in xrc_tls. */
+
+static pthread_key_t exit_key;            /* its destructor runs at thread exit */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT; /* exit_key is made once */
+
+/* Ends what the calling thread left open (`who` says how it ended) and sends it. */
+static void end_left_open(xrc_thread *t, const char *who)
+{
+    if (t->foreign)
+        xrc_context_leave(t);
+    if (t->seg && t->seg->facade)
+        xrc_facade_leave(t);
+    if (t->seg) {
+        xrc_log(XRAY_LOG_WARN, "%s with segment '%s' open; ending and sending it (end it with "
+                               "xray_end_segment)", who, t->seg->ent.name);
+        xray_end_segment();
+    }
+}
+
+static void thread_exit(void *arg)
+{
+    xrc_thread *t = arg;
+    if (t == &xrc_tls)
+        end_left_open(t, "thread exited");
+    xrc_arena_cache_drop();
+    xrc_emit_thread_exit();
+}
+
+/* exit() (and a return from main) runs no thread-exit destructor: the thread that calls it
+ * ends its open segment here. The emitters may have been flushed by an earlier exit handler;
+ * the segment starts them again, so they are flushed once more. */
+static void process_exit(void)
+{
+    xrc_thread *t = &xrc_tls;
+    if (!t->seg && !t->foreign)
+        return;
+    end_left_open(t, "the program exited");
+    xrc_emit_stop_all();
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&exit_key, thread_exit);
+    atexit(process_exit);
+}
+
+void xrc_thread_register(xrc_thread *t)
+{
+    if (t->registered)
+        return;
+    pthread_once(&exit_key_once, make_key);
+    pthread_setspecific(exit_key, t);
+    t->registered = true;
+}
 
 static void child_after_fork(void)
 {
@@ -26,7 +82,7 @@ static void child_after_fork(void)
     xrc_thread *t = &xrc_tls;
     xrc_context_enter(t, NULL);
     t->registered = false;
-    xrc_rng_reset();
+    t->rng.seeded = 0;
     xrc_emit_after_fork();
     xrc_symbolize_after_fork();
     xrc_remote_after_fork();

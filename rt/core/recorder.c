@@ -92,7 +92,7 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
     s->sampled = decide(s->ent.name, options, s->sampling_rule);
     if (options)
         apply_options(s, options);
-    xrc_context_register(t);
+    xrc_thread_register(t);
     xrc_context_enter(t, s);
     errno = saved;
     return &s->ent;
@@ -263,7 +263,7 @@ void xray_context_set(xray_entity *entity)
         xrc_segment *s = entity->seg;
         atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
         atomic_store_explicit(&s->shared, true, memory_order_release);
-        xrc_context_register(t);
+        xrc_thread_register(t);
         xrc_context_enter(t, s);
         t->base = entity;
         t->foreign = true;

@@ -18,13 +18,11 @@ typedef struct otlp_ctx {
     char url[1024];
 } otlp_ctx;
 
-static char resp[8192];  /* the collector's last answer; only the OTLP queue's thread writes it */
-
 /* partialSuccess.rejectedSpans of an answer, as documents refused (a fair approximation: a
  * request carries whole documents). */
 static size_t rejected(xrc_http_queue *q, size_t n)
 {
-    cJSON *r = cJSON_Parse(resp);
+    cJSON *r = cJSON_Parse(xrc_http_answer(q));
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(r, "partialSuccess");
     const cJSON *rej = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans");
     double spans = cJSON_IsNumber(rej) ? rej->valuedouble
@@ -54,13 +52,13 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
                 skipped);
     struct curl_slist *headers = xrc_curl.slist_append(NULL, "Content-Type: application/json");
     xrc_curl.easy_reset(curl);
-    xrc_http_setup(q, curl, resp, sizeof resp);
+    xrc_http_setup(q, curl);
     xrc_curl.easy_setopt(curl, CURLOPT_URL, c->url);
     xrc_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
     long status;
-    xrc_post_result r = xrc_http_perform(q, curl, c->url, resp, &status);
+    xrc_post_result r = xrc_http_perform(q, curl, c->url, &status);
     xrc_curl.slist_free_all(headers);
     cJSON_free(body);
     if (r == XRC_POST_OK)

@@ -23,12 +23,10 @@ typedef struct api_ctx {
     xrc_aws_credentials cred;
 } api_ctx;
 
-static char resp[8192];  /* the API's last answer; only the X-Ray API queue's thread writes it */
-
 /* Counts refused documents in a PutTraceSegments answer and logs the first reason. */
 static size_t unprocessed(xrc_http_queue *q)
 {
-    cJSON *r = cJSON_Parse(resp);
+    cJSON *r = cJSON_Parse(xrc_http_answer(q));
     cJSON *list = cJSON_GetObjectItemCaseSensitive(r, "UnprocessedTraceSegments");
     size_t n = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
     if (n) {
@@ -82,7 +80,7 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         headers = xrc_curl.slist_append(headers, token_header);
     }
     xrc_curl.easy_reset(curl);
-    xrc_http_setup(q, curl, resp, sizeof resp);
+    xrc_http_setup(q, curl);
     xrc_curl.easy_setopt(curl, CURLOPT_URL, c->url);
     xrc_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, b.p);
@@ -91,7 +89,7 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
     xrc_curl.easy_setopt(curl, CURLOPT_USERNAME, c->cred.key_id);
     xrc_curl.easy_setopt(curl, CURLOPT_PASSWORD, c->cred.secret);
     long status;
-    xrc_post_result r = xrc_http_perform(q, curl, c->url, resp, &status);
+    xrc_post_result r = xrc_http_perform(q, curl, c->url, &status);
     xrc_curl.slist_free_all(headers);
     xrc_buf_free(&b);
     if (r == XRC_POST_OK)

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "emit/emit.h"
 #include "model/clock.h"
+#include "model/thread.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -59,6 +60,7 @@ static void note_dropped_segments(xrc_segment *s)
 static void *emission_thread(void *arg)
 {
     (void)arg;
+    xrc_thread_is_runtime();
     /* glibc loads its unwinder (libgcc_s) at the first backtrace(): done here, so the first
      * error a program records does not pay for it. */
     void *frames[2];

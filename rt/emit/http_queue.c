@@ -8,6 +8,7 @@
 #include "emit/emit.h"
 #include "model/clock.h"
 #include "model/id.h"
+#include "model/thread.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -74,41 +75,28 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
     return xrc_http_queue_aborting(arg) ? 1 : 0;
 }
 
-typedef struct resp_buf {
-    char *p;
-    size_t size, len;
-} resp_buf;
+#define MAX_ANSWER (1024 * 1024) /* a longer answer is cut off: none of ours is near it */
 
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
+void xrc_http_setup(xrc_http_queue *q, CURL *curl)
 {
-    resp_buf *r = arg;
-    size_t len = size * n, room = r->size - 1 - r->len;
-    size_t take = len < room ? len : room;
-    memcpy(r->p + r->len, data, take);
-    r->len += take;
-    r->p[r->len] = '\0';
-    return len;
-}
-
-static __thread resp_buf thread_resp; /* one per emitter thread */
-
-void xrc_http_setup(xrc_http_queue *q, CURL *curl, char *resp, size_t resp_size)
-{
-    thread_resp = (resp_buf){resp, resp_size, 0};
-    resp[0] = '\0';
+    q->answer.len = 0;
+    q->answer.max = MAX_ANSWER;
+    if (q->answer.p)
+        q->answer.p[0] = '\0';
     xrc_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     xrc_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
     xrc_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)REQUEST_TIMEOUT_MS);
     xrc_curl.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     xrc_curl.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     xrc_curl.easy_setopt(curl, CURLOPT_XFERINFODATA, q);
-    xrc_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    xrc_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &thread_resp);
+    xrc_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
+    xrc_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &q->answer);
     xrc_curl.easy_setopt(curl, CURLOPT_USERAGENT, "xraycap/" XRAY_CAPTURE_VERSION);
 }
 
-xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url,
-                                 const char *resp, long *status)
+const char *xrc_http_answer(const xrc_http_queue *q) { return q->answer.p ? q->answer.p : ""; }
+
+xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url, long *status)
 {
     CURLcode rc = xrc_curl.easy_perform(curl);
     *status = 0;
@@ -119,7 +107,7 @@ xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url,
     }
     if (*status >= 200 && *status < 300)
         return XRC_POST_OK;
-    xrc_http_fail_log(q, "POST %.300s answered %ld: %.200s", url, *status, resp);
+    xrc_http_fail_log(q, "POST %.300s answered %ld: %.200s", url, *status, xrc_http_answer(q));
     return *status == 429 || *status >= 500 ? XRC_POST_RETRY : XRC_POST_REJECTED;
 }
 
@@ -168,6 +156,7 @@ static void send_batch(xrc_http_queue *q, CURL *curl, char **docs, size_t *lens,
 static void *worker(void *arg)
 {
     xrc_http_queue *q = arg;
+    xrc_thread_is_runtime();
     char *docs[MAX_BATCH];
     size_t lens[MAX_BATCH];
     CURL *curl = xrc_curl_load() ? xrc_curl.easy_init() : NULL;
@@ -214,6 +203,8 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&q->lock);
     if (curl)
         xrc_curl.easy_cleanup(curl);
+    free(q->answer.p);
+    q->answer = (xrc_curl_body){0};
     return NULL;
 }
 

@@ -5,6 +5,8 @@
 #ifndef XRC_HTTP_QUEUE_H
 #define XRC_HTTP_QUEUE_H
 
+#include "base/curl_api.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,6 +54,7 @@ struct xrc_http_queue {
                                          counted */
     atomic_ulong held_back;           /* failures not logged since the last line */
     atomic_ulong full_drops;          /* documents refused by a full queue */
+    xrc_curl_body answer;             /* the last response body; its thread's alone */
 };
 
 /* The two emitters' queues (static, initialized with what, batch, post and the lock). */
@@ -73,14 +76,16 @@ void xrc_http_queue_after_fork(xrc_http_queue *q);
 bool xrc_http_queue_aborting(xrc_http_queue *q);
 
 /* Common libcurl set-up for an emitter request: timeouts, no signals, abort on stop, the
- * response body into `resp` (up to its size, NUL-terminated). */
-void xrc_http_setup(xrc_http_queue *q, CURL *curl, char *resp, size_t resp_size);
+ * response body into q->answer (read it with xrc_http_answer). */
+void xrc_http_setup(xrc_http_queue *q, CURL *curl);
+
+/* The body of the last answer, NUL-terminated ("" for none). */
+const char *xrc_http_answer(const xrc_http_queue *q);
 
 /* Runs the request set up on `curl` (POST to url) and sorts the outcome: OK for 2xx (the
- * answer is in `resp`), RETRY for network failures, 429 and 5xx, REJECTED for the rest;
+ * answer is in xrc_http_answer), RETRY for network failures, 429 and 5xx, REJECTED for the rest;
  * failures are logged. *status gets the HTTP status (0 without an answer). */
-xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url,
-                                 const char *resp, long *status);
+xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url, long *status);
 
 /* Logs a failure of this emitter: the first three, then at most one line every ten seconds
  * saying how many were held back. Any thread may call it. */

@@ -1,5 +1,6 @@
 /* jsonbuf.c — see jsonbuf.h. */
 #include "emit/jsonbuf.h"
+#include "model/thread.h"
 #include "model/id.h"
 #include "model/sanitize.h"
 
@@ -125,25 +126,24 @@ static size_t utoa(char *end, unsigned long long v)
     return (size_t)(end - p);
 }
 
-/* The seconds part of the last time written by this thread: the times of one segment, and
- * of segments ended close together, share it, so it is formatted once. */
-static __thread long long last_sec = -1;
-static __thread char last_digits[24];
-static __thread size_t last_len;
-
+/* The seconds part of the last time written by this thread (in xrc_tls): the times of one
+ * segment, and of segments ended close together, share it, so it is formatted once. */
 void xrc_buf_time(xrc_buf *b, int64_t epoch_ns)
 {
+    xrc_thread *t = &xrc_tls;
     if (epoch_ns < 0)
         epoch_ns = 0;
     long long us = (epoch_ns + 500) / 1000, sec = us / 1000000;
-    if (sec != last_sec) {
+    if (!t->sec_valid || sec != t->last_sec) {
         char tmp[24];
-        last_len = utoa(tmp + sizeof tmp, (unsigned long long)sec);
-        memcpy(last_digits, tmp + sizeof tmp - last_len, last_len);
-        last_sec = sec;
+        t->last_len = utoa(tmp + sizeof tmp, (unsigned long long)sec);
+        memcpy(t->last_digits, tmp + sizeof tmp - t->last_len, t->last_len);
+        t->last_sec = sec;
+        t->sec_valid = true;
     }
+    size_t last_len = t->last_len;
     char text[32];
-    memcpy(text, last_digits, last_len);
+    memcpy(text, t->last_digits, last_len);
     char *frac = text + last_len;
     *frac++ = '.';
     long long f = us % 1000000;

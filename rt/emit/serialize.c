@@ -62,16 +62,25 @@ static void put_key(xrc_buf *b, const char *key)
     xrc_buf_putc(b, ':');
 }
 
-static void put_json(xrc_buf *b, const char *key, const cJSON *value)
+/* ,"key": and `made`, JSON text already (`raw`) or a string to quote, then released; NULL
+ * (out of memory) marks the buffer over. */
+static void put_made(xrc_buf *b, const char *key, char *made, bool raw, void (*release)(void *))
 {
-    char *text = cJSON_PrintUnformatted(value);
-    if (!text) {
+    if (!made) {
         b->over = true;
         return;
     }
     put_key(b, key);
-    xrc_buf_puts(b, text);
-    cJSON_free(text);
+    if (raw)
+        xrc_buf_puts(b, made);
+    else
+        xrc_buf_str(b, made);
+    release(made);
+}
+
+static void put_json(xrc_buf *b, const char *key, const cJSON *value)
+{
+    put_made(b, key, cJSON_PrintUnformatted(value), true, cJSON_free);
 }
 
 /* The metadata of an entity whose metadata did not fit: xraycap's numbers (subsegments not
@@ -134,14 +143,7 @@ extern const int __xraycap_cplusplus __attribute__((weak));
 /* ,"key":"value" with value made valid UTF-8 and cut to 250 characters. */
 static void put_clean(xrc_buf *b, const char *key, const char *value)
 {
-    char *v = xrc_utf8_dup(value, XRC_HTTP_FIELD_MAX);
-    if (!v) {
-        b->over = true;
-        return;
-    }
-    put_key(b, key);
-    xrc_buf_str(b, v);
-    free(v);
+    put_made(b, key, xrc_utf8_dup(value, XRC_HTTP_FIELD_MAX), false, free);
 }
 
 /* service and aws.xray of a segment: what wrote it, as the SDKs say it. */

@@ -4,6 +4,7 @@
  * into it before it goes out. */
 #include "base/log.h"
 #include "emit/emit.h"
+#include "model/thread.h"
 #include "emit/serialize.h"
 #include "model/sanitize.h"
 
@@ -43,20 +44,19 @@ static void note_dropped_subsegments(xrc_segment *s)
  * the next (a streaming segment emits many small documents). Every thread's are also on a
  * global list, so that a forked child, in which the emission thread no longer runs, still
  * reaches them. */
-typedef struct emit_bufs {
+typedef struct xrc_emit_bufs {
     xrc_buf b;
     xrc_spill spill;
-    struct emit_bufs *prev, *next;
+    struct xrc_emit_bufs *prev, *next;
 } emit_bufs;
 
 static pthread_mutex_t bufs_lock = PTHREAD_MUTEX_INITIALIZER; /* guards all_bufs */
 static emit_bufs *all_bufs;
-static __thread emit_bufs *my_bufs;
 
 static emit_bufs *bufs(void)
 {
-    if (my_bufs)
-        return my_bufs;
+    if (xrc_tls.emit_bufs)
+        return xrc_tls.emit_bufs;
     emit_bufs *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
@@ -67,7 +67,7 @@ static emit_bufs *bufs(void)
         all_bufs->prev = m;
     all_bufs = m;
     pthread_mutex_unlock(&bufs_lock);
-    return my_bufs = m;
+    return xrc_tls.emit_bufs = m;
 }
 
 void xrc_emit_tree(xrc_segment *s, xray_entity *root)
@@ -117,10 +117,10 @@ void xrc_emit_tree(xrc_segment *s, xray_entity *root)
 
 void xrc_emit_thread_exit(void)
 {
-    emit_bufs *m = my_bufs;
+    emit_bufs *m = xrc_tls.emit_bufs;
     if (!m)
         return;
-    my_bufs = NULL;
+    xrc_tls.emit_bufs = NULL;
     pthread_mutex_lock(&bufs_lock);
     if (m->prev)
         m->prev->next = m->next;

@@ -4,12 +4,13 @@
  * (-lxraycap-patch) or preloaded (LD_PRELOAD) — it is where the dynamic linker binds every
  * call of PQexec, curl_easy_perform, ...; each forwards to the traced twin (xray_PQexec, in
  * libxraycap.so), whose own call of the real function comes back here while the thread is
- * inside a wrapper (lib_guard.h) and goes on to the next definition, the library's
+ * inside a wrapper (the library guard, read through __xraycap_lib_busy) and goes on to the next definition, the library's
  * (dlsym(RTLD_NEXT)). A call already traced by the plugin or --wrap arrives inside a wrapper
  * too, so nothing is traced twice. Generated from the one list (xray_capture/patched.h). */
 #define CURL_DISABLE_TYPECHECK
 #include "lib/curl_opt.h"
-#include "lib/lib_guard.h"
+#include "lib/lib_span.h"
+#include "lib/redis_variadic.h"
 #include "xray_capture/civetweb.h"
 #include "xray_capture/curl.h"
 #include "xray_capture/microhttpd.h"
@@ -48,7 +49,7 @@ static void *real(const char *name, _Atomic(void *) *cache)
     static _Atomic(void *) real_##name;                                                       \
     ret name params                                                                           \
     {                                                                                         \
-        if (!__xraycap_lib_inside)                                                                  \
+        if (!__xraycap_lib_busy())                                                                  \
             return xray_##name args;                                                          \
         __typeof__(&name) fn = (__typeof__(&name))real(#name, &real_##name);                  \
         if (fn)                                                                               \
@@ -62,7 +63,7 @@ static void *real(const char *name, _Atomic(void *) *cache)
     static _Atomic(void *) real_##name;                                                       \
     void name params                                                                          \
     {                                                                                         \
-        if (!__xraycap_lib_inside) {                                                                \
+        if (!__xraycap_lib_busy()) {                                                                \
             xray_##name args;                                                                 \
             return;                                                                           \
         }                                                                                     \
@@ -80,29 +81,15 @@ static _Atomic(void *) real_curl_easy_setopt;
 
 CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
-    xrc_setopt_fn fn = __xraycap_lib_inside
-                           ? (xrc_setopt_fn)real("curl_easy_setopt", &real_curl_easy_setopt) : NULL;
+    bool inside = __xraycap_lib_busy();
+    xrc_setopt_fn fn = inside ? (xrc_setopt_fn)real("curl_easy_setopt", &real_curl_easy_setopt)
+                              : NULL;
     va_list ap;
     va_start(ap, opt);
-    CURLcode rc = xrc_curl_setopt_route(fn, h, opt, &ap);
+    CURLcode rc = xrc_curl_setopt_route(inside, fn, h, opt, &ap);
     va_end(ap);
     return rc;
 }
 
-void *redisCommand(redisContext *c, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    void *reply = __xraycap_lib_inside ? redisvCommand(c, format, ap) : xray_redisvCommand(c, format, ap);
-    va_end(ap);
-    return reply;
-}
-
-int redisAppendCommand(redisContext *c, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    int rc = __xraycap_lib_inside ? redisvAppendCommand(c, format, ap) : xray_redisvAppendCommand(c, format, ap);
-    va_end(ap);
-    return rc;
-}
+XRC_REDIS_VARIADIC(redisCommand, redisAppendCommand, __xraycap_lib_busy(), redisvCommand,
+                   redisvAppendCommand)

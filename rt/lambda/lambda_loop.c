@@ -3,6 +3,7 @@
  * nothing of the recorder, so a build with tracing compiled out links this file alone. */
 #include "base/curl_api.h"
 #include "lambda/lambda_loop.h"
+#include "model/thread.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -47,6 +48,16 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 }
 
 /* POSTs `payload` to url; returns the HTTP status, or -1 when the request failed. */
+/* The runtime's own request, on the handler's thread: under the library guard, so that it is
+ * never traced, whatever stands in front of libcurl. */
+static CURLcode perform(CURL *c)
+{
+    xrc_tls.lib_inside++;
+    CURLcode rc = xrc_curl.easy_perform(c);
+    xrc_tls.lib_inside--;
+    return rc;
+}
+
 static long post(const xrc_lambda_hooks *hooks, CURL *c, const char *url, const char *payload)
 {
     xrc_curl_body ignored = {0};
@@ -56,7 +67,7 @@ static long post(const xrc_lambda_hooks *hooks, CURL *c, const char *url, const 
     xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
     xrc_curl.easy_setopt(c, CURLOPT_WRITEDATA, &ignored);
     xrc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = xrc_curl.easy_perform(c);
+    CURLcode rc = perform(c);
     long status = -1;
     if (rc == CURLE_OK)
         xrc_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -98,7 +109,7 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
         xrc_curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         xrc_curl.easy_setopt(c, CURLOPT_HEADERDATA, &h);
         xrc_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        CURLcode rc = xrc_curl.easy_perform(c);
+        CURLcode rc = perform(c);
         long status = 0;
         xrc_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (rc != CURLE_OK || status != 200 || !h.request_id[0]) {

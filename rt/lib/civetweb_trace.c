@@ -2,7 +2,6 @@
  * request on one worker thread from begin_request to end_request, so the segment is begun in
  * the one and ended in the other, around everything the handlers do. */
 #include "core/context.h"
-#include "lib/lib_guard.h"
 #include "xray_capture/civetweb.h"
 
 #include <errno.h>
@@ -18,8 +17,6 @@ static struct {
     void (*end)(const struct mg_connection *, int);
 } mw;
 
-/* Whether this thread's segment is one the middleware began (and so must end). */
-static __thread bool began;
 
 static const char *lookup(void *ctx, const char *name)
 {
@@ -44,7 +41,7 @@ static int begin_request(struct mg_connection *conn)
         snprintf(url, sizeof url, "%s://%s%s%s%s", ri->is_ssl ? "https" : "http", host ? host : "localhost",
                  ri->local_uri_raw ? ri->local_uri_raw : "/", ri->query_string ? "?" : "",
                  ri->query_string ? ri->query_string : "");
-        began = xray_begin_segment_from_http(service, ri->request_method, url, lookup, conn) != NULL;
+        xrc_tls.middleware_began = xray_begin_segment_from_http(service, ri->request_method, url, lookup, conn) != NULL;
     }
     errno = saved;
     return user ? user(conn) : 0;
@@ -58,12 +55,12 @@ static void end_request(const struct mg_connection *conn, int status)
     if (user)
         user(conn, status);
     int saved = errno;
-    if (began && xrc_tls.seg) {
+    if (xrc_tls.middleware_began && xrc_tls.seg) {
         if (status > 0)
             xray_put_http_response(&xrc_tls.seg->ent, status, -1);
         xray_end_segment();
     }
-    began = false;
+    xrc_tls.middleware_began = false;
     errno = saved;
 }
 
@@ -87,7 +84,7 @@ xray_status xray_civetweb_middleware(struct mg_callbacks *callbacks, const char 
 int xray_mg_response_header_send(struct mg_connection *conn)
 {
     int saved = errno;
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     xrc_segment *s = xrc_tls.seg;
     if (s && !xrc_tls.foreign) {
         char header[128];
@@ -96,6 +93,6 @@ int xray_mg_response_header_send(struct mg_connection *conn)
     }
     errno = saved;
     int rc = mg_response_header_send(conn);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }

@@ -2,7 +2,6 @@
  * curl_off_t or an object pointer, by the option's number range. */
 #define CURL_DISABLE_TYPECHECK
 #include "lib/curl_opt.h"
-#include "lib/lib_guard.h"
 #include "xray_capture/curl.h"
 
 void xrc_curl_opt_arg_read(CURLoption opt, va_list *ap, xrc_curl_opt_arg *out)
@@ -32,11 +31,12 @@ CURLcode xrc_curl_setopt_with(xrc_setopt_fn setopt, CURL *h, CURLoption opt, con
     }
 }
 
-CURLcode xrc_curl_setopt_route(xrc_setopt_fn real, CURL *h, CURLoption opt, va_list *ap)
+CURLcode xrc_curl_setopt_route(bool inside, xrc_setopt_fn real, CURL *h, CURLoption opt,
+                               va_list *ap)
 {
     xrc_curl_opt_arg arg;
     xrc_curl_opt_arg_read(opt, ap, &arg);
-    if (!__xraycap_lib_inside)
+    if (!inside)
         return xrc_curl_setopt_with(xray_curl_easy_setopt, h, opt, &arg);
     return real ? xrc_curl_setopt_with(real, h, opt, &arg) : CURLE_FAILED_INIT;
 }

@@ -9,7 +9,6 @@
 #include "lib/aws_call.h"
 #include "core/context.h"
 #include "emit/emit.h"
-#include "lib/lib_guard.h"
 #include "core/trace_header.h"
 #include "base/log.h"
 #include "xray_capture/curl.h"
@@ -126,7 +125,7 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
     xrc_curl_opt_arg a;
     xrc_curl_opt_arg_read(opt, &ap, &a);
     va_end(ap);
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     CURLcode rc = xrc_curl_setopt_with(curl_easy_setopt, h, opt, &a);
     if (rc == CURLE_OK && opt == CURLOPT_POSTFIELDSIZE)
         note_body_len(h, a.l);
@@ -134,31 +133,31 @@ CURLcode xray_curl_easy_setopt(CURL *h, CURLoption opt, ...)
         note_body_len(h, (long long)a.o);
     else if (rc == CURLE_OK && opt >= CURLOPTTYPE_OBJECTPOINT && opt < CURLOPTTYPE_FUNCTIONPOINT)
         remember(h, opt, a.p); /* URL, headers, SigV4 and the like */
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }
 
 void xray_curl_easy_cleanup(CURL *h)
 {
     drop(h);
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     curl_easy_cleanup(h);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
 }
 
 void xray_curl_easy_reset(CURL *h)
 {
     drop(h);
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     curl_easy_reset(h);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
 }
 
 CURL *xray_curl_easy_duphandle(CURL *h)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     CURL *copy = curl_easy_duphandle(h);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     if (!copy)
         return NULL;
     pthread_mutex_lock(&table_lock);
@@ -344,7 +343,7 @@ static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
  * calls go straight through) and works out the call from the handle's URL. */
 static void begin_call(CURL *h, call *c)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     char *url = NULL;
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url);
     prepare(h, c, url, NULL);
@@ -353,10 +352,10 @@ static void begin_call(CURL *h, call *c)
 CURLcode xray_curl_easy_perform(CURL *h)
 {
     xrc_thread *t = &xrc_tls;
-    if (__xraycap_lib_inside || !t->seg) {
-        __xraycap_lib_inside++;
+    if (xrc_tls.lib_inside || !t->seg) {
+        xrc_tls.lib_inside++;
         CURLcode rc = curl_easy_perform(h);
-        __xraycap_lib_inside--;
+        xrc_tls.lib_inside--;
         return rc;
     }
     int saved = errno;
@@ -394,7 +393,7 @@ CURLcode xray_curl_easy_perform(CURL *h)
         record(h, e, &c, rc);
         __xraycap_exit(tok);
     }
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return rc;
 }
@@ -404,10 +403,10 @@ CURLcode xray_curl_easy_perform(CURL *h)
 CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
 {
     xrc_thread *t = &xrc_tls;
-    if (__xraycap_lib_inside || !t->seg) {
-        __xraycap_lib_inside++;
+    if (xrc_tls.lib_inside || !t->seg) {
+        xrc_tls.lib_inside++;
         CURLMcode rc = curl_multi_add_handle(m, h);
-        __xraycap_lib_inside--;
+        xrc_tls.lib_inside--;
         return rc;
     }
     int saved = errno;
@@ -439,7 +438,7 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
     pthread_mutex_unlock(&table_lock);
     errno = saved;
     CURLMcode rc = curl_multi_add_handle(m, h);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }
 
@@ -487,20 +486,20 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
 
 CURLMsg *xray_curl_multi_info_read(CURLM *m, int *msgs_in_queue)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     CURLMsg *msg = curl_multi_info_read(m, msgs_in_queue);
     if (msg && msg->msg == CURLMSG_DONE) {
         int saved = errno;
         finish_pending(msg->easy_handle, msg->data.result, false);
         errno = saved;
     }
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return msg;
 }
 
 CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     int saved = errno;
     pthread_mutex_lock(&table_lock);
     handle_info *i = find(h, false);
@@ -523,6 +522,6 @@ CURLMcode xray_curl_multi_remove_handle(CURLM *m, CURL *h)
         i->our_headers = NULL;
     }
     pthread_mutex_unlock(&table_lock);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }

@@ -2,18 +2,18 @@
 #include "lib/lib_span.h"
 #include "base/log.h"
 #include "emit/emit.h"
-#include "lib/lib_guard.h"
 
 #include <errno.h>
 
-/* Set while this thread is inside a wrapper of any traced library (see lib_guard.h). */
-__thread int __xraycap_lib_inside;
+/* For the interposition library (libxraycap-patch.so), which cannot see xrc_tls: whether
+ * this thread is inside a wrapper (or is one of the runtime's own). */
+int __xraycap_lib_busy(void) { return xrc_tls.lib_inside; }
 
 bool xrc_lib_span_enter(xrc_lib_span *s)
 {
     s->e = NULL;
     s->tok = 0;
-    return !__xraycap_lib_inside++ && xrc_tls.recording;
+    return !xrc_tls.lib_inside++ && xrc_tls.recording;
 }
 
 void xrc_lib_span_open(xrc_lib_span *s, const char *name)
@@ -31,14 +31,14 @@ void xrc_lib_span_leave(xrc_lib_span *s)
     int saved = errno;
     if (s->e)
         __xraycap_exit(s->tok);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
 }
 
 bool xrc_lib_later_begin(xrc_lib_later *l)
 {
     xrc_thread *t = &xrc_tls;
-    if (__xraycap_lib_inside || !t->recording)
+    if (xrc_tls.lib_inside || !t->recording)
         return false;
     l->seg = t->seg;
     l->gen = t->gen;

@@ -3,8 +3,9 @@
  *   a later: a call that spans the caller's own work (PQsendQuery ... PQgetResult, a pipelined
  *   Redis command), recorded once it ends as a closed subsegment under the entity that was
  *   current when it began, if that segment is still this thread's.
- * Both keep errno as the library left it and mark the thread as inside a wrapper (lib_guard.h)
- * so that the library calls they make go straight through. */
+ * Both keep errno as the library left it and mark the thread as inside a wrapper (the library
+ * guard, xrc_tls.lib_inside: model/thread.h) so that the library calls they make go straight
+ * through. */
 #ifndef XRC_LIB_SPAN_H
 #define XRC_LIB_SPAN_H
 
@@ -13,6 +14,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The guard for the interposition library, which cannot read xrc_tls (exported). */
+int __xraycap_lib_busy(void);
 
 typedef struct xrc_lib_span {
     xray_token tok;

@@ -7,7 +7,6 @@
  * request's decision (trace, caller, sampled) is kept in the request's state, so that the next
  * call continues it instead of deciding (and spending the sampling reservoir) again. */
 #include "core/context.h"
-#include "lib/lib_guard.h"
 #include "xray_capture/microhttpd.h"
 
 #include <arpa/inet.h>
@@ -159,7 +158,7 @@ enum MHD_Result xray_MHD_queue_response(struct MHD_Connection *connection, unsig
                                         struct MHD_Response *response)
 {
     int saved = errno;
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     xrc_segment *s = xrc_tls.seg;
     if (s && !xrc_tls.foreign && response && !MHD_get_response_header(response, "X-Amzn-Trace-Id")) {
         char header[128];
@@ -168,6 +167,6 @@ enum MHD_Result xray_MHD_queue_response(struct MHD_Connection *connection, unsig
     }
     errno = saved;
     enum MHD_Result rc = MHD_queue_response(connection, status_code, response);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }

@@ -1,7 +1,6 @@
 /* mysql_trace.c — MySQL and MariaDB round trips through MariaDB Connector/C as subsegments
  * (xray_capture/mysql.h): each call is a subsegment while it runs. */
 #include "core/context.h"
-#include "lib/lib_guard.h"
 #include "lib/lib_span.h"
 #include "lib/sql_text.h"
 #include "model/attrs.h"
@@ -128,9 +127,9 @@ int xray_mysql_stmt_execute(MYSQL_STMT *stmt)
 
 my_bool xray_mysql_stmt_close(MYSQL_STMT *stmt)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     xrc_sql_forget(stmt);
     my_bool rc = mysql_stmt_close(stmt);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }

@@ -3,7 +3,6 @@
  * caller's own work until PQgetResult returns NULL, so it is recorded when it ends, with the
  * start time taken at the send, as SQLite's prepared statements are. */
 #include "core/context.h"
-#include "lib/lib_guard.h"
 #include "lib/lib_span.h"
 #include "lib/sql_text.h"
 #include "model/attrs.h"
@@ -232,7 +231,7 @@ static void after_send(PGconn *conn, int ok, const char *sql, const char *prepar
 static bool send_begins(xrc_lib_later *at)
 {
     bool traced = xrc_lib_later_begin(at);
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     return traced;
 }
 
@@ -243,7 +242,7 @@ int xray_PQsendQuery(PGconn *conn, const char *query)
     int ok = PQsendQuery(conn, query);
     int saved = errno;
     after_send(conn, ok, query, "call", &at, traced);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return ok;
 }
@@ -258,7 +257,7 @@ int xray_PQsendQueryParams(PGconn *conn, const char *command, int nParams, const
                                paramFormats, resultFormat);
     int saved = errno;
     after_send(conn, ok, command, "statement", &at, traced);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return ok;
 }
@@ -273,7 +272,7 @@ int xray_PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, in
     if (ok)
         xrc_sql_remember(conn, stmtName, query, QUERY_MAX);
     after_send(conn, ok, query, "statement", &at, traced);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return ok;
 }
@@ -291,7 +290,7 @@ int xray_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
     if (traced)
         xrc_sql_recall(conn, stmtName, sql, sizeof sql);
     after_send(conn, ok, sql, "statement", &at, traced);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return ok;
 }
@@ -309,7 +308,7 @@ static void note_error(xrc_pending *link, void *result)
 
 PGresult *xray_PQgetResult(PGconn *conn)
 {
-    bool outer = !__xraycap_lib_inside++;
+    bool outer = !xrc_tls.lib_inside++;
     PGresult *r = PQgetResult(conn);
     int saved = errno;
     if (outer && conn) {
@@ -321,18 +320,18 @@ PGresult *xray_PQgetResult(PGconn *conn)
                 finish_pending(p, conn);
         }
     }
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return r;
 }
 
 void xray_PQfinish(PGconn *conn)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     pending *p = conn ? take_pending(conn) : NULL;
     if (p) /* sent, its last result never read: it ends here */
         finish_pending(p, conn);
     xrc_sql_forget(conn);
     PQfinish(conn);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
 }

@@ -4,7 +4,6 @@
  * is recorded then, with the start time taken at the append. Only the command's name is kept:
  * its arguments may be secrets. */
 #include "core/context.h"
-#include "lib/lib_guard.h"
 #include "lib/lib_span.h"
 #include "model/attrs.h"
 #include "xray_capture/redis.h"
@@ -192,7 +191,7 @@ static int appended(const redisContext *c, int rc, const xrc_lib_later *at, bool
     int saved = errno;
     if (traced && rc == REDIS_OK)
         enqueue(c, at, command);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return rc;
 }
@@ -200,7 +199,7 @@ static int appended(const redisContext *c, int rc, const xrc_lib_later *at, bool
 static bool append_begins(const redisContext *c, xrc_lib_later *at)
 {
     bool traced = c && xrc_lib_later_begin(at);
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     return traced;
 }
 
@@ -233,7 +232,7 @@ int xray_redisAppendCommandArgv(redisContext *c, int argc, const char **argv, co
 
 int xray_redisGetReply(redisContext *c, void **reply)
 {
-    bool outer = !__xraycap_lib_inside++;
+    bool outer = !xrc_tls.lib_inside++;
     int rc = redisGetReply(c, reply);
     int saved = errno;
     if (outer && c) {
@@ -241,16 +240,16 @@ int xray_redisGetReply(redisContext *c, void **reply)
         if (q)
             finish(q, c, reply ? *reply : NULL, rc == REDIS_OK && reply && *reply);
     }
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return rc;
 }
 
 void xray_redisFree(redisContext *c)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     for (queued *q; c && (q = dequeue(c));)
         finish(q, c, NULL, true); /* appended, its reply never read: it ends here */
     redisFree(c);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
 }

@@ -5,7 +5,6 @@
 #include "base/config.h"
 #include "core/context.h"
 #include "emit/emit.h"
-#include "lib/lib_guard.h"
 #include "lib/sql_text.h"
 #include "base/log.h"
 #include "xray_capture/sqlite3.h"
@@ -57,14 +56,14 @@ int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char 
                       void *arg, char **errmsg)
 {
     xrc_thread *t = &xrc_tls;
-    if (__xraycap_lib_inside || !t->recording) {
-        __xraycap_lib_inside++;
+    if (xrc_tls.lib_inside || !t->recording) {
+        xrc_tls.lib_inside++;
         int rc = sqlite3_exec(db, sql, cb, arg, errmsg);
-        __xraycap_lib_inside--;
+        xrc_tls.lib_inside--;
         return rc;
     }
     int saved = errno;
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     const char *file;
     char name[256];
     db_name(db, name, sizeof name, &file);
@@ -78,7 +77,7 @@ int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char 
         record_sql(e, db, sql, "call", rc);
         __xraycap_exit(tok);
     }
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return rc;
 }
@@ -86,9 +85,9 @@ int xray_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char 
 int xray_sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **stmt,
                             const char **tail)
 {
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     int rc = sqlite3_prepare_v2(db, sql, nbyte, stmt, tail);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }
 
@@ -150,14 +149,14 @@ static void finish(sqlite3_stmt *s, int rc)
 int xray_sqlite3_step(sqlite3_stmt *s)
 {
     xrc_thread *t = &xrc_tls;
-    if (__xraycap_lib_inside || !s) {
-        __xraycap_lib_inside++;
+    if (xrc_tls.lib_inside || !s) {
+        xrc_tls.lib_inside++;
         int rc = sqlite3_step(s);
-        __xraycap_lib_inside--;
+        xrc_tls.lib_inside--;
         return rc;
     }
     int saved = errno;
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     if (t->recording && !sqlite3_stmt_busy(s)) {
         running *old = take(s); /* a run that ended without us seeing it */
         free(old);
@@ -180,7 +179,7 @@ int xray_sqlite3_step(sqlite3_stmt *s)
     saved = errno;
     if (rc != SQLITE_ROW)
         finish(s, rc);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     errno = saved;
     return rc;
 }
@@ -188,23 +187,23 @@ int xray_sqlite3_step(sqlite3_stmt *s)
 int xray_sqlite3_reset(sqlite3_stmt *s)
 {
     int saved = errno;
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     if (s)
         finish(s, SQLITE_DONE); /* stopped early by the caller: recorded as it went */
     errno = saved;
     int rc = sqlite3_reset(s);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }
 
 int xray_sqlite3_finalize(sqlite3_stmt *s)
 {
     int saved = errno;
-    __xraycap_lib_inside++;
+    xrc_tls.lib_inside++;
     if (s)
         finish(s, SQLITE_DONE);
     errno = saved;
     int rc = sqlite3_finalize(s);
-    __xraycap_lib_inside--;
+    xrc_tls.lib_inside--;
     return rc;
 }

@@ -11,7 +11,7 @@ CURLcode __wrap_curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
     va_list ap;
     va_start(ap, opt);
-    CURLcode rc = xrc_curl_setopt_route(__real_curl_easy_setopt, h, opt, &ap);
+    CURLcode rc = xrc_curl_setopt_route(xrc_tls.lib_inside, __real_curl_easy_setopt, h, opt, &ap);
     va_end(ap);
     return rc;
 }

@@ -4,6 +4,7 @@
  * blocks then go back to the thread that made it (its `home`) through a lock-free list, so the
  * two threads never meet in the allocator. */
 #include "model/entity.h"
+#include "model/thread.h"
 #include "base/config.h"
 #include "base/log.h"
 
@@ -17,9 +18,8 @@
 #define CHUNK_SIZE (64 * 1024)      /* later chunks */
 #define CACHE_CHUNKS 4
 
-static __thread void *cached_first;                 /* one spare FIRST_BLOCK */
-static __thread xrc_chunk *cached_chunks;           /* spare CHUNK_SIZE chunks */
-static __thread int ncached_chunks;                 /* entries in cached_chunks */
+/* Each thread's spare blocks are in xrc_tls.mem (model/thread.h): one FIRST_BLOCK (first),
+ * up to CACHE_CHUNKS spare CHUNK_SIZE chunks, and its home. */
 
 /* Where another thread returns the blocks of this thread's segments. It outlives the thread
  * while segments of it are still to be freed: one reference for the thread, one per segment. */
@@ -34,7 +34,6 @@ typedef struct returned {
     bool first;                           /* a FIRST_BLOCK, else a CHUNK_SIZE chunk */
 } returned;
 
-static __thread xrc_home *my_home;                  /* this thread's, made with its first segment */
 
 static void recycle_chunk(xrc_chunk *c);
 
@@ -45,8 +44,8 @@ static void take_returned(xrc_home *h)
     returned *r = atomic_exchange_explicit(&h->returned, NULL, memory_order_acquire);
     while (r) {
         returned *next = r->next;
-        if (r->first && !cached_first) {
-            cached_first = r;
+        if (r->first && !xrc_tls.mem.first) {
+            xrc_tls.mem.first = r;
         } else if (r->first) {
             free(r);
         } else {
@@ -84,10 +83,10 @@ static void give_back(xrc_home *h, void *block, bool first)
 
 static void *cache_alloc_chunk(void)
 {
-    xrc_chunk *c = cached_chunks;
+    xrc_chunk *c = xrc_tls.mem.chunks;
     if (c) {
-        cached_chunks = c->next;
-        ncached_chunks--;
+        xrc_tls.mem.chunks = c->next;
+        xrc_tls.mem.nchunks--;
         return c;
     }
     return malloc(CHUNK_SIZE);
@@ -95,15 +94,15 @@ static void *cache_alloc_chunk(void)
 
 xrc_segment *xrc_segment_new(void)
 {
-    if (!my_home) {
-        if (!(my_home = calloc(1, sizeof *my_home)))
+    if (!xrc_tls.mem.home) {
+        if (!(xrc_tls.mem.home = calloc(1, sizeof *xrc_tls.mem.home)))
             return NULL;
-        atomic_init(&my_home->refs, 1);
+        atomic_init(&xrc_tls.mem.home->refs, 1);
     }
-    if (!cached_first || !cached_chunks)
-        take_returned(my_home);
-    void *block = cached_first;
-    cached_first = NULL;
+    if (!xrc_tls.mem.first || !xrc_tls.mem.chunks)
+        take_returned(xrc_tls.mem.home);
+    void *block = xrc_tls.mem.first;
+    xrc_tls.mem.first = NULL;
     if (!block && !(block = malloc(FIRST_BLOCK)))
         return NULL;
     xrc_segment *s = block;
@@ -118,8 +117,8 @@ xrc_segment *xrc_segment_new(void)
     s->ent.seg = s;
     s->ent.flags = XRC_F_SEGMENT;
     s->ent.end_ns = -1;
-    s->home = my_home;
-    atomic_fetch_add_explicit(&my_home->refs, 1, memory_order_relaxed);
+    s->home = xrc_tls.mem.home;
+    atomic_fetch_add_explicit(&xrc_tls.mem.home->refs, 1, memory_order_relaxed);
     s->service_version = xrc_cfg.service_version;
     /* The settings as they are now, in the segment's working form (entity.h: 0 is "off"). */
     s->max_sub = (size_t)xrc_cfg.max_subsegments;
@@ -186,10 +185,10 @@ void *xrc_foreign_alloc(xrc_segment *s, size_t n)
 
 static void recycle_chunk(xrc_chunk *c)
 {
-    if (c->cap + sizeof *c == CHUNK_SIZE && ncached_chunks < CACHE_CHUNKS) {
-        c->next = cached_chunks;
-        cached_chunks = c;
-        ncached_chunks++;
+    if (c->cap + sizeof *c == CHUNK_SIZE && xrc_tls.mem.nchunks < CACHE_CHUNKS) {
+        c->next = xrc_tls.mem.chunks;
+        xrc_tls.mem.chunks = c;
+        xrc_tls.mem.nchunks++;
     } else {
         free(c);
     }
@@ -219,7 +218,7 @@ void xrc_arena_reclaim(xrc_segment *s, const void *const *keep, size_t nkeep)
     }
 }
 
-bool xrc_segment_mine(const xrc_segment *s) { return s->home == my_home && my_home; }
+bool xrc_segment_mine(const xrc_segment *s) { return s->home == xrc_tls.mem.home && xrc_tls.mem.home; }
 
 void xrc_stacks_free(xray_entity *e)
 {
@@ -244,7 +243,7 @@ void xrc_segment_free(xrc_segment *s)
     }
     pthread_mutex_destroy(&s->lock);
     xrc_home *h = s->home;
-    bool home = h == my_home; /* freed on the thread that made it: into its caches */
+    bool home = h == xrc_tls.mem.home; /* freed on the thread that made it: into its caches */
     /* The first chunk lives inside the segment's own block. */
     for (xrc_chunk *c = s->arena, *next; c; c = next) {
         next = c->next;
@@ -259,8 +258,8 @@ void xrc_segment_free(xrc_segment *s)
     }
     if (!home)
         give_back(h, s, true);
-    else if (!cached_first)
-        cached_first = s;
+    else if (!xrc_tls.mem.first)
+        xrc_tls.mem.first = s;
     else
         free(s);
     home_release(h);
@@ -268,18 +267,18 @@ void xrc_segment_free(xrc_segment *s)
 
 void xrc_arena_cache_drop(void)
 {
-    if (my_home) {
-        take_returned(my_home);
-        xrc_home *h = my_home;
-        my_home = NULL;
+    if (xrc_tls.mem.home) {
+        take_returned(xrc_tls.mem.home);
+        xrc_home *h = xrc_tls.mem.home;
+        xrc_tls.mem.home = NULL;
         home_release(h);
     }
-    free(cached_first);
-    cached_first = NULL;
-    while (cached_chunks) {
-        xrc_chunk *c = cached_chunks;
-        cached_chunks = c->next;
+    free(xrc_tls.mem.first);
+    xrc_tls.mem.first = NULL;
+    while (xrc_tls.mem.chunks) {
+        xrc_chunk *c = xrc_tls.mem.chunks;
+        xrc_tls.mem.chunks = c->next;
         free(c);
     }
-    ncached_chunks = 0;
+    xrc_tls.mem.nchunks = 0;
 }

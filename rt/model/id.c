@@ -1,5 +1,6 @@
 /* id.c — seeding and formatting of ids; the generator itself is inline in id.h. */
 #include "model/id.h"
+#include "model/thread.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,8 +8,6 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
-
-__thread xrc_rng xrc_rng_tls __attribute__((tls_model("initial-exec")));
 
 static uint64_t splitmix(uint64_t *x)
 {
@@ -37,8 +36,6 @@ void xrc_rng_seed(xrc_rng *r)
     r->seeded = 1;
     errno = saved;
 }
-
-void xrc_rng_reset(void) { xrc_rng_tls.seeded = 0; }
 
 static const char hexdigits[] = "0123456789abcdef";
 

@@ -1,6 +1,6 @@
-/* id.h — X-Ray trace ids and entity ids from a per-thread xoshiro256** generator. It is seeded
- * from getrandom() on first use in each thread and again after fork(), so parent and child
- * never hand out the same ids. */
+/* id.h — X-Ray trace ids and entity ids from a xoshiro256** generator, one per thread (in
+ * xrc_tls). It is seeded from getrandom() on first use in each thread and again after fork(),
+ * so parent and child never hand out the same ids. */
 #ifndef XRC_ID_H
 #define XRC_ID_H
 
@@ -15,16 +15,14 @@ typedef struct xrc_rng {
     int seeded;
 } xrc_rng;
 
-extern __thread xrc_rng xrc_rng_tls __attribute__((tls_model("initial-exec")));
-
 void xrc_rng_seed(xrc_rng *r);
 
 static inline uint64_t xrc_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-/* 64 random bits, never 0 (X-Ray ids must not be all zeros). */
-static inline uint64_t xrc_rand64(void)
+/* 64 random bits from r, never 0 (X-Ray ids must not be all zeros). Each thread has its
+ * generator in xrc_tls (model/thread.h: xrc_rand64). */
+static inline uint64_t xrc_rng_next(xrc_rng *r)
 {
-    xrc_rng *r = &xrc_rng_tls;
     if (__builtin_expect(!r->seeded, 0))
         xrc_rng_seed(r);
     for (;;) {
@@ -43,8 +41,6 @@ void xrc_new_trace_id(char out[XRC_TRACE_ID_LEN + 1], int64_t epoch_sec);
 /* Writes `id` as 16 lower-case hex digits (no NUL). */
 void xrc_hex16(char out[16], uint64_t id);
 
-/* Forces a new seed in this thread (after fork). */
-void xrc_rng_reset(void);
 
 /* True when s starts with n lower-case hex digits. */
 bool xrc_is_hex(const char *s, size_t n);

@@ -3,6 +3,7 @@
  * never in a captured call. */
 #include "sampling/sampling.h"
 #include "model/id.h"
+#include "model/thread.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "sampling/sampling_remote.h"

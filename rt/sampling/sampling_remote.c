@@ -8,6 +8,7 @@
 #include "sampling/sampling_remote.h"
 #include "base/config.h"
 #include "model/id.h"
+#include "model/thread.h"
 #include "base/log.h"
 #include "sampling/sampling.h"
 
@@ -285,6 +286,7 @@ bool xrc_remote_poll_now(void)
 static void *poll_loop(void *arg)
 {
     (void)arg;
+    xrc_thread_is_runtime();
     double next_rules = 0, next_targets = now_s() + XRC_TARGETS_INTERVAL_S;
     pthread_mutex_lock(&lock);
     while (!poller_stop) {
