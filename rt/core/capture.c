@@ -4,6 +4,7 @@
  * segment that is not sampled) is one thread-local load and a branch. */
 #include "base/config.h"
 #include "core/context.h"
+#include "core/facade.h"
 #include "base/log.h"
 
 #include <errno.h>

@@ -2,6 +2,7 @@
  * exit hook for frames that a C++ exception unwinds through. */
 #include "model/attrs.h"
 #include "core/context.h"
+#include "core/exception.h"
 #include "base/log.h"
 #include "model/sanitize.h"
 

@@ -4,6 +4,7 @@
  * closes (stream.c), as the Python SDK does. */
 #include "base/config.h"
 #include "core/context.h"
+#include "core/facade.h"
 #include "core/lifecycle.h"
 #include "xray_capture/lambda.h"
 #include "emit/emit.h"
@@ -16,13 +17,8 @@
 
 void xrc_facade_leave(xrc_thread *t)
 {
-    xrc_segment *old = t->seg;
-    if (!old || !old->facade)
-        return;
-    if (t->recording && t->depth)
-        xrc_close_from(t, 0); /* sends what the last invocation left open */
-    xrc_context_enter(t, NULL);
-    xrc_segment_release(old);
+    if (t->seg && t->seg->facade)
+        xrc_context_close(t); /* sends what the last invocation left open */
 }
 
 bool xrc_facade_ensure(xrc_thread *t)

@@ -5,6 +5,7 @@
 #include "base/settings.h"
 #include "base/log.h"
 #include "core/context.h"
+#include "core/facade.h"
 #include "core/crash_flush.h"
 #include "emit/emit.h"
 #include "emit/symbolize.h"
@@ -28,15 +29,10 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT; /* exit_key is made onc
 /* Ends what the calling thread left open (`who` says how it ended) and sends it. */
 static void end_left_open(xrc_thread *t, const char *who)
 {
-    if (t->foreign)
-        xrc_context_leave(t);
-    if (t->seg && t->seg->facade)
-        xrc_facade_leave(t);
-    if (t->seg) {
+    if (t->seg && !t->foreign && !t->seg->facade)
         xrc_log(XRAY_LOG_WARN, "%s with segment '%s' open; ending and sending it (end it with "
                                "xray_end_segment)", who, t->seg->ent.name);
-        xray_end_segment();
-    }
+    xrc_context_close(t);
 }
 
 static void thread_exit(void *arg)

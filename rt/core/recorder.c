@@ -3,6 +3,7 @@
  * opening and closing live in context.c so captured calls and manual calls behave alike. */
 #include "base/config.h"
 #include "core/context.h"
+#include "core/facade.h"
 #include "core/lifecycle.h"
 #include "base/log.h"
 #include "sampling/sampling.h"
@@ -70,7 +71,7 @@ xray_entity *xray_begin_segment_ex(const char *name, const xray_segment_options 
     if (t->foreign) {
         xrc_log(XRAY_LOG_WARN, "xray_begin_segment('%s'): this thread was working in a segment "
                                "handed to it; leaving that context first", name ? name : "");
-        xrc_context_leave(t);
+        xrc_context_close(t);
     }
     if (t->seg) {
         xrc_log(XRAY_LOG_WARN, "xray_begin_segment('%s'): segment '%s' is still open on this "
@@ -124,12 +125,7 @@ void xray_end_segment(void)
     if (t->depth)
         xrc_log(XRAY_LOG_DEBUG, "xray_end_segment: closing %u subsegment(s) still open",
                 t->depth);
-    s->stream_at = SIZE_MAX; /* all of it goes out in a moment: no streaming on the way */
-    if (t->recording)
-        xrc_close_from(t, 0);
-    s->ent.end_ns = xrc_mono_ns() - s->mono_base_ns;
-    xrc_context_enter(t, NULL);
-    xrc_segment_release(s);
+    xrc_context_close(t);
     errno = saved;
 }
 
@@ -225,13 +221,6 @@ xray_entity *xray_current_subsegment(void)
     return t->base != &t->seg->ent ? t->base : NULL; /* a subsegment handed to this thread */
 }
 
-xray_entity *xrc_context_entity(const xrc_thread *t)
-{
-    if (!t->seg)
-        return NULL;
-    return t->depth ? t->stack[t->depth - 1] : t->base;
-}
-
 xray_entity *xray_context_get(void)
 {
     xrc_thread *t = &xrc_tls;
@@ -258,7 +247,7 @@ void xray_context_set(xray_entity *entity)
         errno = saved;
         return;
     }
-    xrc_context_leave(t);
+    xrc_context_close(t);
     if (entity) {
         xrc_segment *s = entity->seg;
         atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);

@@ -5,6 +5,7 @@
  * filled go back to the thread's cache. Only the open subsegments stay. Runs on the owner
  * thread when a subsegment closes, about once per `threshold` subsegments; it copies, it does
  * not serialize. */
+#include "core/stream.h"
 #include "core/context.h"
 #include "base/log.h"
 #include "emit/emit.h"

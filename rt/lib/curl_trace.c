@@ -8,6 +8,7 @@
 #include "model/attrs.h"
 #include "lib/aws_call.h"
 #include "core/context.h"
+#include "core/facade.h"
 #include "emit/emit.h"
 #include "core/trace_header.h"
 #include "base/log.h"

@@ -4,6 +4,7 @@
  * is recorded then, with the start time taken at the append. Only the command's name is kept:
  * its arguments may be secrets. */
 #include "core/context.h"
+#include "core/exception.h"
 #include "lib/lib_span.h"
 #include "model/attrs.h"
 #include "xray_capture/redis.h"

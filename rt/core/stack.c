@@ -1,17 +1,65 @@
-/* fold.c — repeated captured calls folded into one summary subsegment. After `fold_after`
- * calls of the same captured site under the same parent in one segment, further calls are not
- * recorded one by one: they are counted into a summary subsegment for that (site, parent) —
- * first start, last end, calls, total, min and max duration — so a captured function in a hot
- * loop costs what a recorded call costs and the segment stays one readable document. Calls
- * made inside a folded call fold at once under summaries of their own, so the nesting is kept.
- * A call whose subsegment the user asks for (to annotate it, flag an error) or that an
- * exception unwinds is turned back into a recorded subsegment ("materialized"): errors are
- * never folded away. Only the thread that owns the segment folds; threads it was handed to
- * record every call. */
-#include "core/context.h"
+/* stack.c — a thread's stack of open subsegments: a captured call or xray_begin_subsegment
+ * opens one (recorded, or folded into a summary), xrc_close_from (stack.h) closes them. The
+ * captured-call path runs down from here: capture.c → stack.c → record.c, and on close
+ * stack.h → stack.c (fold accounting) → stream.c; nothing below calls back.
+ *
+ * Folding: after `fold_after` calls of the same captured site under the same parent in one
+ * segment, further calls are not recorded one by one: they are counted into a summary
+ * subsegment for that (site, parent) — first start, last end, calls, total, min and max
+ * duration — so a captured function in a hot loop costs what a recorded call costs and the
+ * segment stays one readable document. Calls made inside a folded call fold at once under
+ * summaries of their own, so the nesting is kept. A call whose subsegment the user asks for
+ * (to annotate it, flag an error) or that an exception unwinds is turned back into a recorded
+ * subsegment ("materialized"): errors are never folded away. Only the thread that owns the
+ * segment folds; threads it was handed to record every call. */
+#include "core/stack.h"
 #include "model/clock.h"
 
+#include <pthread.h>
 #include <string.h>
+
+xray_token xrc_open(xrc_thread *t, const char *name, uint32_t flags)
+{
+    xrc_segment *s = t->seg;
+    if (__builtin_expect(t->foreign, 0))
+        return xrc_open_foreign(t, name, flags);
+    if (__builtin_expect(t->depth >= XRC_MAX_DEPTH || xrc_recorded(s) >= s->max_sub, 0)) {
+        s->dropped++;
+        return 0;
+    }
+    xray_entity *e = xrc_arena_alloc(s, sizeof *e);
+    if (__builtin_expect(!e, 0)) {
+        s->dropped++;
+        return 0;
+    }
+    t->tail_before[t->depth] = s->tail;
+    xrc_entity_init(e, s, t->recording, name, xrc_rand64(), flags);
+    xrc_link_own(s, e);
+    t->stack[t->depth++] = e;
+    t->recording = e;
+    e->start_ns = xrc_mono_ns() - s->mono_base_ns;
+    return xrc_token_make(t);
+}
+
+xray_token xrc_open_foreign(xrc_thread *t, const char *name, uint32_t flags)
+{
+    xrc_segment *s = t->seg;
+    pthread_mutex_lock(&s->lock);
+    xray_entity *e = t->depth < XRC_MAX_DEPTH && xrc_recorded(s) < s->max_sub
+                         ? xrc_foreign_alloc(s, sizeof *e) : NULL;
+    if (!e) {
+        s->foreign_dropped++;
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    xrc_entity_init(e, s, t->recording, name, xrc_rand64(), flags);
+    xrc_link_foreign(s, e);
+    pthread_mutex_unlock(&s->lock);
+    t->stack[t->depth++] = e;
+    t->recording = e;
+    e->start_ns = xrc_mono_ns() - s->mono_base_ns;
+    return xrc_token_make(t);
+}
 
 /* The slot of (name, parent) in the thread's table, made for this segment if need be; NULL
  * when the probe window is full (the call is then recorded as usual). */
