@@ -2,7 +2,9 @@
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # The daemon's document check (the schema's limits) judges what the tests receive.
 CHECK_SRC := tools/xraycap/doccheck.c
-UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) $(CHECK_SRC)
+# The seed's example is the samples' own (samples/common/seed.c).
+UNIT_MAIN := $(filter-out tests/unit/env_probe.c tests/unit/lambda_probe.c tests/unit/crash_probe.c,$(UNIT_SRC)) \
+             $(CHECK_SRC) samples/common/seed.c
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -Iinclude -Irt $(DB_CFLAGS) -DROOT='"$(CURDIR)"' -DPROBE='"$(BUILD)/tests/env_probe"' \
                -DLAMBDA_PROBE='"$(BUILD)/tests/lambda_probe"' -DCRASH_PROBE='"$(BUILD)/tests/crash_probe"'
 TEST_LIBS := -lcunit $(LIBS)

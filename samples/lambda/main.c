@@ -21,24 +21,15 @@
 #include <xray_capture/lambda.h>
 
 #include "../common/aws_store.h"
+#include "../common/seed.h"
 
 static aws_store store;
 
-static void xray_function_sample1(void)
+static void sample1_as_the_seed_wrote_it(void)
 {
     xray_begin_segment("segment_1"); /* as the seed does: Lambda owns the segment, so discarded */
-    xray_begin_subsegment("subsegment_1");
-    xray_entity *sub = xray_current_subsegment();
-    xray_put_annotation(sub, "annotation1", "annotation test");
-    xray_put_metadata_json(sub, "data", "{\"key1\":\"value1\"}", "subsegment_1_metadata");
-    xray_begin_subsegment("subsegment_2");
-    xray_begin_subsegment("subsegment_3-1");
-    xray_end_subsegment();
-    xray_begin_subsegment("subsegment_3-2");
-    xray_end_subsegment();
-    xray_end_subsegment();
-    xray_end_subsegment();
-    xray_end_segment(); /* (ignored, with a warning, for the same reason) */
+    xray_function_sample1();         /* samples/common/seed.c */
+    xray_end_segment();              /* (ignored, with a warning, for the same reason) */
 }
 
 XRAY_CAPTURE("xray_function_sample2")
@@ -74,7 +65,7 @@ static int handler(const xray_lambda_invocation *inv, char **response, void *ctx
     char user_id[40], name[128], answer[512];
     snprintf(user_id, sizeof user_id, "%08lx-%04x", (unsigned long)time(NULL), (unsigned)rand() & 0xffff);
     user_name(inv->event, name, sizeof name);
-    xray_function_sample1();
+    sample1_as_the_seed_wrote_it();
     xray_function_sample2();
     if (xray_function_sample3(user_id, name) == 0)
         snprintf(answer, sizeof answer, "{\"statusCode\":200,\"body\":\"{\\\"userId\\\":\\\"%s\\\","

@@ -35,6 +35,7 @@
 #include <xray_capture/microhttpd.h>
 
 #include "../common/aws_store.h"
+#include "../common/seed.h"
 
 static struct {
     aws_store aws;
@@ -49,21 +50,6 @@ static const char *env(const char *name, const char *fallback)
 }
 
 /* ---- the seed's three samples -------------------------------------------------------- */
-
-static void xray_function_sample1(void)
-{
-    xray_begin_subsegment("subsegment_1");
-    xray_entity *sub = xray_current_subsegment();
-    xray_put_annotation(sub, "annotation1", "annotation test");
-    xray_put_metadata_json(sub, "data", "{\"key1\":\"value1\"}", "subsegment_1_metadata");
-    xray_begin_subsegment("subsegment_2");
-    xray_begin_subsegment("subsegment_3-1");
-    xray_end_subsegment();
-    xray_begin_subsegment("subsegment_3-2");
-    xray_end_subsegment();
-    xray_end_subsegment();
-    xray_end_subsegment();
-}
 
 XRAY_CAPTURE("xray_function_sample2")
 static void xray_function_sample2(void)

@@ -1,5 +1,6 @@
 /* test_documents.c — the shape of what is sent: the seed example, required fields, ids. */
 #include "harness.h"
+#include "../../samples/common/seed.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,20 +8,11 @@
 
 void register_documents_more(void);
 
+/* The seed's example as the samples run it (samples/common/seed.c). */
 static void seed_example(void)
 {
     xray_begin_segment("segment_1");
-    xray_begin_subsegment("subsegment_1");
-    xray_entity *sub = xray_current_subsegment();
-    xray_put_annotation(sub, "annotation1", "annotation test");
-    xray_put_metadata_json(sub, "data", "{\"key1\":\"value1\"}", "subsegment_1_metadata");
-    xray_begin_subsegment("subsegment_2");
-    xray_begin_subsegment("subsegment_3-1");
-    xray_end_subsegment();
-    xray_begin_subsegment("subsegment_3-2");
-    xray_end_subsegment();
-    xray_end_subsegment();
-    xray_end_subsegment();
+    xray_function_sample1();
     xray_end_segment();
 }
 
