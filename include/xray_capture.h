@@ -511,17 +511,6 @@ static inline xray_status xray_put_annotation(xray_entity *e, const char *k, int
     return xray_put_annotation_number(e, k, (double)v);
 }
 extern "C" {
-#else
-/*
- * xray_put_annotation(entity, key, value) picks the kind from the value's type: a string,
- * a bool (a `bool` variable or `(bool)1`; note that in C `true` is an int), or a number.
- */
-#define xray_put_annotation(entity, key, value)                                               \
-    _Generic((value),                                                                         \
-        char *: xray_put_annotation_string,                                                   \
-        const char *: xray_put_annotation_string,                                             \
-        _Bool: xray_put_annotation_bool,                                                      \
-        default: xray_put_annotation_number)((entity), (key), (value))
 #endif
 
 #else /* XRAY_COMPILED_OUT: every call is an inline no-op and nothing needs linking. */
@@ -578,7 +567,16 @@ static inline xray_status xray_put_annotation(xray_entity *e, const char *k, T v
     (void)e; (void)k; (void)v; return XRAY_OK;
 }
 extern "C" {
-#else
+#endif
+
+#endif /* XRAY_COMPILED_OUT */
+
+#ifndef __cplusplus
+/*
+ * xray_put_annotation(entity, key, value) picks the kind from the value's type: a string,
+ * a bool (a `bool` variable or `(bool)1`; note that in C `true` is an int), or a number.
+ * (C++ has overloads of the same name, above.)
+ */
 #define xray_put_annotation(entity, key, value)                                               \
     _Generic((value),                                                                         \
         char *: xray_put_annotation_string,                                                   \
@@ -586,8 +584,6 @@ extern "C" {
         _Bool: xray_put_annotation_bool,                                                      \
         default: xray_put_annotation_number)((entity), (key), (value))
 #endif
-
-#endif /* XRAY_COMPILED_OUT */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Capture macros                                                                             */

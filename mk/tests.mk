@@ -1,3 +1,6 @@
+# What the separate test programs share (tests/common/support.c: a free port, the CUnit run).
+SUPPORT := tests/common/support.c tests/common/support.h
+
 # Unit tests: one CUnit runner built three ways — plain, ASan+UBSan, and TSan (threads only).
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # The daemon's document check (the schema's limits) judges what the tests receive.
@@ -53,27 +56,27 @@ $(BUILD)/npm/.installed:
 	    >$(BUILD)/npm/install.log 2>&1; then touch $@; \
 	  else echo "npm install dynalite s3rver failed (see $(BUILD)/npm/install.log); e2e test skipped"; fi
 
-$(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) tests/e2e/users_api.c tests/unit/listener.c $(CHECK_SRC) \
+$(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) $(SUPPORT) $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) tests/e2e/users_api.c tests/unit/listener.c $(CHECK_SRC) tests/common/support.c \
 	  tests/unit/fake_http.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
-$(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+$(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(SUPPORT) $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< tests/common/support.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
 check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda lambda-package $(BUILD)/npm/.installed \
            $(BUILD)/tests/e2e-xray-api
 	@tests/suite.sh e2e-users-api $(BUILD)/tests/e2e-users-api
 	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api
 
-$(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_LIB_SRC) | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) tests/tool/test_tool.c $(TOOL_LIB_SRC) \
+$(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_LIB_SRC) $(SUPPORT) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) tests/tool/test_tool.c $(TOOL_LIB_SRC) tests/common/support.c \
 	  -lcunit $(TOOL_LIBS) -o $@
 
 check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture $(BUILD)/samples/manual
 	@tests/suite.sh tool $(BUILD)/tests/tool
 
-$(BUILD)/tests/viewer: tests/e2e/viewer.c | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $< -lcunit -o $@
+$(BUILD)/tests/viewer: tests/e2e/viewer.c $(SUPPORT) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< tests/common/support.c -lcunit -o $@
 
 check-viewer: $(BUILD)/tests/viewer $(BUILD)/xraycap $(BUILD)/samples/capture
 	@tests/suite.sh viewer $(BUILD)/tests/viewer
@@ -96,7 +99,7 @@ check-install: all
 # plugin, --wrap link, explicit xray_* calls) and once more with the runtime under ASan+UBSan;
 # tests/db/test_NAME.c runs them and checks what they send.
 DB_PROG_FLAGS := -std=c11 $(CWARN) -O2 -Iinclude $(DB_CFLAGS)
-DB_TEST_SRC := tests/db/db_harness.c tests/unit/listener.c $(CHECK_SRC)
+DB_TEST_SRC := tests/db/db_harness.c tests/unit/listener.c $(CHECK_SRC) tests/common/support.c
 DB_WAYS := gcc clang wrap explicit asan
 
 # $(call db_client,NAME,LIB): the five builds of NAME's client and its test program.
@@ -147,8 +150,8 @@ check-mysql: $(BUILD)/tests/mysql $(INTERPOSE_BIN)
 
 # The packaged Lambda function, run as Lambda runs it (tests/e2e/lambda_package.c).
 $(BUILD)/tests/lambda-package: tests/e2e/lambda_package.c tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
-                               $(BUILD)/libxraycap.a | $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) $< tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) \
+                               $(SUPPORT) $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) tests/common/support.c \
 	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 check-lambda: $(BUILD)/tests/lambda-package lambda-package
 	@tests/suite.sh lambda-package $(BUILD)/tests/lambda-package

@@ -1,4 +1,5 @@
 /* db_harness.c — see db_harness.h. */
+#include "../common/support.h"
 #include "db_harness.h"
 #include "../unit/listener.h"
 
@@ -206,10 +207,7 @@ int db_test_main(const db_suite *suite, struct listener *l, char *dir, size_t di
     ADD(s, test_calls_inside_another_library_are_traced_when_the_patch_library_is_preloaded);
     ADD(s, test_interposition_and_plugin_together_record_each_call_once);
     ADD(s, test_server_lost_mid_test_is_a_fault_and_the_program_goes_on); /* last: it kills the server */
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    int failed = support_run_tests();
     listener_close(l);
     db_server(suite->server, "stop", dir);
     return failed ? 1 : 0;

@@ -4,6 +4,7 @@
  * invocation (DynamoDB and S3 pointed at a closed loopback port: nothing leaves the machine). It must answer the invocation, send the function's subsegments, and load every
  * library from the package (LD_DEBUG=libs shows where each came from): nothing from this
  * machine's libraries. */
+#include "../common/support.h"
 #include "../unit/fake_http.h"
 #include "../unit/listener.h"
 
@@ -106,10 +107,7 @@ int main(void)
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("lambda-package", NULL, NULL);
     CU_add_test(s, "test_packaged_function_runs_with_only_its_own_libraries", test_packaged_function_runs_with_only_its_own_libraries);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    int failed = support_run_tests();
     listener_close(&L);
     return failed ? 1 : 0;
 }

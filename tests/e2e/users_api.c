@@ -3,6 +3,7 @@
  * header, then samples/lambda given the same request as an API Gateway event through a local
  * Runtime API; the documents the daemon would receive are checked. Skipped, saying so, when
  * the stand-ins could not be installed (no npm registry). */
+#include "../common/support.h"
 #include "../unit/fake_http.h"
 #include "../unit/listener.h"
 
@@ -417,10 +418,7 @@ int main(void)
                 test_lambda_function_traces_the_seed_flow_under_the_function_segment);
     CU_add_test(s, "test_local_api_gives_the_consoles_picture_in_the_seeds_three_configurations",
                 test_local_api_gives_the_consoles_picture_in_the_seeds_three_configurations);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    int failed = support_run_tests();
     stop_standins();
     listener_close(&L);
     return failed ? 1 : 0;

@@ -2,6 +2,7 @@
  * daemon, pages loaded in headless Chromium (Debian's chromium), the DOM checked for the trace
  * list, the timeline and the map, a hostile value shown as text, and a screenshot saved under
  * build/. Skipped, saying so, where chromium is not installed. */
+#include "../common/support.h"
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <signal.h>
@@ -23,17 +24,6 @@
 
 static char db[128], base[64], capture_id[64];
 static pid_t server;
-
-static int free_port(int type)
-{
-    int fd = socket(AF_INET, type, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static void sleep_ms(long ms)
 {
@@ -65,7 +55,7 @@ static const char *dom(const char *path)
 /* Fills a store through the daemon: the capture sample and one hand-made hostile document. */
 static void fill_store(void)
 {
-    int udp = free_port(SOCK_DGRAM);
+    int udp = support_free_port(SOCK_DGRAM);
     char cmd[1024], addr[64];
     snprintf(db, sizeof db, "/tmp/xraycap-viewer-%d.db", (int)getpid());
     snprintf(cmd, sizeof cmd, "rm -f %s*", db);
@@ -177,7 +167,7 @@ int main(void)
     }
     system("mkdir -p " B "/viewer");
     fill_store();
-    int http = free_port(SOCK_STREAM);
+    int http = support_free_port(SOCK_STREAM);
     snprintf(base, sizeof base, "127.0.0.1:%d", http);
     server = fork();
     if (server == 0) {
@@ -189,10 +179,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("viewer", NULL, NULL);
     CU_add_test(s, "test_trace_list_timeline_and_map_render_in_a_browser", test_trace_list_timeline_and_map_render_in_a_browser);
     CU_add_test(s, "test_layout_colours_and_links_hold_in_the_browser", test_layout_colours_and_links_hold_in_the_browser);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    int failed = support_run_tests();
     kill(server, SIGTERM);
     waitpid(server, NULL, 0);
     char cmd[256];

@@ -2,6 +2,7 @@
  * that recomputes every SigV4 signature with Debian's botocore (python3-botocore) and checks
  * each batch, and, where the machine has it, moto_server's X-Ray API, read back with
  * BatchGetTraces. Each part is skipped, saying so, when its checker is missing. */
+#include "../common/support.h"
 #include <CUnit/Basic.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -252,9 +253,6 @@ int main(void)
                 test_session_token_travels_with_the_signature);
     CU_add_test(s, "test_the_verifier_catches_a_wrong_secret", test_the_verifier_catches_a_wrong_secret);
     CU_add_test(s, "test_moto_stores_the_segments_put", test_moto_stores_the_segments_put);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    int failed = support_run_tests();
     return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* test_tool.c — the xraycap tool: the daemon's parser against every malformed input, the
  * daemon as a process (refusals counted while it keeps serving, updates and streamed
  * subsegments put together), filter expressions, and a load test from 4 processes. */
+#include "../common/support.h"
 #include "../../tools/xraycap/doccheck.h"
 #include "../../tools/xraycap/filter.h"
 #include "../../tools/xraycap/hostport.h"
@@ -104,17 +105,6 @@ static char db[128], log_path[128];
 static int port;
 static pid_t daemon_pid;
 
-static int free_udp_port(void)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static const char *forward_to; /* --forward for the next start_daemon, or NULL */
 static const char *import_from; /* --import for the next start_daemon, or NULL */
 
@@ -125,7 +115,7 @@ static void start_daemon(void)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", db, db, db);
     system(cmd);
-    port = free_udp_port();
+    port = support_free_port(SOCK_DGRAM);
     daemon_pid = fork();
     if (daemon_pid == 0) {
         char udp[64];
@@ -633,9 +623,6 @@ int main(void)
     CU_add_test(s, "test_filters_select_the_right_traces", test_filters_select_the_right_traces);
     CU_add_test(s, "test_cli_answers_help_and_never_creates_a_store_by_reading", test_cli_answers_help_and_never_creates_a_store_by_reading);
     CU_add_test(s, "test_load_from_four_processes_is_stored_once_each", test_load_from_four_processes_is_stored_once_each);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    int failed = support_run_tests();
     return failed ? 1 : 0;
 }
