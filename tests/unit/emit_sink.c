@@ -67,6 +67,14 @@ void use_emitters(const char *emitters, long flush_ms)
     CU_ASSERT_EQUAL(xray_recorder_configure(&c), XRAY_OK);
 }
 
+void use_otlp_sink(const char *first)
+{
+    char e[200];
+    sink_start(OK);
+    snprintf(e, sizeof e, "%sotlp:http://%s", first, H.address);
+    use_emitters(e, 5000);
+}
+
 void restore_emitters(void)
 {
     xray_config c = XRAY_CONFIG_INIT;

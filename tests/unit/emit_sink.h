@@ -31,6 +31,9 @@ int sink_requests(void);       /* requests it got (after sink_stop) */
 
 void use_emitters(const char *emitters, long flush_ms);
 void restore_emitters(void);   /* back to udp, 2 s flush */
+/* A fresh destination answering OK, and OTLP sent to it after the emitters in `first` ("" or
+ * "udp,"), with a 5 s flush deadline. */
+void use_otlp_sink(const char *first);
 void send_segments(int n, int subsegments);
 
 extern unsigned long long delta_sent, delta_dropped, delta_errors;

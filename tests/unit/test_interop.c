@@ -242,10 +242,7 @@ static void add_entities(cJSON *out, const cJSON *d)
 static void test_otlp_export_maps_back_to_the_same_xray_fields(void)
 {
     test_reset();
-    sink_start(OK);
-    char e[160];
-    snprintf(e, sizeof e, "udp,otlp:http://%s", H.address);
-    use_emitters(e, 5000);
+    use_otlp_sink("udp,");
     xray_entity *seg = xray_begin_segment_from_http("seed", "POST", "https://api.example/users",
                                                     NULL, NULL);
     xray_begin_subsegment("subsegment_1");
@@ -290,10 +287,7 @@ static void test_otlp_export_maps_back_to_the_same_xray_fields(void)
 static void test_otlp_http_spans_follow_the_stable_conventions(void)
 {
     test_reset();
-    sink_start(OK);
-    char e[160];
-    snprintf(e, sizeof e, "otlp:http://%s", H.address);
-    use_emitters(e, 5000);
+    use_otlp_sink("");
     xray_entity *seg = xray_begin_segment_from_http("api", "GET", "http://api.example:8080/items/7",
                                                     NULL, NULL);
     xray_entity *call = xray_begin_subsegment("inventory");

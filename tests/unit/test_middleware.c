@@ -67,6 +67,20 @@ static void expect_request_segment(const char *name, const char *method, const c
     CU_ASSERT_TRUE(entity_valid((cJSON *)seg, 1));
 }
 
+/* The two requests each framework's test makes: GET /hello, traced with the handler's work
+ * inside and the trace header answered; then POST /hello/boom, answered `boom_status`. */
+static void expect_hello_and_boom(int port, const char *boom_body, int boom_status)
+{
+    http_text headers;
+    CU_ASSERT_EQUAL(request(port, "/hello", NULL, true, &headers), 200);
+    expect_request_segment("orders-api", "GET", "/hello", 200);
+    CU_ASSERT_PTR_NOT_NULL(child_named(L.docs[0], "handler_work"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(headers.s, "X-Amzn-Trace-Id: Root=" ROOT_ID ";Sampled=1"));
+    listener_clear(&L);
+    CU_ASSERT_EQUAL(request(port, "/hello/boom", boom_body, true, &headers), boom_status);
+    expect_request_segment("orders-api", "POST", "/hello/boom", boom_status);
+}
+
 /* ---- CivetWeb ------------------------------------------------------------------------ */
 
 static int civet_begins; /* the user's own begin_request still runs */
@@ -106,14 +120,7 @@ static void test_civetweb_request_is_a_segment_with_the_trace_sent_back(void)
     struct mg_context *ctx = mg_start(&cb, NULL, options);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     mg_set_request_handler(ctx, "/hello", civet_hello, NULL);
-    http_text headers;
-    CU_ASSERT_EQUAL(request(port, "/hello", NULL, true, &headers), 200);
-    expect_request_segment("orders-api", "GET", "/hello", 200);
-    CU_ASSERT_PTR_NOT_NULL(child_named(L.docs[0], "handler_work"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(headers.s, "X-Amzn-Trace-Id: Root=" ROOT_ID ";Sampled=1"));
-    listener_clear(&L);
-    CU_ASSERT_EQUAL(request(port, "/hello/boom", "x=1", true, &headers), 500);
-    expect_request_segment("orders-api", "POST", "/hello/boom", 500);
+    expect_hello_and_boom(port, "x=1", 500);
     mg_stop(ctx);
     CU_ASSERT_EQUAL(civet_begins, 2);
     CU_ASSERT_EQUAL(xray_civetweb_middleware(NULL, "x"), XRAY_ERR_INVALID);
@@ -167,13 +174,7 @@ static void test_microhttpd_request_is_one_segment_with_the_trace_sent_back(void
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     http_text headers;
     /* the first call queues nothing: dropped, and the second continues the same decision */
-    CU_ASSERT_EQUAL(request(port, "/hello", NULL, true, &headers), 200);
-    expect_request_segment("orders-api", "GET", "/hello", 200);
-    CU_ASSERT_PTR_NOT_NULL(child_named(L.docs[0], "handler_work"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(headers.s, "X-Amzn-Trace-Id: Root=" ROOT_ID ";Sampled=1"));
-    listener_clear(&L);
-    CU_ASSERT_EQUAL(request(port, "/hello/boom", "a body", true, &headers), 503);
-    expect_request_segment("orders-api", "POST", "/hello/boom", 503);
+    expect_hello_and_boom(port, "a body", 503);
     /* without a caller's header, the recorder decides once: still one segment */
     listener_clear(&L);
     CU_ASSERT_EQUAL(request(port, "/hello", NULL, false, &headers), 200);

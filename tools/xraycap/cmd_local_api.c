@@ -12,6 +12,7 @@
  * `sdk` (all of it, the default). One invocation at a time; nothing leaves loopback unless the
  * function itself calls out. */
 #include "commands.h"
+#include "stop.h"
 #include "hostport.h"
 
 #include <errno.h>
@@ -48,8 +49,6 @@ typedef struct invocation {
     bool handed;                 /* the function has it (GET /next answered) */
 } invocation;
 
-static volatile sig_atomic_t running = 1;
-static void stop_running(int sig) { (void)sig; running = 0; }
 
 static double now(void)
 {
@@ -334,11 +333,7 @@ int cmd_local_api(int argc, char **argv)
     int udp = socket(daemon.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (api < 0 || runtime < 0 || udp < 0)
         return 1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = stop_running;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    stop_on_signals();
     pid_t fn = start_function(bootstrap, runtime_addr, udp_spec, &o);
     fprintf(stderr, "xraycap local-api: http://%s/ (stage %s, function %s, tracing %s)\n", api_addr, o.stage,
             o.function, o.tracing);
@@ -350,7 +345,7 @@ int cmd_local_api(int argc, char **argv)
     int waiting_next = -1; /* the function's GET /next, held until there is work */
     unsigned counter = 0;
     int rc = 0;
-    while (running) {
+    while (!stop_asked) {
         int st;
         if (fn > 0 && waitpid(fn, &st, WNOHANG) == fn) { /* as Lambda: the caller gets a 502 */
             fprintf(stderr, "xraycap local-api: the function exited (%s %d)%s\n",

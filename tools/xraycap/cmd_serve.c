@@ -1,6 +1,7 @@
 /* cmd_serve.c — `xraycap serve`: the trace list, timelines and map over HTTP, for a browser on
  * this machine. A small blocking server: one connection at a time, GET only. */
 #include "commands.h"
+#include "stop.h"
 #include "view.h"
 #include "hostport.h"
 #include "html.h"
@@ -30,8 +31,6 @@ static void url_decode(const char *in, char *out, size_t len)
     out[o] = '\0';
 }
 
-static volatile sig_atomic_t serving = 1;
-static void stop_serving(int sig) { (void)sig; serving = 0; }
 
 static void handle(int c, store *s, const options *o)
 {
@@ -103,14 +102,9 @@ int cmd_serve(int argc, char **argv)
     store *s = view_open_store(&o);
     if (!s)
         return 1;
-    /* No SA_RESTART: a signal must interrupt accept() so the loop can end. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = stop_serving;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    stop_on_signals();
     fprintf(stderr, "xraycap serve: http://%s/\n", bound);
-    while (serving) {
+    while (!stop_asked) {
         int c = accept(fd, NULL, NULL);
         if (c < 0)
             continue;
