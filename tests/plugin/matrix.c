@@ -95,7 +95,7 @@ static void run(const char *exe, const char *env, run_result *r)
         /* The checks read each program's whole tree from one document; streaming past the
          * threshold is the unit tests' subject. */
         setenv("XRAYCAP_STREAMING_THRESHOLD", "100000", 1);
-        setenv("XRAYCAP_FOLD_AFTER", "0", 1); /* every call recorded: folding is test_fold.c's */
+        setenv("XRAYCAP_FOLD_AFTER", "-1", 1); /* every call recorded: folding is test_fold.c's */
         unsetenv("AWS_XRAY_CONTEXT_MISSING");
         if (env) {
             char copy[256];
