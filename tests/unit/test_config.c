@@ -236,6 +236,36 @@ static void test_off_is_minus_one_in_xray_config_and_in_the_environment(void)
     test_reset();
 }
 
+/* The environment parser is the list: every variable of it is read, and one that cannot hold
+ * the text is refused by name (names and versions take any text; a rules file is opened when
+ * sampling first needs it, and the message names the file). */
+static void test_every_variable_of_the_list_is_read_from_the_environment(void)
+{
+    char env[4096] = "", out[8192];
+    size_t used = 0;
+    for (size_t i = 0; i < xrc_nsettings; i++)
+        if (xrc_settings[i].variable)
+            used += (size_t)snprintf(env + used, sizeof env - used, "%s=@@ ",
+                                     xrc_settings[i].variable);
+    test_reset();
+    CU_ASSERT_EQUAL(run_probe(env, "x", out, sizeof out), 0);
+    for (size_t i = 0; i < xrc_nsettings; i++) {
+        const xrc_setting *s = &xrc_settings[i];
+        char said[128];
+        if (!s->variable || s->kind == XRC_SET_NAME || s->kind == XRC_SET_VERSION)
+            continue;
+        if (s->kind == XRC_SET_RULES)
+            snprintf(said, sizeof said, "rules file '@@'");
+        else
+            snprintf(said, sizeof said, "%s=@@ ", s->variable);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, said));
+        if (!strstr(out, said))
+            fprintf(stderr, "\n    %s was not read (or not refused)\n", s->variable);
+    }
+    collect();
+    test_reset();
+}
+
 void register_config(void)
 {
     CU_pSuite s = CU_add_suite("config", NULL, NULL);
@@ -250,4 +280,5 @@ void register_config(void)
     ADD(s, test_settings_table_in_readme_is_the_list);
     ADD(s, test_every_initial_value_is_valid_text_for_its_setting);
     ADD(s, test_off_is_minus_one_in_xray_config_and_in_the_environment);
+    ADD(s, test_every_variable_of_the_list_is_read_from_the_environment);
 }
