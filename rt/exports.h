@@ -19,6 +19,9 @@
 
 /* The library guard, for the interposition library (lib/lib_span.c). */
 int __xraycap_lib_busy(void);
+
+/* The C++ runtime's, counted and passed on (core/cxa_throw.c). */
+void __cxa_throw(void *obj, void *type, void (*destroy)(void *));
 #pragma GCC visibility pop
 
 #endif

@@ -205,9 +205,13 @@ void __xraycap_exit_exception(xray_token token, void *exception)
     if (xrc_token_index(t, token, &idx)) {
         xray_entity *e = t->foreign ? t->stack[idx] : xrc_fold_materialize(t, idx);
         pthread_mutex_lock(&e->seg->lock);
-        if (exception && exception == t->unwinding && !cJSON_HasObjectItem(e->extra, "cause")) {
-            /* The same exception, recorded in a frame it already left: point at that record,
-             * as X-Ray's `cause` allows, instead of copying the stack again. */
+        /* The same exception, recorded in a frame it already left, when it is the one at the
+         * same address, no throw came since (another exception may have taken its memory)
+         * and the record is in this segment: point at that record, as X-Ray's `cause`
+         * allows, instead of copying the stack again. A rethrow (`throw;`) is the same. */
+        bool same = exception && exception == t->unwinding && t->throws == t->unwinding_throw &&
+                    e->seg == t->unwinding_seg;
+        if (same && !cJSON_HasObjectItem(e->extra, "cause")) {
             char id[17];
             xrc_hex16(id, t->unwinding_id);
             id[16] = '\0';
@@ -221,6 +225,8 @@ void __xraycap_exit_exception(xray_token token, void *exception)
             add_exception(e, type, what, false, __builtin_return_address(0), &t->unwinding_id,
                           XRC_F_FAULT);
             t->unwinding = exception;
+            t->unwinding_throw = t->throws;
+            t->unwinding_seg = e->seg;
         }
         e->marks |= XRC_F_FAULT;
         pthread_mutex_unlock(&e->seg->lock);

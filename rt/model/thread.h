@@ -46,6 +46,9 @@ typedef struct xrc_thread {
     bool registered;             /* thread-exit destructor armed (lifecycle.c) */
     void *unwinding;             /* C++ exception last seen unwinding a captured frame */
     uint64_t unwinding_id;       /* the id its `cause` entry got in the innermost frame */
+    unsigned long unwinding_throw; /* `throws` when it was recorded (exception.c) */
+    const xrc_segment *unwinding_seg; /* the segment it was recorded in */
+    unsigned long throws;        /* C++ throws made on this thread (cxa_throw.c) */
     xray_entity *stack[XRC_MAX_DEPTH];
     xray_entity *tail_before[XRC_MAX_DEPTH]; /* the segment's newest entity when stack[i]
                                                 was opened (to unrecord a short call) */

@@ -33,8 +33,11 @@ static const toolchain toolchains[] = {
 #endif
 };
 
-static const char *levels[] = {"-O0", "-O1", "-O2", "-O3", "-Os", "-O2 -flto"};
-#define NLEVELS (sizeof levels / sizeof levels[0])
+/* The last level, under AddressSanitizer, only for the C++ exception programs. */
+static const char *levels[] = {"-O0", "-O1", "-O2", "-O3", "-Os", "-O2 -flto",
+                               "-O1 -fsanitize=address -fno-omit-frame-pointer"};
+#define NLEVELS_ASAN (sizeof levels / sizeof levels[0])
+#define NLEVELS (NLEVELS_ASAN - 1)
 
 static listener L;
 
@@ -177,6 +180,87 @@ static void check_longjmp(void)
     CU_ASSERT_PTR_NOT_NULL(child_named(listener_find(&L, "jumps"), "after"));
 }
 
+/* The exception recorded in the n-th subsegment named `name` (breadth first), or NULL; *ref
+ * is its `cause` when that is a reference to another record. */
+static cJSON *own_exception(const char *name, int n, const char **ref)
+{
+    cJSON *seg = listener_find(&L, "identity"), *c;
+    *ref = NULL;
+    cJSON *queue[256]; /* breadth first: the n-th in document order, level by level */
+    int head = 0, tail = 0;
+    queue[tail++] = seg;
+    while (head < tail) {
+        cJSON *e = queue[head++];
+        cJSON_ArrayForEach(c, cJSON_GetObjectItem(e, "subsegments")) {
+            if (tail < 256)
+                queue[tail++] = c;
+            if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) || n-- != 0)
+                continue;
+            cJSON *cause = cJSON_GetObjectItem(c, "cause");
+            if (cJSON_IsString(cause))
+                *ref = cause->valuestring;
+            return cJSON_GetArrayItem(cJSON_GetObjectItem(cause, "exceptions"), 0);
+        }
+    }
+    return NULL;
+}
+
+static const char *text(const cJSON *x, const char *k)
+{
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(x, k));
+    return v ? v : "";
+}
+
+/* Each throw recorded as itself (identity.cc): types and messages of their own, distinct ids;
+ * one exception rethrown through a second captured frame recorded once and referenced. */
+static void check_identity(void)
+{
+    const char *ref;
+    CU_ASSERT_EQUAL(L.ndocs, 1);
+    cJSON *a = own_exception("first", 0, &ref), *b = own_exception("second", 0, &ref);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b); /* its own, not a reference to the first */
+    CU_ASSERT_STRING_EQUAL(text(a, "type"), "std::runtime_error");
+    CU_ASSERT_STRING_EQUAL(text(b, "type"), "std::logic_error");
+    CU_ASSERT_STRING_EQUAL(text(b, "message"), "second failed");
+    CU_ASSERT_STRING_NOT_EQUAL(text(a, "id"), text(b, "id"));
+    for (int i = 0; i < 3; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "again %d", i);
+        cJSON *x = own_exception("again", i, &ref);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        CU_ASSERT_STRING_EQUAL(text(x, "message"), want);
+    }
+    cJSON *inner = own_exception("inner", 0, &ref);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inner);
+    CU_ASSERT_PTR_NULL(own_exception("relay", 0, &ref)); /* rethrown: a reference ... */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+    CU_ASSERT_STRING_EQUAL(ref, text(inner, "id"));      /* ... to inner's record */
+    CU_ASSERT_PTR_NULL(own_exception("keep", 0, &ref));  /* caught where it was thrown */
+    CU_ASSERT_PTR_NULL(ref);
+    cJSON *replayed = own_exception("replay", 0, &ref);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(replayed);
+    CU_ASSERT_STRING_EQUAL(text(replayed, "type"), "std::domain_error");
+    CU_ASSERT_STRING_EQUAL(text(replayed, "message"), "kept");
+    cJSON *nested = own_exception("wrap", 0, &ref);       /* the new exception, not inner's */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nested);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text(nested, "type"), "runtime_error"));
+    CU_ASSERT_STRING_EQUAL(text(nested, "message"), "wrapped");
+    cJSON *wrapped_inner = own_exception("inner", 1, &ref);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wrapped_inner);
+    CU_ASSERT_STRING_NOT_EQUAL(text(nested, "id"), text(wrapped_inner, "id"));
+    int per_thread[3] = {0};
+    for (int i = 0; i < 10; i++) {
+        cJSON *x = own_exception("worker", i, &ref);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+        int n = text(x, "message")[7] - '0';
+        if (n == 1 || n == 2)
+            per_thread[n]++;
+    }
+    CU_ASSERT_EQUAL(per_thread[1], 5);
+    CU_ASSERT_EQUAL(per_thread[2], 5);
+}
+
 static void check_exceptions(void)
 {
     CU_ASSERT_EQUAL(L.ndocs, 1);
@@ -230,12 +314,13 @@ static const program programs[] = {
     {"threads.c", check_threads},
     {"longjmp.c", check_longjmp},
     {"exceptions.cc", check_exceptions},
+    {"identity.cc", check_identity},
 };
 
-static void run_program(const program *p)
+static void run_program(const program *p, size_t nlevels)
 {
     for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
-        for (size_t li = 0; li < NLEVELS; li++) {
+        for (size_t li = 0; li < nlevels; li++) {
             char traced[512], off[512];
             run_result a, b;
             int ok = compile(&toolchains[t], p->file, (int)li, 1, traced, sizeof traced) == 0;
@@ -258,10 +343,11 @@ static void run_program(const program *p)
     }
 }
 
-static void test_control_flow_paths_close_every_subsegment_once(void) { run_program(&programs[0]); }
-static void test_captured_function_called_from_four_threads(void) { run_program(&programs[1]); }
-static void test_longjmp_past_captured_frames_is_closed_by_the_catcher(void) { run_program(&programs[2]); }
-static void test_cpp_exception_through_two_captured_frames_sets_fault(void) { run_program(&programs[3]); }
+static void test_control_flow_paths_close_every_subsegment_once(void) { run_program(&programs[0], NLEVELS); }
+static void test_captured_function_called_from_four_threads(void) { run_program(&programs[1], NLEVELS); }
+static void test_longjmp_past_captured_frames_is_closed_by_the_catcher(void) { run_program(&programs[2], NLEVELS); }
+static void test_cpp_exception_through_two_captured_frames_sets_fault(void) { run_program(&programs[3], NLEVELS_ASAN); }
+static void test_every_cpp_throw_is_recorded_as_itself(void) { run_program(&programs[4], NLEVELS_ASAN); }
 
 /* Builds progs/stack.c with `flags` (and the static library), runs it, returns the frames of
  * the one exception it records (a new reference), or NULL. */
@@ -575,6 +661,7 @@ int main(int argc, char **argv)
     CU_add_test(s, "test_captured_function_called_from_four_threads", test_captured_function_called_from_four_threads);
     CU_add_test(s, "test_longjmp_past_captured_frames_is_closed_by_the_catcher", test_longjmp_past_captured_frames_is_closed_by_the_catcher);
     CU_add_test(s, "test_cpp_exception_through_two_captured_frames_sets_fault", test_cpp_exception_through_two_captured_frames_sets_fault);
+    CU_add_test(s, "test_every_cpp_throw_is_recorded_as_itself", test_every_cpp_throw_is_recorded_as_itself);
     CU_add_test(s, "test_stack_frames_name_functions_and_lines_or_stable_offsets",
                 test_stack_frames_name_functions_and_lines_or_stable_offsets);
     CU_add_test(s, "test_no_segment_follows_the_context_missing_strategy", test_no_segment_follows_the_context_missing_strategy);
