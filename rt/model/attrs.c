@@ -7,6 +7,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "model/sanitize.h"
+#include "model/thread.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -17,13 +18,31 @@
 
 #define MAX_ANNOTATIONS XRAY_MAX_ANNOTATIONS
 
+/* A NULL entity, most often what xray_current_subsegment() gave with no subsegment open:
+ * the message says what the calling thread does have open. */
+static void no_entity(const char *what)
+{
+    const xrc_thread *t = &xrc_tls;
+    char msg[400];
+    if (!t->seg)
+        snprintf(msg, sizeof msg, "%s: the entity is NULL, and no segment is open on this "
+                                  "thread", what);
+    else if (!t->depth && !t->phantom && t->base == &t->seg->ent)
+        snprintf(msg, sizeof msg, "%s: the entity is NULL: no subsegment is open on this thread "
+                                  "(segment '%.100s' is; xray_current_segment() returns it)",
+                 what, t->seg->ent.name);
+    else
+        snprintf(msg, sizeof msg, "%s: the entity is NULL (on this thread '%.100s' is open; "
+                                  "xray_current_subsegment() returns it)", what,
+                 t->depth ? t->stack[t->depth - 1]->name : t->base->name);
+    xrc_context_missing(msg);
+}
+
 /* xrc_edit_begin without the lock: false (with *status) when nothing is to be written. */
 static bool edit_allowed(xray_entity *e, const char *what, xray_status *status)
 {
     if (!e) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s: no entity (NULL); is a segment open?", what);
-        xrc_context_missing(msg);
+        no_entity(what);
         *status = XRAY_ERR_NO_CONTEXT;
         return false;
     }
@@ -259,7 +278,11 @@ xray_status xray_put_metadata(xray_entity *e, const char *key, cJSON *value, con
 xray_status xray_put_metadata_json(xray_entity *e, const char *key, const char *json,
                                    const char *ns)
 {
-    if (e && !e->seg->sampled)
+    if (!e) {
+        no_entity("xray_put_metadata_json");
+        return XRAY_ERR_NO_CONTEXT;
+    }
+    if (!e->seg->sampled)
         return XRAY_OK;
     const char *end = NULL;
     cJSON *value = json ? cJSON_ParseWithOpts(json, &end, true) : NULL; /* nothing after it */
@@ -268,8 +291,7 @@ xray_status xray_put_metadata_json(xray_entity *e, const char *key, const char *
         xrc_log(XRAY_LOG_WARN, "metadata '%.100s' rejected: the value is not JSON: '%.60s'",
                 key ? key : "", json ? json : "(null)");
         errno = saved;
-        return e ? XRAY_ERR_INVALID : (xrc_context_missing("xray_put_metadata_json: no entity"),
-                                       XRAY_ERR_NO_CONTEXT);
+        return XRAY_ERR_INVALID;
     }
     return xray_put_metadata(e, key, value, ns);
 }

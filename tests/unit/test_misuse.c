@@ -47,6 +47,31 @@ static void test_null_entity_is_refused_with_no_context(void)
     CU_ASSERT_EQUAL(test_log_lines, 0);
 }
 
+/* xray_put_annotation(xray_current_subsegment(), ...) with no subsegment open is the common
+ * case: the message says what this thread does have open. */
+static void test_null_entity_message_says_what_this_thread_has_open(void)
+{
+    test_reset();
+    CU_ASSERT_EQUAL(xray_put_annotation(xray_current_subsegment(), "k", "v"), XRAY_ERR_NO_CONTEXT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "xray_put_annotation: the entity is NULL, and no "
+                                            "segment is open on this thread"));
+    set_strategy(XRAY_CONTEXT_MISSING_LOG_ERROR); /* a fresh rate-limit window */
+    log_reset();
+    xray_begin_segment("orders");
+    CU_ASSERT_EQUAL(xray_put_annotation(xray_current_subsegment(), "k", "v"), XRAY_ERR_NO_CONTEXT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "no subsegment is open on this thread (segment "
+                                            "'orders' is; xray_current_segment() returns it)"));
+    set_strategy(XRAY_CONTEXT_MISSING_LOG_ERROR);
+    log_reset();
+    xray_begin_subsegment("lookup");
+    CU_ASSERT_EQUAL(xray_put_metadata_json(NULL, "k", "1", NULL), XRAY_ERR_NO_CONTEXT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_log, "xray_put_metadata_json: the entity is NULL (on this "
+                                            "thread 'lookup' is open"));
+    xray_end_subsegment();
+    xray_end_segment();
+    CU_ASSERT_EQUAL(collect(), 1);
+}
+
 static void test_extra_end_subsegment_leaves_the_segment_intact(void)
 {
     test_reset();
@@ -133,6 +158,7 @@ void register_misuse(void)
     ADD(s, test_ending_without_a_segment_logs_and_goes_on);
     ADD(s, test_subsegment_without_segment_returns_null);
     ADD(s, test_null_entity_is_refused_with_no_context);
+    ADD(s, test_null_entity_message_says_what_this_thread_has_open);
     ADD(s, test_extra_end_subsegment_leaves_the_segment_intact);
     ADD(s, test_log_error_is_rate_limited);
     ADD(s, test_ignore_error_is_silent);
