@@ -433,6 +433,69 @@ static void test_a_real_server_passes_the_context_on_through_libcurl(void)
     collect();
 }
 
+/* The suite's strict tracestate tests, through the server and libcurl as above: an invalid
+ * tracestate is dropped while the traceparent still continues the trace; a valid one,
+ * vendor keys and the length limits included, is passed on as one list. */
+static void test_strict_tracestate_cases_pass_through_a_real_server(void)
+{
+    char k256[257], t241[242], key256[400], key257[400], tenant241[400], tenant242[400];
+    char members33[1024] = "tracestate: ";
+    memset(k256, 'k', 256);
+    k256[256] = '\0';
+    memset(t241, 't', 241);
+    t241[241] = '\0';
+    snprintf(key256, sizeof key256, "tracestate: %s=1", k256);
+    snprintf(key257, sizeof key257, "tracestate: x%s=1", k256);
+    snprintf(tenant241, sizeof tenant241, "tracestate: %s@vendor=1", t241);
+    snprintf(tenant242, sizeof tenant242, "tracestate: x%s@vendor=1", t241);
+    for (int i = 0; i < 33; i++)
+        snprintf(members33 + strlen(members33), sizeof members33 - strlen(members33), "%sk%d=%d",
+                 i ? "," : "", i, i);
+    const char *want256 = key256 + 12, *want241 = tenant241 + 12; /* past "tracestate: " */
+    const struct {
+        const char *lines[3];
+        const char *want; /* "" for dropped */
+    } cases[] = {
+        {{"tracestate: foo=1,foo=2"}, ""},                     /* a key twice in one header */
+        {{"tracestate: foo=1", "tracestate: foo=2"}, ""},      /* ... across two headers */
+        {{"tracestate: foo=1", "tracestate: bar=2"}, "foo=1,bar=2"},
+        {{"tracestate: tenant@system=1,1tenant@sys=2"}, "tenant@system=1,1tenant@sys=2"},
+        {{"tracestate: tenant@1system=1"}, ""},                /* a system starts lcalpha */
+        {{"tracestate: Foo=1"}, ""},                           /* upper case */
+        {{"tracestate: foo.bar=1"}, ""},                       /* illegal key character */
+        {{key256}, want256},                                   /* 256 characters: the limit */
+        {{key257}, ""},
+        {{tenant241}, want241},                                /* tenant 241: the limit */
+        {{tenant242}, ""},
+        {{members33}, ""},                                     /* 33 members */
+    };
+    test_reset();
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+                                            NULL, NULL, handle, NULL, MHD_OPTION_END);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    int port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    CU_ASSERT_EQUAL_FATAL(fake_http_start(&downstream, record_call, NULL), 0);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memset(&got, 0, sizeof got);
+        pthread_mutex_init(&got.lock, NULL);
+        const char *headers[5] = {"traceparent: 00-" TRACE "-" SPAN "-01"};
+        for (int i = 0; i < 3 && cases[c].lines[i]; i++)
+            headers[i + 1] = cases[c].lines[i];
+        call_service(port, headers);
+        pthread_mutex_lock(&got.lock);
+        CU_ASSERT_EQUAL(got.n, 3);
+        CU_ASSERT_EQUAL(strncmp(got.traceparent[0], "00-" TRACE "-", 36), 0); /* continued */
+        CU_ASSERT_STRING_EQUAL(got.tracestate[0], cases[c].want);
+        if (strcmp(got.tracestate[0], cases[c].want))
+            fprintf(stderr, "\n    case %zu: passed on '%.60s', want '%.60s'\n", c,
+                    got.tracestate[0], cases[c].want);
+        pthread_mutex_unlock(&got.lock);
+    }
+    fake_http_stop(&downstream);
+    MHD_stop_daemon(d);
+    collect();
+}
+
 void register_tracecontext(void)
 {
     CU_pSuite s = CU_add_suite("tracecontext", NULL, NULL);
@@ -443,4 +506,5 @@ void register_tracecontext(void)
     ADD(s, test_tracestate_is_checked_as_the_specification_says);
     ADD(s, test_propagators_choose_the_formats);
     ADD(s, test_a_real_server_passes_the_context_on_through_libcurl);
+    ADD(s, test_strict_tracestate_cases_pass_through_a_real_server);
 }
