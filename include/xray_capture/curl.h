@@ -44,9 +44,11 @@ extern "C" {
 XRAY_PATCHED_CURL(XRAY_PATCHED_DECLARE)
 
 /*
- * Declares that requests whose URL starts with `url_prefix` go to the AWS service `service`
- * ("DynamoDB", "S3", ...): for local stand-ins (dynalite, s3rver) and private endpoints.
- * Returns XRAY_ERR_INVALID for an empty prefix or service, XRAY_ERR_LIMIT past 64 endpoints.
+ * Declares that unsigned requests whose URL starts with `url_prefix` go to the AWS service
+ * `service` ("DynamoDB", "S3", ...). Rarely needed: a signed request is named by the service it
+ * signs for, and AWS_ENDPOINT_URL_<SERVICE> is read as the AWS SDKs read it
+ * (docs/libraries.md). Returns XRAY_ERR_INVALID for an empty prefix or service,
+ * XRAY_ERR_LIMIT past 64 endpoints.
  */
 xray_status xray_curl_register_aws_endpoint(const char *url_prefix, const char *service);
 #else

@@ -181,25 +181,20 @@ typedef struct call {
     bool aws;
     xrc_aws_call a;
     char name[256];
-    char target[128];
 } call;
 
-/* Reads X-Amz-Target and whether a SigV4 Authorization header is present. */
-static bool scan_headers(const struct curl_slist *l, char *target, size_t len)
+/* The value of header `name` ("X-Amz-Target") in the program's list, or NULL. */
+static const char *header_value(const struct curl_slist *l, const char *name)
 {
-    bool signed_header = false;
-    target[0] = '\0';
-    for (; l; l = l->next) {
-        if (!strncasecmp(l->data, "X-Amz-Target:", 13)) {
-            const char *v = l->data + 13;
-            while (*v == ' ')
+    size_t n = strlen(name);
+    for (; l; l = l->next)
+        if (!strncasecmp(l->data, name, n) && l->data[n] == ':') {
+            const char *v = l->data + n + 1;
+            while (*v == ' ' || *v == '\t')
                 v++;
-            snprintf(target, len, "%s", v);
+            return v;
         }
-        if (!strncasecmp(l->data, "Authorization:", 14) && strstr(l->data, "AWS4-HMAC-SHA256"))
-            signed_header = true;
-    }
-    return signed_header;
+    return NULL;
 }
 
 /* The host of a URL, for the subsegment name. */
@@ -246,11 +241,17 @@ static void prepare(CURL *h, call *c, const char *url, const char *method)
     pthread_mutex_lock(&table_lock);
     handle_info *i = find(h, false);
     c->user_headers = i ? i->user_headers : NULL;
-    bool signed_header = scan_headers(c->user_headers, c->target, sizeof c->target);
     const char *body = i ? (i->body_copy ? i->body_copy : i->body) : NULL;
-    size_t body_len = body ? (i->body_len >= 0 ? (size_t)i->body_len : strlen(body)) : 0;
-    c->aws = xrc_aws_recognise(url, method, i ? i->sigv4 : NULL, signed_header,
-                               c->target[0] ? c->target : NULL, body, body_len, &c->a);
+    const char *auth = header_value(c->user_headers, "Authorization");
+    xrc_aws_request req = {
+        .url = url, .method = method, .sigv4 = i ? i->sigv4 : NULL,
+        .authorization = auth && strstr(auth, "AWS4-HMAC-SHA256") ? auth : NULL,
+        .target = header_value(c->user_headers, "X-Amz-Target"),
+        .invocation_type = header_value(c->user_headers, "X-Amz-Invocation-Type"),
+        .body = body,
+        .body_len = body ? (i->body_len >= 0 ? (size_t)i->body_len : strlen(body)) : 0,
+    };
+    c->aws = xrc_aws_recognise(&req, &c->a);
     pthread_mutex_unlock(&table_lock);
     if (c->aws)
         snprintf(c->name, sizeof c->name, "%s", c->a.service);
@@ -327,17 +328,26 @@ static void record(CURL *h, xray_entity *e, const call *c, CURLcode rc)
     }
     if (!c->aws)
         return;
-    const struct { const char *key, *value; } fields[] = {
-        {"operation", c->a.operation}, {"region", c->a.region}, {"table_name", c->a.table_name},
-        {"bucket_name", c->a.bucket}, {"key", c->a.key},
-    };
-    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
-        if (fields[k].value[0])
-            xrc_put_field(e, "aws", NULL, fields[k].key, xrc_json_string(fields[k].value, 1024));
+    if (c->a.operation[0])
+        xrc_put_field(e, "aws", NULL, "operation", xrc_json_string(c->a.operation, 64));
+    if (c->a.region[0])
+        xrc_put_field(e, "aws", NULL, "region", xrc_json_string(c->a.region, 32));
+    for (cJSON *f = c->a.fields ? c->a.fields->child : NULL; f; f = c->a.fields->child) {
+        char key[64];
+        snprintf(key, sizeof key, "%s", f->string);
+        xrc_put_field(e, "aws", NULL, key, cJSON_DetachItemViaPointer(c->a.fields, f));
+    }
     struct curl_header *hd = NULL;
     if (curl_easy_header(h, "x-amzn-RequestId", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK ||
         curl_easy_header(h, "x-amz-request-id", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
         xrc_put_field(e, "aws", NULL, "request_id", xrc_json_string(hd->value, 256));
+}
+
+/* Frees what prepare() made. */
+static void call_done(call *c)
+{
+    cJSON_Delete(c->a.fields);
+    c->a.fields = NULL;
 }
 
 /* Inside a segment, before a transfer: marks the thread as inside a wrapper (its own libcurl
@@ -389,11 +399,14 @@ CURLcode xray_curl_easy_perform(CURL *h)
         char *method = NULL, *eff = NULL;
         curl_easy_getinfo(h, CURLINFO_EFFECTIVE_METHOD, &method);
         curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
-        if (c.aws && !strcmp(c.a.service, "S3"))
+        if (c.aws && !strcmp(c.a.service, "S3")) {
+            call_done(&c);
             prepare(h, &c, eff, method);
+        }
         record(h, e, &c, rc);
         __xraycap_exit(tok);
     }
+    call_done(&c);
     xrc_tls.lib_inside--;
     errno = saved;
     return rc;
@@ -437,6 +450,7 @@ CURLMcode xray_curl_multi_add_handle(CURLM *m, CURL *h)
         curl_slist_free_all(ours);
     }
     pthread_mutex_unlock(&table_lock);
+    call_done(&c);
     errno = saved;
     CURLMcode rc = curl_multi_add_handle(m, h);
     xrc_tls.lib_inside--;
@@ -474,9 +488,11 @@ static void finish_pending(CURL *h, CURLcode rc, bool aborted)
     char *name = xrc_copy_name(t, c.name);
     xray_entity *parent = xrc_parent_alive(t->seg, snapshot.parent, snapshot.streams);
     xray_entity *e = name ? xrc_add_closed(t, parent, name, snapshot.id, snapshot.start_ns) : NULL;
+    if (e)
+        record(h, e, &c, rc);
+    call_done(&c);
     if (!e)
         return;
-    record(h, e, &c, rc);
     if (aborted) {
         xray_add_fault_flag(e);
         xrc_put_field(e, "metadata", "xraycap", "curl_multi",

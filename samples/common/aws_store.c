@@ -97,14 +97,11 @@ void aws_store_init(aws_store *s, const char *ddb_env, const char *s3_env)
     copy_env(s->s3, sizeof s->s3, s3_env, "");
     if (!s->s3[0])
         copy_env(s->s3, sizeof s->s3, "AWS_ENDPOINT_URL_S3", "");
+    /* A stand-in needs no registration: each request is named by what it signs for. */
     if (!s->ddb[0])
         snprintf(s->ddb, sizeof s->ddb, "https://dynamodb.%s.amazonaws.com", s->region);
-    else
-        xray_curl_register_aws_endpoint(s->ddb, "DynamoDB"); /* a stand-in: say what it is */
     if (!s->s3[0])
         snprintf(s->s3, sizeof s->s3, "https://s3.%s.amazonaws.com", s->region);
-    else
-        xray_curl_register_aws_endpoint(s->s3, "S3");
 }
 
 void aws_store_prepare(const aws_store *s)

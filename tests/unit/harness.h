@@ -43,6 +43,7 @@ void register_fold(void);
 void register_hostile(void);
 void register_crash(void);
 void register_middleware(void);
+void register_aws_calls(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

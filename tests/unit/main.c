@@ -77,6 +77,7 @@ static const struct {
     {"interop", register_interop},     {"tracecontext", register_tracecontext},
     {"fold", register_fold},           {"hostile", register_hostile},
     {"crash", register_crash},         {"middleware", register_middleware},
+    {"aws", register_aws_calls},
 };
 
 int main(int argc, char **argv)

@@ -18,9 +18,12 @@ static void test_a_body_without_a_terminator_is_read_within_its_length(void)
     char *body = malloc(sizeof text - 1); /* exactly the bytes, no NUL */
     memcpy(body, text, sizeof text - 1);
     xrc_aws_call call;
-    CU_ASSERT_TRUE(xrc_aws_recognise("https://sqs.eu-west-1.amazonaws.com/", "POST", "aws:amz:eu-west-1:sqs",
-                                     false, NULL, body, sizeof text - 1, &call));
+    xrc_aws_request req = {.url = "https://sqs.eu-west-1.amazonaws.com/", .method = "POST",
+                           .sigv4 = "aws:amz:eu-west-1:sqs", .body = body,
+                           .body_len = sizeof text - 1};
+    CU_ASSERT_TRUE(xrc_aws_recognise(&req, &call));
     CU_ASSERT_STRING_EQUAL(call.operation, "Invoke");
+    cJSON_Delete(call.fields);
     free(body);
 }
 

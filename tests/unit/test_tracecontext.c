@@ -390,14 +390,34 @@ static void call_service(int port, const char *const *headers)
     curl_slist_free_all(l);
 }
 
+/* The service (`handle`) on a port of its own, and the downstream server it calls; NULL when
+ * either did not start. */
+static struct MHD_Daemon *start_service(int *port)
+{
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+                                            NULL, NULL, handle, NULL, MHD_OPTION_END);
+    if (!d)
+        return NULL;
+    *port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    if (fake_http_start(&downstream, record_call, NULL) != 0) {
+        MHD_stop_daemon(d);
+        return NULL;
+    }
+    return d;
+}
+
+static void stop_service(struct MHD_Daemon *d)
+{
+    fake_http_stop(&downstream);
+    MHD_stop_daemon(d);
+}
+
 static void test_a_real_server_passes_the_context_on_through_libcurl(void)
 {
     test_reset();
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-                                            NULL, NULL, handle, NULL, MHD_OPTION_END);
+    int port;
+    struct MHD_Daemon *d = start_service(&port);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    int port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
-    CU_ASSERT_EQUAL_FATAL(fake_http_start(&downstream, record_call, NULL), 0);
     for (int sampled = 0; sampled <= 1; sampled++) {
         memset(&got, 0, sizeof got);
         pthread_mutex_init(&got.lock, NULL);
@@ -428,8 +448,7 @@ static void test_a_real_server_passes_the_context_on_through_libcurl(void)
     CU_ASSERT_EQUAL(got.n, 3);
     CU_ASSERT_NOT_EQUAL(strncmp(got.traceparent[0], "00-" TRACE, 35), 0);
     CU_ASSERT_STRING_EQUAL(got.tracestate[0], "");
-    fake_http_stop(&downstream);
-    MHD_stop_daemon(d);
+    stop_service(d);
     collect();
 }
 
@@ -470,11 +489,9 @@ static void test_strict_tracestate_cases_pass_through_a_real_server(void)
         {{members33}, ""},                                     /* 33 members */
     };
     test_reset();
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
-                                            NULL, NULL, handle, NULL, MHD_OPTION_END);
+    int port;
+    struct MHD_Daemon *d = start_service(&port);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    int port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
-    CU_ASSERT_EQUAL_FATAL(fake_http_start(&downstream, record_call, NULL), 0);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         memset(&got, 0, sizeof got);
         pthread_mutex_init(&got.lock, NULL);
@@ -491,8 +508,7 @@ static void test_strict_tracestate_cases_pass_through_a_real_server(void)
                     got.tracestate[0], cases[c].want);
         pthread_mutex_unlock(&got.lock);
     }
-    fake_http_stop(&downstream);
-    MHD_stop_daemon(d);
+    stop_service(d);
     collect();
 }
 
