@@ -1,5 +1,6 @@
-/* seed.c — the seed's xray_function_sample1: nested subsegments, an annotation and metadata,
- * with the manual recorder API (each call documented in xray_capture.h). */
+/* seed.c — the seed's first two samples: xray_function_sample1, nested subsegments, an
+ * annotation and metadata with the manual recorder API (each call documented in
+ * xray_capture.h); xray_function_sample2, a captured function and block. */
 #define _DEFAULT_SOURCE
 #include "seed.h"
 
@@ -23,4 +24,10 @@ void xray_function_sample1(void)
     xray_end_subsegment();
 
     xray_end_subsegment();
+}
+
+XRAY_CAPTURE("xray_function_sample2")
+void xray_function_sample2(void)
+{
+    XRAY_CAPTURE_BLOCK("subsegment_1") { usleep(10000); }
 }

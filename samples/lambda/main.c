@@ -32,12 +32,6 @@ static void sample1_as_the_seed_wrote_it(void)
     xray_end_segment();              /* (ignored, with a warning, for the same reason) */
 }
 
-XRAY_CAPTURE("xray_function_sample2")
-static void xray_function_sample2(void)
-{
-    XRAY_CAPTURE_BLOCK("subsegment_1") { usleep(10000); }
-}
-
 XRAY_CAPTURE("xray_function_sample3")
 static int xray_function_sample3(const char *user_id, const char *name)
 {

@@ -51,12 +51,6 @@ static const char *env(const char *name, const char *fallback)
 
 /* ---- the seed's three samples -------------------------------------------------------- */
 
-XRAY_CAPTURE("xray_function_sample2")
-static void xray_function_sample2(void)
-{
-    XRAY_CAPTURE_BLOCK("subsegment_1") { usleep(10000); }
-}
-
 /* Stores the user in DynamoDB and a JSON copy in S3. 0 on success. */
 XRAY_CAPTURE("xray_function_sample3")
 static int xray_function_sample3(const char *user_id, const char *name)
