@@ -13,7 +13,7 @@ PLUGIN_DEP := $(BUILD)/xraycap.so
 plugin: $(BUILD)/xraycap.so
 endif
 
-$(BUILD)/xraycap.so: plugin/gcc/xraycap_plugin.cc plugin/patch_table.h include/xray_capture/patched.h include/xray_capture/version.h | $(BUILD)/rt
+$(BUILD)/xraycap.so: plugin/gcc/xraycap_plugin.cc plugin/naming.h plugin/patch_table.h include/xray_capture/patched.h include/xray_capture/version.h | $(BUILD)/rt
 	$(CXX) $(PLUGIN_CXXFLAGS) $< -o $@
 
 # The Clang plugin (attribute plugin and LLVM pass plugin in one object).
@@ -22,7 +22,7 @@ CLANGXX ?= clang++-14
 CLANG_PLUGIN_CXXFLAGS = -shared -fPIC -fno-rtti -O2 -g $(WARN) -Wno-unused-parameter \
                         $(filter-out -fno-exceptions -std=%,$(shell $(LLVM_CONFIG) --cxxflags)) -std=c++17
 
-$(BUILD)/xraycap-clang.so: plugin/clang/xraycap_clang.cc plugin/patch_table.h include/xray_capture/patched.h include/xray_capture/version.h | $(BUILD)/rt
+$(BUILD)/xraycap-clang.so: plugin/clang/xraycap_clang.cc plugin/naming.h plugin/patch_table.h include/xray_capture/patched.h include/xray_capture/version.h | $(BUILD)/rt
 	$(CLANGXX) $(CLANG_PLUGIN_CXXFLAGS) $< -o $@
 
 ifneq ($(XRAY),0)

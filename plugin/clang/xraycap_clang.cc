@@ -23,6 +23,7 @@
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/Mangle.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/DiagnosticSema.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -46,12 +47,15 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/EscapeEnumerator.h"
 
+#include "../naming.h"
 #include "../patch_table.h"
 #include "../../include/xray_capture/version.h"
 
 #include <dlfcn.h>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 using namespace clang;
 
@@ -70,6 +74,16 @@ struct options {
     bool cplusplus = false;   /* the front end compiles C++ (unknown without it: C) */
     std::unique_ptr<llvm::Regex> functions, exclude;
 } opts;
+
+struct site_info {
+    std::string name, file;
+    unsigned line = 0;
+};
+
+/* Marked constructors and destructors, by symbol: Clang puts no annotation on them, so the
+ * attribute handler mangles their complete and base variants itself and the pass looks them
+ * up by name. (The deleting destructor calls the complete one: not counted twice.) */
+std::map<std::string, site_info> structors;
 
 /* ---- the attribute ------------------------------------------------------------------------ */
 
@@ -92,9 +106,31 @@ struct XrayCaptureAttrInfo : public ParsedAttrInfo {
         return true;
     }
 
+    static void note_structor(Sema &S, FunctionDecl *FD, const std::string &name, SourceLocation at)
+    {
+        if (FD->isDependentContext())
+            return; /* a template's: mangled only once instantiated */
+        std::unique_ptr<MangleContext> mc(S.Context.createMangleContext());
+        PresumedLoc where = S.getSourceManager().getPresumedLoc(at);
+        site_info site;
+        site.name = name;
+        site.file = where.isValid() ? where.getFilename() : "";
+        site.line = where.isValid() ? where.getLine() : 0;
+        std::vector<GlobalDecl> variants;
+        if (auto *C = dyn_cast<CXXConstructorDecl>(FD))
+            variants = {GlobalDecl(C, Ctor_Complete), GlobalDecl(C, Ctor_Base)};
+        else if (auto *Dd = dyn_cast<CXXDestructorDecl>(FD))
+            variants = {GlobalDecl(Dd, Dtor_Complete), GlobalDecl(Dd, Dtor_Base)};
+        for (const GlobalDecl &gd : variants) {
+            std::string symbol;
+            llvm::raw_string_ostream os(symbol);
+            mc->mangleName(gd, os);
+            structors[os.str()] = site;
+        }
+    }
+
     AttrHandling handleDeclAttribute(Sema &S, Decl *D, const ParsedAttr &Attr) const override
     {
-        auto *FD = cast<FunctionDecl>(D);
         std::string name;
         if (Attr.getNumArgs() == 1) {
             auto *arg = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
@@ -115,11 +151,11 @@ struct XrayCaptureAttrInfo : public ParsedAttrInfo {
                 return AttributeNotApplied;
             }
             name = lit->getString().str();
-        } else {
-            name = FD->getQualifiedNameAsString();
-            if (auto *M = dyn_cast<CXXMethodDecl>(FD); M && M->getParent()->isLambda())
-                name = "lambda";
         }
+        /* No name given: "" here, and the pass names it from its symbol as the GCC plugin
+         * does (naming.h), once the function is mangled. */
+        if (isa<CXXConstructorDecl>(D) || isa<CXXDestructorDecl>(D))
+            note_structor(S, cast<FunctionDecl>(D), name, Attr.getLoc());
         D->addAttr(AnnotateAttr::Create(S.Context, ANNOTATION_PREFIX + name, nullptr, 0,
                                         Attr.getRange()));
         return AttributeApplied;
@@ -286,11 +322,6 @@ FrontendPluginRegistry::Add<XraycapAction> action_registration("xraycap", "X-Ray
 
 /* ---- the instrumentation pass --------------------------------------------------------- */
 
-struct site_info {
-    std::string name, file;
-    unsigned line = 0;
-};
-
 /* Marked functions from llvm.global.annotations; our entries are removed from it afterwards
  * so the annotations do not keep otherwise-unused functions alive. */
 std::map<llvm::Function *, site_info> marked_functions(llvm::Module &M)
@@ -414,11 +445,15 @@ struct CapturePass : llvm::PassInfoMixin<CapturePass> {
             if (F.isDeclaration())
                 continue;
             auto it = marked.find(&F);
+            auto structor = structors.find(F.getName().str());
             site_info site;
-            if (it != marked.end())
-                site = it->second;
+            if (it != marked.end() || structor != structors.end()) {
+                site = it != marked.end() ? it->second : structor->second;
+                if (site.name.empty())
+                    site.name = xraycap::display_name(F.getName().str().c_str(), site.line);
+            }
             else if (opts.functions && regex_matches(*opts.functions, F))
-                site.name = plain_name(F);
+                site.name = xraycap::display_name(F.getName().str().c_str(), 0);
             else
                 continue;
             if (opts.exclude && regex_matches(*opts.exclude, F))

@@ -45,6 +45,7 @@
 #include "toplev.h"
 #include "opts.h"
 
+#include "../naming.h"
 #include "../patch_table.h"
 #include "../../include/xray_capture/version.h"
 
@@ -310,8 +311,9 @@ bool wanted(tree fndecl, std::string *name)
     tree args = attr ? TREE_VALUE(attr) : NULL_TREE;
     if (args && TREE_CODE(TREE_VALUE(args)) == STRING_CST)
         *name = TREE_STRING_POINTER(TREE_VALUE(args));
-    else
-        *name = lang_hooks.decl_printable_name(fndecl, 1);
+    else /* the same rule as the Clang plugin's (naming.h) */
+        *name = xraycap::display_name(IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fndecl)),
+                                      DECL_SOURCE_LINE(fndecl));
     return true;
 }
 

@@ -349,6 +349,82 @@ static void test_longjmp_past_captured_frames_is_closed_by_the_catcher(void) { r
 static void test_cpp_exception_through_two_captured_frames_sets_fault(void) { run_program(&programs[3], NLEVELS_ASAN); }
 static void test_every_cpp_throw_is_recorded_as_itself(void) { run_program(&programs[4], NLEVELS_ASAN); }
 
+/* Every subsegment name in the documents received, sorted, one per line, into out. */
+static void all_names(char *out, size_t len)
+{
+    const char *names[256];
+    size_t n = 0;
+    cJSON *queue[512];
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < L.ndocs && tail < 512; i++)
+        queue[tail++] = L.docs[i];
+    while (head < tail) {
+        cJSON *c, *subs = cJSON_GetObjectItem(queue[head++], "subsegments");
+        cJSON_ArrayForEach(c, subs) {
+            if (n < 256)
+                names[n++] = cJSON_GetObjectItem(c, "name")->valuestring;
+            if (tail < 512)
+                queue[tail++] = c;
+        }
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: a few dozen names */
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s\n", names[i]);
+}
+
+/* The line of progs/names.cc holding `text`, for the lambdas' names. */
+static int line_of(const char *text)
+{
+    FILE *f = fopen(ROOT "/tests/plugin/progs/names.cc", "r");
+    char line[512];
+    int n = 0, found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        if (n++, strstr(line, text))
+            found = n;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* GCC and Clang name every C++ function captured without a name alike (plugin/naming.h):
+ * methods, constructor and destructor, operators, template instances, lambdas, an anonymous
+ * namespace — at two optimization levels, and as the rule says. */
+static void test_both_compilers_name_cpp_functions_alike(void)
+{
+    char want[2048];
+    snprintf(want, sizeof want,
+             "anonymous namespace::helper\nmain::lambda@%d\nshop::Cart::Cart\nshop::Cart::Cart\n"
+             "shop::Cart::count\nshop::Cart::destructor\nshop::Cart::destructor\n"
+             "shop::Cart::operator +=\nshop::Cart::operator call\nshop::Cart::operator lt\n"
+             "shop::Cart::total\nshop::Cart::twice@double\nshop::Cart::twice@int\n"
+             "shop::Cart::with_lambda\nshop::Cart::with_lambda::lambda@%d\n"
+             "shop::convert@int@long\n",
+             line_of("auto square ="), line_of("auto add ="));
+    for (int li = 1; li <= 2; li++) {
+        char got[2][2048];
+        for (size_t t = 0; t < sizeof toolchains / sizeof toolchains[0]; t++) {
+            char exe[512];
+            run_result r;
+            CU_ASSERT_EQUAL_FATAL(compile(&toolchains[t], "names.cc", li, 1, exe, sizeof exe), 0);
+            run(exe, NULL, &r);
+            CU_ASSERT_EQUAL(r.status, 0);
+            all_names(got[t], sizeof got[t]);
+            CU_ASSERT_STRING_EQUAL(got[t], want);
+            if (strcmp(got[t], want))
+                fprintf(stderr, "\n%s %s names:\n%s\nwanted:\n%s\n", toolchains[t].name, levels[li],
+                        got[t], want);
+        }
+        if (sizeof toolchains / sizeof toolchains[0] == 2)
+            CU_ASSERT_STRING_EQUAL(got[0], got[1]);
+    }
+}
+
 /* Builds progs/stack.c with `flags` (and the static library), runs it, returns the frames of
  * the one exception it records (a new reference), or NULL. */
 static cJSON *stack_frames(const char *cc, const char *flags, const char *tag)
@@ -662,6 +738,7 @@ int main(int argc, char **argv)
     CU_add_test(s, "test_longjmp_past_captured_frames_is_closed_by_the_catcher", test_longjmp_past_captured_frames_is_closed_by_the_catcher);
     CU_add_test(s, "test_cpp_exception_through_two_captured_frames_sets_fault", test_cpp_exception_through_two_captured_frames_sets_fault);
     CU_add_test(s, "test_every_cpp_throw_is_recorded_as_itself", test_every_cpp_throw_is_recorded_as_itself);
+    CU_add_test(s, "test_both_compilers_name_cpp_functions_alike", test_both_compilers_name_cpp_functions_alike);
     CU_add_test(s, "test_stack_frames_name_functions_and_lines_or_stable_offsets",
                 test_stack_frames_name_functions_and_lines_or_stable_offsets);
     CU_add_test(s, "test_no_segment_follows_the_context_missing_strategy", test_no_segment_follows_the_context_missing_strategy);
