@@ -37,6 +37,21 @@ inline size_t operator_keyword(const std::string &s, size_t from = 0)
     return std::string::npos;
 }
 
+// Past a parameter list and the qualifiers after it: where the next top-level "::" starts
+// (or the end).
+inline size_t next_scope(const std::string &d, size_t i)
+{
+    for (int depth = 0; i < d.size(); i++) {
+        if (d[i] == '(' || d[i] == '<' || d[i] == '{')
+            depth++;
+        else if ((d[i] == ')' || d[i] == '>' || d[i] == '}') && depth > 0)
+            depth--;
+        else if (depth == 0 && !d.compare(i, 2, "::"))
+            break;
+    }
+    return i;
+}
+
 // The scope components of a demangled function signature ("int a::B::f(int) const" ->
 // a, B, f), without the return type, parameter lists and qualifiers, also those of an
 // enclosing function ("f(int) const::{lambda(int)#1}::operator()(int) const" -> f,
@@ -72,16 +87,7 @@ inline std::vector<std::string> scope_components(const std::string &d)
             while (j < d.size() && d[j] != '(')
                 j++;
             out.push_back(d.substr(i, j - i));
-            i = j;
-            // skip the parameter list and any qualifiers, up to a following "::" at depth 0
-            for (int dd = 0; i < d.size(); i++) {
-                if (d[i] == '(' || d[i] == '<' || d[i] == '{')
-                    dd++;
-                else if ((d[i] == ')' || d[i] == '>' || d[i] == '}') && dd > 0)
-                    dd--;
-                else if (dd == 0 && !d.compare(i, 2, "::"))
-                    break;
-            }
+            i = next_scope(d, j);
             if (i < d.size())
                 i++; // at the second ':'
             continue;
@@ -94,16 +100,7 @@ inline std::vector<std::string> scope_components(const std::string &d)
         }
         if (depth == 0 && c == '(' && !cur.empty()) {
             // a parameter list: skip it and the qualifiers after it, up to "::" or the end
-            int dd = 0;
-            for (; i < d.size(); i++) {
-                if (d[i] == '(' || d[i] == '<' || d[i] == '{')
-                    dd++;
-                else if ((d[i] == ')' || d[i] == '>' || d[i] == '}') && dd > 0)
-                    dd--;
-                else if (dd == 0 && !d.compare(i, 2, "::"))
-                    break;
-            }
-            i--; // the loop's i++ lands on "::"
+            i = next_scope(d, i) - 1; // the loop's i++ lands on "::"
             continue;
         }
         if (c == '<' || c == '(' || c == '{' || c == '[')
