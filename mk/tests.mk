@@ -153,8 +153,18 @@ $(BUILD)/tests/lambda-package: tests/e2e/lambda_package.c tests/unit/fake_http.c
                                $(SUPPORT) $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $< tests/unit/fake_http.c tests/unit/listener.c $(CHECK_SRC) tests/common/support.c \
 	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
-check-lambda: $(BUILD)/tests/lambda-package lambda-package
+# local-api's Lambda: cold starts, Lambda's own subsegments, environments in parallel.
+$(BUILD)/tests/barrier_function: tests/e2e/barrier_function.c $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< $(BUILD)/libxraycap.a $(CORE_LIBS) -o $@
+$(BUILD)/tests/local-api: tests/e2e/local_api.c tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) \
+                          $(SUPPORT) $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< tests/unit/listener.c tests/unit/fake_http.c $(CHECK_SRC) tests/common/support.c \
+	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+check-lambda: $(BUILD)/tests/lambda-package lambda-package $(BUILD)/tests/local-api $(BUILD)/tests/barrier_function \
+              $(BUILD)/xraycap
 	@tests/suite.sh lambda-package $(BUILD)/tests/lambda-package
+	@tests/suite.sh local-api $(BUILD)/tests/local-api
 
 # Each suite prints one line (its output is in build/check/NAME.log); the last line totals them.
 check: deps check-layers all check-unit check-plugin check-off check-tool check-fuzz check-install check-docs check-postgresql check-redis check-mysql check-lambda check-e2e check-viewer check-demo

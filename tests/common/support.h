@@ -1,10 +1,17 @@
-/* support.h — what the separate test programs (tool, plugin matrix, end-to-end) share: a free
- * loopback port, and running the CUnit tests they registered. */
+/* support.h — what the separate test programs (tool, plugin matrix, end-to-end) share: loopback
+ * ports, processes started and stopped, and running the CUnit tests they registered. */
 #ifndef TESTS_SUPPORT_H
 #define TESTS_SUPPORT_H
 
 /* A loopback port of `type` (SOCK_DGRAM, SOCK_STREAM) that was free a moment ago. */
 int support_free_port(int type);
+
+/* Waits (up to 15 s) until something listens on the loopback TCP port; false if nothing does. */
+int support_wait_port(int port);
+
+/* Starts `cmd` through the shell in a process group of its own; support_stop ends the group. */
+int support_spawn(const char *cmd);
+void support_stop(int pid);
 
 /* Runs every registered test verbosely, cleans the registry up and returns the exit status:
  * 1 when a test or an assertion failed, else 0. */

@@ -29,47 +29,6 @@
 
 static listener L;
 
-static int port_open(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    close(fd);
-    return ok;
-}
-
-static int wait_port(int port)
-{
-    for (int i = 0; i < 300; i++) {
-        if (port_open(port))
-            return 1;
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
-}
-
-/* Starts `cmd` through the shell in a process group of its own. */
-static pid_t spawn(const char *cmd)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void stop(pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill(-pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-}
-
 static cJSON *aws_child(cJSON *e, const char *name)
 {
     cJSON *found = find_entity(e, name);
@@ -87,20 +46,20 @@ static int start_standins(void)
     char cmd[1024];
     aws.ddb = fake_http_free_port(), aws.s3 = fake_http_free_port(), aws.s3ids = fake_http_free_port();
     snprintf(cmd, sizeof cmd, "exec " BIN "dynalite --host 127.0.0.1 --port %d --createTableMs 0 >/dev/null 2>&1", aws.ddb);
-    aws.p_ddb = spawn(cmd);
+    aws.p_ddb = support_spawn(cmd);
     snprintf(cmd, sizeof cmd, "rm -rf " ROOT "/build/e2e/s3 && mkdir -p " ROOT "/build/e2e/s3 && exec " BIN
              "s3rver -d " ROOT "/build/e2e/s3 -p %d -a 127.0.0.1 --silent >/dev/null 2>&1", aws.s3);
-    aws.p_s3 = spawn(cmd);
+    aws.p_s3 = support_spawn(cmd);
     snprintf(cmd, sizeof cmd, "exec node " ROOT "/tests/e2e/request_id_proxy.js %d %d", aws.s3ids, aws.s3);
-    aws.p_ids = spawn(cmd);
-    return wait_port(aws.ddb) && wait_port(aws.s3) && wait_port(aws.s3ids);
+    aws.p_ids = support_spawn(cmd);
+    return support_wait_port(aws.ddb) && support_wait_port(aws.s3) && support_wait_port(aws.s3ids);
 }
 
 static void stop_standins(void)
 {
-    stop(aws.p_ids);
-    stop(aws.p_s3);
-    stop(aws.p_ddb);
+    support_stop(aws.p_ids);
+    support_stop(aws.p_s3);
+    support_stop(aws.p_ddb);
 }
 
 static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
@@ -112,8 +71,8 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
              "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_XRAY_DAEMON_ADDRESS=%s "
              "XRAYCAP_SAMPLING_REMOTE=false exec " ROOT "/build/samples/users-api >/dev/null 2>&1",
              api, ddb, s3ids, L.address);
-    pid_t p_api = spawn(cmd);
-    CU_ASSERT_FATAL(wait_port(api));
+    pid_t p_api = support_spawn(cmd);
+    CU_ASSERT_FATAL(support_wait_port(api));
 
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/users", api);
@@ -143,7 +102,7 @@ static void test_post_users_traces_the_seed_flow_into_dynamodb_and_s3(void)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &missing);
     curl_easy_cleanup(h);
     listener_collect(&L, 500);
-    stop(p_api);
+    support_stop(p_api);
 
     CU_ASSERT_EQUAL(status, 201);
     CU_ASSERT_PTR_NOT_NULL(strstr(b.s, "\"message\":\"User created successfully\""));
@@ -311,9 +270,9 @@ static long through_local_api(const char *mode)
              "--http 127.0.0.1:%d --udp %s --tracing %s >/dev/null 2>" ROOT "/build/e2e/local-api.log",
              aws.ddb, aws.s3ids, port, L.address, mode);
     listener_clear(&L);
-    pid_t p = spawn(cmd);
+    pid_t p = support_spawn(cmd);
     long status = 0;
-    if (wait_port(port)) {
+    if (support_wait_port(port)) {
         char url[128];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/users", port);
         CURL *h = curl_easy_init();
@@ -329,7 +288,7 @@ static long through_local_api(const char *mode)
         CU_ASSERT_PTR_NOT_NULL(strstr(b.s, "User created successfully"));
     }
     listener_collect(&L, 500);
-    stop(p);
+    support_stop(p);
     return status;
 }
 

@@ -1,20 +1,25 @@
 /* cmd_local_api.c — `xraycap local-api`: API Gateway and Lambda on this machine, as a traced
  * request meets them in AWS. On loopback it serves an API Gateway endpoint (every method and
- * path becomes a REST proxy event) and a Lambda Runtime API, runs the function's `bootstrap`
- * as Lambda does (AWS_LAMBDA_RUNTIME_API, _X_AMZN_TRACE_ID by the Runtime API, LAMBDA_TASK_ROOT,
- * a request id, a deadline), and sends to the daemon the segments the two services send: API
- * Gateway's stage segment (origin AWS::ApiGateway::Stage, named api/stage, with its Lambda
- * call), the Lambda service segment (AWS::Lambda) and the function segment
- * (AWS::Lambda::Function), whose id is the parent the function's own subsegments get.
+ * path becomes a REST proxy event) and, for each execution environment, a Lambda Runtime API;
+ * it runs the function's `bootstrap` as Lambda does (AWS_LAMBDA_RUNTIME_API, _X_AMZN_TRACE_ID
+ * by the Runtime API, LAMBDA_TASK_ROOT, a request id, a deadline), and sends to the daemon the
+ * segments the two services send: API Gateway's stage segment (origin AWS::ApiGateway::Stage,
+ * named api/stage, with its Lambda call), the Lambda service segment (AWS::Lambda) and the
+ * function segment (AWS::Lambda::Function) with Lambda's own subsegments: Initialization (an
+ * environment's first invocation: from its start to its first request for work), Invocation
+ * (the handler: hand-over to response) and Overhead (from the response until the environment
+ * asks for work again). The function's own subsegments have the function segment as parent.
  *
+ * --concurrency N runs up to N environments at once, as Lambda scales: a request that finds
+ * every environment busy starts a new one (with its own cold start) or waits for one.
  * --tracing chooses the seed's three configurations: `api` (API Gateway tracing only: the
  * function is told Sampled=0), `lambda` (and Lambda's active tracing, the function's SDK off),
- * `sdk` (all of it, the default). One invocation at a time; nothing leaves loopback unless the
- * function itself calls out. */
+ * `sdk` (all of it, the default). Nothing leaves loopback unless the function calls out. */
 #include "commands.h"
 #include "stop.h"
 #include "hostport.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -32,7 +37,11 @@
 #include <unistd.h>
 
 #define USAGE "xraycap local-api --bootstrap PATH [--http 127.0.0.1:3000] [--udp 127.0.0.1:2000] " \
-              "[--stage dev] [--function NAME] [--tracing api|lambda|sdk]"
+              "[--stage dev] [--function NAME] [--tracing api|lambda|sdk] [--concurrency N (1-64)]"
+#define MAX_ENVIRONMENTS 64
+#define MAX_WAITING 256       /* API calls held while every environment is busy */
+#define OVERHEAD_WAIT_S 2.0   /* an environment that does not ask for work again by then: its
+                                 Overhead ends there */
 
 typedef struct request {
     char method[16], path[1024], trace_header[600];
@@ -41,14 +50,31 @@ typedef struct request {
 } request;
 
 typedef struct invocation {
-    int client;                  /* the API caller's connection, answered at the end */
+    int client;                  /* the API caller's connection, answered at the response */
+    request call;                /* what the caller sent */
     char id[40], trace_id[40];
     uint64_t stage_id, invoke_id, service_id, function_id;
-    double start, invoked;       /* when API Gateway got it, when Lambda handed it over */
+    double start;                /* when API Gateway got it */
+    double handed, responded;    /* Invocation: hand-over to the function's response */
+    double init_start, init_end; /* Initialization, on an environment's first invocation */
+    bool cold;
+    int status;                  /* what the caller was answered */
     char *event;
-    bool handed;                 /* the function has it (GET /next answered) */
 } invocation;
 
+/* An execution environment: one bootstrap process and its Runtime API. */
+typedef enum { ENV_STARTING, ENV_IDLE, ENV_BUSY, ENV_OVERHEAD } env_state;
+
+typedef struct environment {
+    pid_t pid;
+    int runtime;                 /* its Runtime API listener */
+    char address[64];
+    env_state state;
+    double started, ready;       /* forked; first GET /next (the end of Initialization) */
+    bool initialized;            /* its first invocation is done (later ones are warm) */
+    int waiting_next;            /* a GET /next held until there is work, or -1 */
+    invocation *inv;             /* BUSY or OVERHEAD: its invocation */
+} environment;
 
 static double now(void)
 {
@@ -177,13 +203,14 @@ typedef struct settings {
     const char *stage, *function, *tracing, *api_name;
 } settings;
 
-/* The segments API Gateway and Lambda send for an invocation that answered `status`. */
-static void send_service_segments(const settings *o, const invocation *inv, const request *req, int status,
-                                  int udp, const struct sockaddr_storage *daemon, socklen_t dlen)
+/* The segments API Gateway and Lambda send for an invocation, once its Overhead ended at
+ * `end`: the stage's, and with Lambda's tracing the service's and the function's, the last
+ * with Initialization (cold start), Invocation and Overhead. */
+static void send_service_segments(const settings *o, const invocation *inv, double end, int udp,
+                                  const struct sockaddr_storage *daemon, socklen_t dlen)
 {
-    double end = now();
     char doc[8192];
-    const char *fault = status >= 500 ? ",\"fault\":true" : status >= 400 ? ",\"error\":true" : "";
+    const char *fault = inv->status >= 500 ? ",\"fault\":true" : inv->status >= 400 ? ",\"error\":true" : "";
     snprintf(doc, sizeof doc,
              "{\"name\":\"%s/%s\",\"id\":\"%016" PRIx64 "\",\"trace_id\":\"%s\",\"start_time\":%.6f,"
              "\"end_time\":%.6f,\"origin\":\"AWS::ApiGateway::Stage\",\"http\":{\"request\":{\"method\":\"%s\","
@@ -191,8 +218,9 @@ static void send_service_segments(const settings *o, const invocation *inv, cons
              "\"stage\":\"%s\"}%s,\"subsegments\":[{\"name\":\"Lambda\",\"id\":\"%016" PRIx64 "\",\"namespace\":\"aws\","
              "\"start_time\":%.6f,\"end_time\":%.6f,\"aws\":{\"operation\":\"Invoke\",\"function_name\":\"%s\","
              "\"request_id\":\"%s\"}}]}",
-             o->api_name, o->stage, inv->stage_id, inv->trace_id, inv->start, end, req->method, req->path,
-             status, o->stage, fault, inv->invoke_id, inv->invoked, end, o->function, inv->id);
+             o->api_name, o->stage, inv->stage_id, inv->trace_id, inv->start, inv->responded,
+             inv->call.method, inv->call.path, inv->status, o->stage, fault, inv->invoke_id, inv->start,
+             inv->responded, o->function, inv->id);
     send_document(udp, daemon, dlen, doc);
     if (!strcmp(o->tracing, "api"))
         return;
@@ -200,13 +228,22 @@ static void send_service_segments(const settings *o, const invocation *inv, cons
              "{\"name\":\"%s\",\"id\":\"%016" PRIx64 "\",\"trace_id\":\"%s\",\"parent_id\":\"%016" PRIx64 "\","
              "\"start_time\":%.6f,\"end_time\":%.6f,\"origin\":\"AWS::Lambda\",\"aws\":{\"request_id\":\"%s\"},"
              "\"http\":{\"response\":{\"status\":200}}}",
-             o->function, inv->service_id, inv->trace_id, inv->invoke_id, inv->invoked, end, inv->id);
+             o->function, inv->service_id, inv->trace_id, inv->invoke_id, inv->start, inv->responded, inv->id);
     send_document(udp, daemon, dlen, doc);
+    char init[256] = "";
+    if (inv->cold)
+        snprintf(init, sizeof init, "{\"name\":\"Initialization\",\"id\":\"%016" PRIx64 "\",\"start_time\":%.6f,"
+                 "\"end_time\":%.6f},", random_id(), inv->init_start, inv->init_end);
     snprintf(doc, sizeof doc,
              "{\"name\":\"%s\",\"id\":\"%016" PRIx64 "\",\"trace_id\":\"%s\",\"parent_id\":\"%016" PRIx64 "\","
              "\"start_time\":%.6f,\"end_time\":%.6f,\"origin\":\"AWS::Lambda::Function\","
-             "\"aws\":{\"function_arn\":\"arn:aws:lambda:local:000000000000:function:%s\"}}",
-             o->function, inv->function_id, inv->trace_id, inv->service_id, inv->invoked, end, o->function);
+             "\"aws\":{\"function_arn\":\"arn:aws:lambda:local:000000000000:function:%s\"}%s,\"subsegments\":["
+             "%s{\"name\":\"Invocation\",\"id\":\"%016" PRIx64 "\",\"start_time\":%.6f,\"end_time\":%.6f},"
+             "{\"name\":\"Overhead\",\"id\":\"%016" PRIx64 "\",\"start_time\":%.6f,\"end_time\":%.6f}]}",
+             o->function, inv->function_id, inv->trace_id, inv->service_id,
+             inv->cold ? inv->init_start : inv->handed, end, o->function,
+             inv->status >= 500 ? ",\"fault\":true" : "", init, random_id(), inv->handed, inv->responded,
+             random_id(), inv->responded, end);
     send_document(udp, daemon, dlen, doc);
 }
 
@@ -248,23 +285,6 @@ static pid_t start_function(const char *bootstrap, const char *runtime_api, cons
     return pid;
 }
 
-/* Answers GET /next with the pending invocation. */
-static void hand_over(int fd, invocation *inv, const settings *o)
-{
-    char headers[1024];
-    snprintf(headers, sizeof headers,
-             "Content-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: %s\r\n"
-             "Lambda-Runtime-Deadline-Ms: %lld\r\nLambda-Runtime-Invoked-Function-Arn: "
-             "arn:aws:lambda:local:000000000000:function:%s\r\n"
-             "Lambda-Runtime-Trace-Id: Root=%s;Parent=%016" PRIx64 ";Sampled=%d\r\n",
-             inv->id, (long long)((now() + 30) * 1000), o->function, inv->trace_id,
-             strcmp(o->tracing, "api") ? inv->function_id : inv->invoke_id, strcmp(o->tracing, "api") ? 1 : 0);
-    inv->invoked = now();
-    respond(fd, 200, headers, inv->event);
-    close(fd);
-    inv->handed = true;
-}
-
 /* The function's answer to the API caller: the proxy result's statusCode and body. */
 static int answer_client(int client, const char *result)
 {
@@ -290,143 +310,291 @@ static int answer_client(int client, const char *result)
     return status;
 }
 
+/* The loop's state: the environments, and the API calls waiting for one. */
+typedef struct local_api {
+    settings o;
+    const char *bootstrap, *udp_spec;
+    int concurrency;
+    environment env[MAX_ENVIRONMENTS];
+    int nenv;
+    invocation *waiting[MAX_WAITING];
+    int nwaiting;
+    int udp;
+    struct sockaddr_storage daemon;
+    socklen_t dlen;
+    unsigned counter;
+} local_api;
+
+/* A new execution environment: its Runtime API, and the bootstrap started on it. */
+static bool start_environment(local_api *l)
+{
+    environment *e = &l->env[l->nenv];
+    memset(e, 0, sizeof *e);
+    e->waiting_next = -1;
+    e->runtime = listen_on("127.0.0.1:0", e->address, sizeof e->address);
+    if (e->runtime < 0)
+        return false;
+    e->started = now();
+    e->state = ENV_STARTING;
+    e->pid = start_function(l->bootstrap, e->address, l->udp_spec, &l->o);
+    l->nenv++;
+    return true;
+}
+
+/* Answers the environment's GET /next with inv: the invocation is the environment's now. */
+static void hand_over(local_api *l, environment *e, invocation *inv)
+{
+    const settings *o = &l->o;
+    char headers[1024];
+    snprintf(headers, sizeof headers,
+             "Content-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: %s\r\n"
+             "Lambda-Runtime-Deadline-Ms: %lld\r\nLambda-Runtime-Invoked-Function-Arn: "
+             "arn:aws:lambda:local:000000000000:function:%s\r\n"
+             "Lambda-Runtime-Trace-Id: Root=%s;Parent=%016" PRIx64 ";Sampled=%d\r\n",
+             inv->id, (long long)((now() + 30) * 1000), o->function, inv->trace_id,
+             strcmp(o->tracing, "api") ? inv->function_id : inv->invoke_id, strcmp(o->tracing, "api") ? 1 : 0);
+    inv->cold = !e->initialized;
+    inv->init_start = e->started;
+    inv->init_end = e->ready;
+    e->initialized = true;
+    inv->handed = now();
+    respond(e->waiting_next, 200, headers, inv->event ? inv->event : "{}");
+    close(e->waiting_next);
+    e->waiting_next = -1;
+    e->inv = inv;
+    e->state = ENV_BUSY;
+}
+
+/* Work for every environment that asks for it; new environments, up to the concurrency, for
+ * calls that no environment can take. */
+static void dispatch(local_api *l)
+{
+    for (int i = 0; i < l->nenv && l->nwaiting; i++) {
+        environment *e = &l->env[i];
+        if (e->state == ENV_IDLE && e->waiting_next >= 0) {
+            invocation *inv = l->waiting[0];
+            memmove(l->waiting, l->waiting + 1, (size_t)--l->nwaiting * sizeof l->waiting[0]);
+            hand_over(l, e, inv);
+        }
+    }
+    int starting = 0;
+    for (int i = 0; i < l->nenv; i++)
+        starting += l->env[i].state == ENV_STARTING;
+    while (starting < l->nwaiting && l->nenv < l->concurrency && start_environment(l))
+        starting++;
+}
+
+static void free_invocation(invocation *inv)
+{
+    free(inv->call.body);
+    free(inv->event);
+    free(inv);
+}
+
+/* The environment's invocation is over: its Overhead ends now, and its segments go out. */
+static void finish(local_api *l, environment *e)
+{
+    send_service_segments(&l->o, e->inv, now(), l->udp, &l->daemon, l->dlen);
+    free_invocation(e->inv);
+    e->inv = NULL;
+    e->state = ENV_IDLE;
+}
+
+/* A new API call, waiting for an environment. */
+static void take_call(local_api *l, int c)
+{
+    invocation *inv = calloc(1, sizeof *inv);
+    if (!inv || !read_request(c, &inv->call)) {
+        respond(c, 400, NULL, "{\"message\":\"bad request\"}");
+        close(c);
+        if (inv)
+            free_invocation(inv);
+        return;
+    }
+    inv->client = c;
+    snprintf(inv->id, sizeof inv->id, "local-%08x-%u", (unsigned)time(NULL), ++l->counter);
+    trace_id_for(&inv->call, inv->trace_id, sizeof inv->trace_id);
+    inv->stage_id = random_id(), inv->invoke_id = random_id(), inv->service_id = random_id(),
+    inv->function_id = random_id();
+    inv->start = now();
+    inv->event = proxy_event(&inv->call, l->o.stage);
+    l->waiting[l->nwaiting++] = inv;
+    dispatch(l);
+}
+
+/* One request of environment e's bootstrap to its Runtime API. */
+static void runtime_request(local_api *l, environment *e, int c)
+{
+    request r;
+    if (!read_request(c, &r)) {
+        close(c);
+        return;
+    }
+    char done_path[128] = "", error_path[128] = "";
+    if (e->inv) {
+        snprintf(done_path, sizeof done_path, "/2018-06-01/runtime/invocation/%s/response", e->inv->id);
+        snprintf(error_path, sizeof error_path, "/2018-06-01/runtime/invocation/%s/error", e->inv->id);
+    }
+    if (!strcmp(r.method, "GET") && strstr(r.path, "/runtime/invocation/next")) {
+        if (e->state == ENV_STARTING)
+            e->ready = now(); /* the end of its Initialization */
+        else if (e->state == ENV_OVERHEAD)
+            finish(l, e);
+        if (e->waiting_next >= 0)
+            close(e->waiting_next);
+        e->waiting_next = c; /* answered when there is work */
+        if (e->state != ENV_BUSY)
+            e->state = ENV_IDLE;
+        dispatch(l);
+    } else if (e->state == ENV_BUSY && (!strcmp(r.path, done_path) || !strcmp(r.path, error_path))) {
+        respond(c, 202, NULL, "{\"status\":\"OK\"}");
+        close(c);
+        invocation *inv = e->inv;
+        inv->responded = now();
+        if (!strcmp(r.path, done_path)) {
+            inv->status = answer_client(inv->client, r.body);
+        } else {
+            inv->status = 502;
+            respond(inv->client, 502, NULL, "{\"message\":\"Internal server error\"}");
+            close(inv->client);
+        }
+        inv->client = -1;
+        e->state = ENV_OVERHEAD;
+    } else {
+        respond(c, 404, NULL, "{\"message\":\"unknown\"}");
+        close(c);
+    }
+    free(r.body);
+}
+
+/* A bootstrap that exited: as Lambda, its caller gets a 502; local-api stops (status 1). */
+static bool environment_exited(local_api *l)
+{
+    for (int i = 0; i < l->nenv; i++) {
+        environment *e = &l->env[i];
+        int st;
+        if (e->pid <= 0 || waitpid(e->pid, &st, WNOHANG) != e->pid)
+            continue;
+        fprintf(stderr, "xraycap local-api: the function exited (%s %d)%s\n",
+                WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+                e->state == ENV_BUSY ? " during an invocation" : "");
+        if (e->state == ENV_BUSY) {
+            respond(e->inv->client, 502, NULL, "{\"message\":\"Internal server error\"}");
+            close(e->inv->client);
+        }
+        e->pid = -1;
+        return true;
+    }
+    return false;
+}
+
+static void shut_down(local_api *l)
+{
+    for (int i = 0; i < l->nenv; i++) {
+        environment *e = &l->env[i];
+        if (e->state == ENV_OVERHEAD)
+            finish(l, e);
+        if (e->inv) {
+            if (e->inv->client >= 0)
+                close(e->inv->client);
+            free_invocation(e->inv);
+        }
+        if (e->waiting_next >= 0)
+            close(e->waiting_next);
+        if (e->pid > 0) {
+            kill(e->pid, SIGTERM);
+            waitpid(e->pid, NULL, 0);
+        }
+        close(e->runtime);
+    }
+    for (int i = 0; i < l->nwaiting; i++) {
+        respond(l->waiting[i]->client, 503, NULL, "{\"message\":\"local-api stopped\"}");
+        close(l->waiting[i]->client);
+        free_invocation(l->waiting[i]);
+    }
+}
+
 int cmd_local_api(int argc, char **argv)
 {
-    const char *http = "127.0.0.1:3000", *udp_spec = "127.0.0.1:2000", *bootstrap = NULL;
-    settings o = {"dev", "users", "sdk", "users-api"};
+    static local_api l; /* large: its environments */
+    const char *http = "127.0.0.1:3000";
+    l.o = (settings){"dev", "users", "sdk", "users-api"};
+    l.udp_spec = "127.0.0.1:2000";
+    l.concurrency = 1;
     for (int i = 1; i < argc; i++) {
+        char *end;
         if (i + 1 < argc && !strcmp(argv[i], "--bootstrap"))
-            bootstrap = argv[++i];
+            l.bootstrap = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--http"))
             http = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--udp"))
-            udp_spec = argv[++i];
+            l.udp_spec = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--stage"))
-            o.stage = argv[++i];
+            l.o.stage = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--function"))
-            o.function = argv[++i];
+            l.o.function = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--api"))
-            o.api_name = argv[++i];
+            l.o.api_name = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--tracing") &&
                  (!strcmp(argv[i + 1], "api") || !strcmp(argv[i + 1], "lambda") || !strcmp(argv[i + 1], "sdk")))
-            o.tracing = argv[++i];
+            l.o.tracing = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--concurrency") &&
+                 (l.concurrency = (int)strtol(argv[i + 1], &end, 10)) >= 1 &&
+                 l.concurrency <= MAX_ENVIRONMENTS && !*end && isdigit((unsigned char)argv[++i][0]))
+            ;
         else {
             fprintf(stderr, "xraycap local-api: unexpected argument '%s'\nusage: %s\n", argv[i], USAGE);
             return 2;
         }
     }
-    if (!bootstrap || access(bootstrap, X_OK)) {
+    if (!l.bootstrap || access(l.bootstrap, X_OK)) {
         fprintf(stderr, "xraycap local-api: %s\nusage: %s\n",
-                bootstrap ? "the bootstrap is not an executable file" : "--bootstrap is required", USAGE);
+                l.bootstrap ? "the bootstrap is not an executable file" : "--bootstrap is required", USAGE);
         return 2;
     }
-    struct sockaddr_storage daemon;
-    socklen_t dlen;
     char why[600];
-    if (!hostport_resolve(udp_spec, SOCK_DGRAM, false, &daemon, &dlen, why, sizeof why)) {
+    if (!hostport_resolve(l.udp_spec, SOCK_DGRAM, false, &l.daemon, &l.dlen, why, sizeof why)) {
         fprintf(stderr, "xraycap local-api: --udp %s\n", why);
         return 2;
     }
-    char api_addr[64], runtime_addr[64];
+    char api_addr[64];
     int api = listen_on(http, api_addr, sizeof api_addr);
-    int runtime = api >= 0 ? listen_on("127.0.0.1:0", runtime_addr, sizeof runtime_addr) : -1;
-    int udp = socket(daemon.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (api < 0 || runtime < 0 || udp < 0)
+    l.udp = socket(l.daemon.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (api < 0 || l.udp < 0 || !start_environment(&l)) /* the first, at once: as warm as Lambda's first */
         return 1;
     stop_on_signals();
-    pid_t fn = start_function(bootstrap, runtime_addr, udp_spec, &o);
-    fprintf(stderr, "xraycap local-api: http://%s/ (stage %s, function %s, tracing %s)\n", api_addr, o.stage,
-            o.function, o.tracing);
-    invocation inv;
-    memset(&inv, 0, sizeof inv);
-    inv.client = -1;
-    request call; /* the API request in flight */
-    memset(&call, 0, sizeof call);
-    int waiting_next = -1; /* the function's GET /next, held until there is work */
-    unsigned counter = 0;
+    fprintf(stderr, "xraycap local-api: http://%s/ (stage %s, function %s, tracing %s, concurrency %d)\n",
+            api_addr, l.o.stage, l.o.function, l.o.tracing, l.concurrency);
     int rc = 0;
     while (!stop_asked) {
-        int st;
-        if (fn > 0 && waitpid(fn, &st, WNOHANG) == fn) { /* as Lambda: the caller gets a 502 */
-            fprintf(stderr, "xraycap local-api: the function exited (%s %d)%s\n",
-                    WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-                    inv.client >= 0 ? " during an invocation" : "");
-            if (inv.client >= 0) {
-                respond(inv.client, 502, NULL, "{\"message\":\"Internal server error\"}");
-                close(inv.client);
-            }
-            fn = -1;
+        if (environment_exited(&l)) {
             rc = 1;
             break;
         }
-        struct pollfd p[2] = {{.fd = runtime, .events = POLLIN}, {.fd = inv.client < 0 ? api : -1, .events = POLLIN}};
-        if (poll(p, 2, 200) <= 0)
+        struct pollfd p[MAX_ENVIRONMENTS + 1];
+        p[0] = (struct pollfd){.fd = l.nwaiting < MAX_WAITING ? api : -1, .events = POLLIN};
+        for (int i = 0; i < l.nenv; i++)
+            p[i + 1] = (struct pollfd){.fd = l.env[i].runtime, .events = POLLIN};
+        int ready = poll(p, (nfds_t)l.nenv + 1, 200);
+        for (int i = 0; i < l.nenv; i++) /* an environment that never asks for work again */
+            if (l.env[i].state == ENV_OVERHEAD && now() - l.env[i].inv->responded > OVERHEAD_WAIT_S)
+                finish(&l, &l.env[i]);
+        if (ready <= 0)
             continue;
-        if (p[1].revents & POLLIN) { /* an API call: the next invocation */
+        if (p[0].revents & POLLIN) {
             int c = accept(api, NULL, NULL);
-            free(call.body);
-            if (c >= 0 && read_request(c, &call)) {
-                inv.client = c;
-                snprintf(inv.id, sizeof inv.id, "local-%08x-%u", (unsigned)time(NULL), ++counter);
-                trace_id_for(&call, inv.trace_id, sizeof inv.trace_id);
-                inv.stage_id = random_id(), inv.invoke_id = random_id(), inv.service_id = random_id(),
-                inv.function_id = random_id();
-                inv.start = now();
-                free(inv.event);
-                inv.event = proxy_event(&call, o.stage);
-                inv.handed = false;
-                if (waiting_next >= 0) {
-                    hand_over(waiting_next, &inv, &o);
-                    waiting_next = -1;
-                }
-            } else if (c >= 0) {
-                respond(c, 400, NULL, "{\"message\":\"bad request\"}");
-                close(c);
-            }
+            if (c >= 0)
+                take_call(&l, c);
         }
-        if (p[0].revents & POLLIN) { /* the function talking to the Runtime API */
-            int c = accept(runtime, NULL, NULL);
-            request r;
-            if (c < 0 || !read_request(c, &r)) {
+        for (int i = 0; i < l.nenv; i++)
+            if (p[i + 1].revents & POLLIN) {
+                int c = accept(l.env[i].runtime, NULL, NULL);
                 if (c >= 0)
-                    close(c);
-                continue;
+                    runtime_request(&l, &l.env[i], c);
             }
-            char done_path[128], error_path[128];
-            snprintf(done_path, sizeof done_path, "/2018-06-01/runtime/invocation/%s/response", inv.id);
-            snprintf(error_path, sizeof error_path, "/2018-06-01/runtime/invocation/%s/error", inv.id);
-            if (!strcmp(r.method, "GET") && strstr(r.path, "/runtime/invocation/next")) {
-                if (inv.client >= 0 && !inv.handed)
-                    hand_over(c, &inv, &o);
-                else
-                    waiting_next = c; /* answered when a call comes */
-            } else if (inv.client >= 0 && inv.handed && (!strcmp(r.path, done_path) || !strcmp(r.path, error_path))) {
-                respond(c, 202, NULL, "{\"status\":\"OK\"}");
-                close(c);
-                int status = !strcmp(r.path, done_path) ? answer_client(inv.client, r.body) : 502;
-                if (status == 502 && strcmp(r.path, done_path)) {
-                    respond(inv.client, 502, NULL, "{\"message\":\"Internal server error\"}");
-                    close(inv.client);
-                }
-                send_service_segments(&o, &inv, &call, status, udp, &daemon, dlen);
-                inv.client = -1;
-            } else {
-                respond(c, 404, NULL, "{\"message\":\"unknown\"}");
-                close(c);
-            }
-            free(r.body);
-        }
     }
-    if (waiting_next >= 0)
-        close(waiting_next);
-    if (fn > 0) {
-        kill(fn, SIGTERM);
-        waitpid(fn, NULL, 0);
-    }
-    free(call.body);
-    free(inv.event);
+    shut_down(&l);
     close(api);
-    close(runtime);
-    close(udp);
+    close(l.udp);
     return rc;
 }

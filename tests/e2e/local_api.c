@@ -1,0 +1,184 @@
+/* local_api.c — `xraycap local-api` as Lambda is: the function segment carries Initialization
+ * (an environment's first invocation only), Invocation and Overhead, in order, with the
+ * function's own work inside Invocation; with --concurrency 3, three calls at once run in three
+ * environments (the function, tests/e2e/barrier_function.c, holds each invocation until three
+ * are in flight), each with its own cold start; later calls find them warm. */
+#include "../common/support.h"
+#include "../unit/fake_http.h"
+#include "../unit/listener.h"
+
+#include <CUnit/Basic.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FUNCTION ROOT "/build/tests/barrier_function"
+
+static listener L;
+
+/* `n` POST /users at once; returns how many were answered 200. */
+static int call_at_once(int port, int n)
+{
+    CURLM *m = curl_multi_init();
+    CURL *h[8];
+    http_text body[8];
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/users", port);
+    for (int i = 0; i < n; i++) {
+        h[i] = curl_easy_init();
+        body[i].n = 0;
+        curl_easy_setopt(h[i], CURLOPT_URL, url);
+        curl_easy_setopt(h[i], CURLOPT_POSTFIELDS, "{\"name\": \"alice\"}");
+        curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, http_text_keep);
+        curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &body[i]);
+        curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 30L);
+        curl_multi_add_handle(m, h[i]);
+    }
+    int running = n;
+    while (running) {
+        curl_multi_perform(m, &running);
+        curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        long status = 0;
+        curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &status);
+        ok += status == 200 && !strcmp(body[i].s, "done");
+        curl_multi_remove_handle(m, h[i]);
+        curl_easy_cleanup(h[i]);
+    }
+    curl_multi_cleanup(m);
+    return ok;
+}
+
+static double t(const cJSON *e, const char *k) { return cJSON_GetNumberValue(cJSON_GetObjectItem(e, k)); }
+
+static const char *text(const cJSON *e, const char *k)
+{
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(e, k));
+    return v ? v : "";
+}
+
+static cJSON *child(const cJSON *e, const char *name)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(e, "subsegments"))
+        if (!strcmp(text(c, "name"), name))
+            return c;
+    return NULL;
+}
+
+/* The function's own subsegment sent for the function segment `id`, or NULL. */
+static cJSON *work_of(const char *id)
+{
+    for (size_t i = 0; i < L.ndocs; i++)
+        if (!strcmp(text(L.docs[i], "name"), "work") && !strcmp(text(L.docs[i], "parent_id"), id))
+            return L.docs[i];
+    return NULL;
+}
+
+/* Checks every function segment received: Lambda's subsegments in order inside it, the
+ * function's work inside Invocation. Returns how many had an Initialization; the works'
+ * intervals in works[] (start, end). */
+static int check_function_segments(int expected, double works[][2])
+{
+    int functions = 0, cold = 0;
+    const double eps = 2e-6; /* the documents' microseconds */
+    for (size_t i = 0; i < L.ndocs; i++) {
+        cJSON *f = L.docs[i];
+        if (strcmp(text(f, "origin"), "AWS::Lambda::Function"))
+            continue;
+        cJSON *init = child(f, "Initialization"), *inv = child(f, "Invocation"), *over = child(f, "Overhead");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(inv);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(over);
+        double from = t(f, "start_time");
+        if (init) {
+            cold++;
+            CU_ASSERT_TRUE(t(init, "start_time") >= from - eps);
+            CU_ASSERT_TRUE(t(init, "end_time") <= t(inv, "start_time") + eps);
+            from = t(init, "end_time");
+        }
+        CU_ASSERT_TRUE(t(inv, "start_time") >= from - eps);
+        CU_ASSERT_TRUE(t(inv, "end_time") <= t(over, "start_time") + eps);
+        CU_ASSERT_TRUE(t(over, "end_time") <= t(f, "end_time") + eps);
+        cJSON *w = work_of(text(f, "id"));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+        CU_ASSERT_TRUE(t(w, "start_time") >= t(inv, "start_time") - eps);
+        CU_ASSERT_TRUE(t(w, "end_time") <= t(inv, "end_time") + eps);
+        if (functions < 8) {
+            works[functions][0] = t(w, "start_time");
+            works[functions][1] = t(w, "end_time");
+        }
+        functions++;
+    }
+    CU_ASSERT_EQUAL(functions, expected);
+    return cold;
+}
+
+static void test_three_environments_start_cold_once_and_run_at_once(void)
+{
+    char dir[] = "/tmp/xraycap-barrier-XXXXXX", cmd[1024];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    int port = fake_http_free_port();
+    snprintf(cmd, sizeof cmd, "BARRIER_DIR=%s BARRIER_COUNT=3 exec " ROOT "/build/xraycap local-api "
+             "--bootstrap " FUNCTION " --http 127.0.0.1:%d --udp %s --concurrency 3 2>/dev/null",
+             dir, port, L.address);
+    int p = support_spawn(cmd);
+    CU_ASSERT_FATAL(support_wait_port(port));
+    double works[8][2];
+    /* three at once: each invocation waits for the other two, so three environments run */
+    CU_ASSERT_EQUAL(call_at_once(port, 3), 3);
+    listener_collect(&L, 500);
+    CU_ASSERT_EQUAL(check_function_segments(3, works), 3); /* three cold starts */
+    for (int i = 0; i < 3; i++) /* ... and the three ran at once: every work overlaps the others */
+        for (int j = 0; j < 3; j++)
+            CU_ASSERT_TRUE(works[i][0] < works[j][1]);
+    listener_clear(&L);
+    /* three more: the environments are warm (a fourth cannot start) */
+    CU_ASSERT_EQUAL(call_at_once(port, 3), 3);
+    listener_collect(&L, 500);
+    CU_ASSERT_EQUAL(check_function_segments(3, works), 0);
+    listener_clear(&L);
+    support_stop(p);
+    char rm[600];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(rm), 0);
+}
+
+/* One environment: the first call is its cold start, the next ones are not. */
+static void test_one_environment_is_cold_once(void)
+{
+    char cmd[1024];
+    int port = fake_http_free_port();
+    snprintf(cmd, sizeof cmd, "exec " ROOT "/build/xraycap local-api --bootstrap " FUNCTION
+             " --http 127.0.0.1:%d --udp %s 2>/dev/null", port, L.address);
+    int p = support_spawn(cmd);
+    CU_ASSERT_FATAL(support_wait_port(port));
+    double works[8][2];
+    int cold = 0;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(call_at_once(port, 1), 1);
+        listener_collect(&L, 300);
+        cold += check_function_segments(1, works);
+        listener_clear(&L);
+    }
+    CU_ASSERT_EQUAL(cold, 1);
+    support_stop(p);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    listener_open(&L);
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite("local-api", NULL, NULL);
+    CU_add_test(s, "test_one_environment_is_cold_once", test_one_environment_is_cold_once);
+    CU_add_test(s, "test_three_environments_start_cold_once_and_run_at_once",
+                test_three_environments_start_cold_once_and_run_at_once);
+    int failed = support_run_tests();
+    listener_close(&L);
+    return failed;
+}
