@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh — what `make demo` runs: the seed's request, traced end to end on this machine.
-# Starts `xraycap daemon` on a free loopback port, local DynamoDB and S3 stand-ins (npm's
-# dynalite and s3rver, in build/npm), a PostgreSQL and a Redis server when Debian's packages
+# Starts `xraycap daemon` on a free loopback port, local DynamoDB and S3 stand-ins
+# (tools/standins.sh: npm's dynalite and s3rver, in build/npm), a PostgreSQL and a Redis server when Debian's packages
 # are there (tests/db's scripts), and samples/users-api; sends the seed's POST /users; then
 # prints the trace list, the timeline and the trace map, writes build/demo/trace.html, and stops
 # everything it started. Without npm it runs the standalone samples instead.
@@ -14,6 +14,7 @@ pids=()
 dbdirs=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  tools/standins.sh stop "$OUT/standins"
   for d in "${dbdirs[@]}"; do tests/db/"${d%%:*}" stop "${d#*:}" 2>/dev/null; done
   wait 2>/dev/null
 }
@@ -45,12 +46,10 @@ DB=$OUT/traces.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 UDP=$(free_port)
 "$B/xraycap" daemon --udp "127.0.0.1:$UDP" --db "$DB" 2>"$OUT/daemon.log" & pids+=($!)
-DDB=$(free_port); S3=$(free_port); S3IDS=$(free_port); API=$(free_port)
-"$B/npm/node_modules/.bin/dynalite" --host 127.0.0.1 --port "$DDB" --createTableMs 0 >"$OUT/dynalite.log" 2>&1 & pids+=($!)
-rm -rf "$OUT/s3" && mkdir -p "$OUT/s3"
-"$B/npm/node_modules/.bin/s3rver" -d "$OUT/s3" -p "$S3" -a 127.0.0.1 --silent >"$OUT/s3rver.log" 2>&1 & pids+=($!)
-node tests/e2e/request_id_proxy.js "$S3IDS" "$S3" >"$OUT/proxy.log" 2>&1 & pids+=($!)
-wait_port "$DDB" && wait_port "$S3" && wait_port "$S3IDS" || exit 1
+API=$(free_port)
+# DynamoDB and S3 stand-ins, with the samples' table and bucket; their variables exported
+tools/standins.sh start "$OUT/standins" >/dev/null || exit 1
+. "$OUT/standins/env"
 PG_CONNINFO= REDIS_ADDR=
 if PGPORT=$(tests/db/pg_server.sh start "$PWD/$OUT/pg" 2>"$OUT/pg.log"); then
   dbdirs+=("pg_server.sh:$PWD/$OUT/pg")
@@ -60,8 +59,7 @@ if RPORT=$(tests/db/redis_server.sh start "$PWD/$OUT/redis" 2>"$OUT/redis.log");
   dbdirs+=("redis_server.sh:$PWD/$OUT/redis")
   REDIS_ADDR=127.0.0.1:$RPORT
 else echo "== no Redis server here (make deps installs it): the demo goes without"; fi
-PG_CONNINFO=$PG_CONNINFO REDIS_ADDR=$REDIS_ADDR PORT=$API DYNAMODB_ENDPOINT=http://127.0.0.1:$DDB S3_ENDPOINT=http://127.0.0.1:$S3IDS \
-  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:$UDP \
+PG_CONNINFO=$PG_CONNINFO REDIS_ADDR=$REDIS_ADDR PORT=$API AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:$UDP \
   XRAYCAP_SAMPLING_REMOTE=false "$B/samples/users-api" >"$OUT/users-api.log" 2>&1 & pids+=($!)
 wait_port "$API" || exit 1
 
@@ -95,9 +93,7 @@ if [ -x "$B/lambda/stage/bootstrap" ]; then
     esac
     LUDP=$(free_port); LAPI=$(free_port)
     "$B/xraycap" daemon --udp "127.0.0.1:$LUDP" --db "$LDB" 2>>"$OUT/daemon.log" & dpid=$!
-    AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$DDB AWS_ENDPOINT_URL_S3=http://127.0.0.1:$S3IDS \
-      TABLE_NAME=Users BUCKET_NAME=users-bucket AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
-      "$B/xraycap" local-api --bootstrap "$PWD/$B/lambda/stage/bootstrap" --http "127.0.0.1:$LAPI" \
+    "$B/xraycap" local-api --bootstrap "$PWD/$B/lambda/stage/bootstrap" --http "127.0.0.1:$LAPI" \
       --udp "127.0.0.1:$LUDP" --tracing $mode 2>"$OUT/local-api-$mode.log" & lpid=$!
     wait_port "$LAPI" || exit 1
     echo; echo "== $what: curl -X POST http://127.0.0.1:$LAPI/users -d '{\"name\": \"alice\"}'"

@@ -499,12 +499,12 @@ static void shut_down(local_api *l)
                 close(e->inv->client);
             free_invocation(e->inv);
         }
-        if (e->waiting_next >= 0)
-            close(e->waiting_next);
-        if (e->pid > 0) {
+        if (e->pid > 0) { /* first: a function whose request for work is cut would say so */
             kill(e->pid, SIGTERM);
             waitpid(e->pid, NULL, 0);
         }
+        if (e->waiting_next >= 0)
+            close(e->waiting_next);
         close(e->runtime);
     }
     for (int i = 0; i < l->nwaiting; i++) {
