@@ -20,18 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 0
-}
-wait_port() {
-  for _ in $(seq 1 200); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-  echo "demo: nothing answers on port $1" >&2; return 1
-}
+. tools/ports.sh
 
 if [ ! -x "$B/npm/node_modules/.bin/dynalite" ] || [ ! -x "$B/npm/node_modules/.bin/s3rver" ]; then
   echo "== dynalite/s3rver are not installed (no npm registry?): the standalone samples instead"

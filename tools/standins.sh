@@ -17,18 +17,7 @@ cmd=${1:-}
 dir=${2:-build/standins}
 bin=build/npm/node_modules/.bin
 
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 0
-}
-wait_port() {
-  for _ in $(seq 1 200); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-  echo "standins: nothing answers on port $1 (see $dir/*.log)" >&2; return 1
-}
+. tools/ports.sh
 stop() {
   [ -f "$dir/pids" ] || return 0
   while read -r p; do kill "$p" 2>/dev/null; done <"$dir/pids"
