@@ -63,10 +63,18 @@ $(BUILD)/tests/e2e-users-api: tests/e2e/users_api.c tests/unit/listener.c tests/
 $(BUILD)/tests/e2e-xray-api: tests/e2e/xray_api.c $(SUPPORT) $(BUILD)/libxraycap.a | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $< tests/common/support.c $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
 
-check-e2e: $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda lambda-package $(BUILD)/npm/.installed \
+# OTLP straight to X-Ray's endpoint, against a stand-in that checks signatures with botocore
+# and decodes protobuf with python3-protobuf (tests/e2e/otlp_endpoint.py).
+$(BUILD)/tests/e2e-otlp-aws: tests/e2e/otlp_aws.c tests/unit/fake_http.c samples/common/seed.c $(SUPPORT) \
+                             $(BUILD)/libxraycap.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) $< tests/unit/fake_http.c samples/common/seed.c tests/common/support.c \
+	  $(BUILD)/libxraycap.a $(TEST_LIBS) -o $@
+
+check-e2e: $(BUILD)/tests/e2e-otlp-aws $(BUILD)/tests/e2e-users-api $(BUILD)/samples/users-api $(BUILD)/samples/lambda lambda-package $(BUILD)/npm/.installed \
            $(BUILD)/tests/e2e-xray-api
 	@tests/suite.sh e2e-users-api $(BUILD)/tests/e2e-users-api
 	@tests/suite.sh e2e-xray-api $(BUILD)/tests/e2e-xray-api
+	@tests/suite.sh e2e-otlp-aws $(BUILD)/tests/e2e-otlp-aws
 
 $(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_LIB_SRC) $(SUPPORT) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) tests/tool/test_tool.c $(TOOL_LIB_SRC) tests/common/support.c \

@@ -96,6 +96,8 @@ void xrc_http_setup(xrc_http_queue *q, CURL *curl)
 
 const char *xrc_http_answer(const xrc_http_queue *q) { return q->answer.p ? q->answer.p : ""; }
 
+size_t xrc_http_answer_len(const xrc_http_queue *q) { return q->answer.p ? q->answer.len : 0; }
+
 xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url, long *status)
 {
     CURLcode rc = xrc_curl.easy_perform(curl);

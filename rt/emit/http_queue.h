@@ -79,8 +79,10 @@ bool xrc_http_queue_aborting(xrc_http_queue *q);
  * response body into q->answer (read it with xrc_http_answer). */
 void xrc_http_setup(xrc_http_queue *q, CURL *curl);
 
-/* The body of the last answer, NUL-terminated ("" for none). */
+/* The body of the last answer, NUL-terminated ("" for none), and its length (it may hold
+ * NUL bytes: a protobuf answer). */
 const char *xrc_http_answer(const xrc_http_queue *q);
+size_t xrc_http_answer_len(const xrc_http_queue *q);
 
 /* Runs the request set up on `curl` (POST to url) and sorts the outcome: OK for 2xx (the
  * answer is in xrc_http_answer), RETRY for network failures, 429 and 5xx, REJECTED for the rest;

@@ -395,8 +395,8 @@ static void convert(conv *c, cJSON *spans, const cJSON *e, const char *trace, co
         convert(c, spans, sub, trace, child_parent, false);
 }
 
-char *xrc_otlp_request(char *const *entries, const size_t *lens, size_t n, size_t *spans,
-                       size_t *skipped)
+cJSON *xrc_otlp_build(char *const *entries, const size_t *lens, size_t n, size_t *spans,
+                      size_t *skipped)
 {
     conv c = {.resources = cJSON_CreateArray()};
     cJSON *root = cJSON_CreateObject();
@@ -428,9 +428,7 @@ char *xrc_otlp_request(char *const *entries, const size_t *lens, size_t n, size_
         convert(&c, span_list(&c, service), d, trace, span_id(parent) ? parent : NULL, segment);
         cJSON_Delete(d);
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
     *spans = c.spans;
     *skipped = c.skipped;
-    return text;
+    return root;
 }

@@ -1,4 +1,5 @@
-/* otlp.h — X-Ray segment documents turned into an OTLP/HTTP JSON trace export request. */
+/* otlp.h — X-Ray segment documents turned into an OTLP/HTTP trace export request: one tree in
+ * the OTLP JSON mapping (otlp.c), written as JSON or as protobuf (otlp_proto.c). */
 #ifndef XRC_OTLP_H
 #define XRC_OTLP_H
 
@@ -16,10 +17,14 @@
  * namespace, aws.xray.metadata.<namespace>, holding that namespace's JSON; HTTP, AWS and SQL
  * fields as the stable semantic conventions; fault (and, on clients, error and throttle) as
  * an error status; exceptions as span events. Entities still in progress, and entries that do
- * not parse, are skipped and counted in *skipped. Returns the text (free with cJSON_free) and
- * the span count in *spans, or NULL (no memory).
+ * not parse, are skipped and counted in *skipped. Returns the tree (free with cJSON_Delete)
+ * and the span count in *spans, or NULL (no memory).
  */
-char *xrc_otlp_request(char *const *entries, const size_t *lens, size_t n, size_t *spans,
-                       size_t *skipped);
+struct cJSON *xrc_otlp_build(char *const *entries, const size_t *lens, size_t n, size_t *spans,
+                             size_t *skipped);
+
+/* The request tree as an OTLP protobuf ExportTraceServiceRequest (malloc'd, *len bytes), or
+ * NULL when memory ran out. */
+unsigned char *xrc_otlp_protobuf(const struct cJSON *request, size_t *len);
 
 #endif

@@ -69,3 +69,13 @@ int support_run_tests(void)
     CU_cleanup_registry();
     return failed ? 1 : 0;
 }
+
+int support_run_suite(const char *name, const support_test *tests)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    CU_pSuite s = CU_add_suite(name, NULL, NULL);
+    for (; tests->name; tests++)
+        CU_add_test(s, tests->name, tests->run);
+    return support_run_tests();
+}

@@ -13,6 +13,17 @@ int support_wait_port(int port);
 int support_spawn(const char *cmd);
 void support_stop(int pid);
 
+/* A test of a suite: SUPPORT_TEST(test_function) names it after its function. */
+typedef struct support_test {
+    const char *name;
+    void (*run)(void);
+} support_test;
+#define SUPPORT_TEST(fn) {#fn, fn}
+
+/* Registers `tests` (ended by {NULL, NULL}) as the suite `name`, runs them as
+ * support_run_tests does and returns its exit status. */
+int support_run_suite(const char *name, const support_test *tests);
+
 /* Runs every registered test verbosely, cleans the registry up and returns the exit status:
  * 1 when a test or an assertion failed, else 0. */
 int support_run_tests(void);

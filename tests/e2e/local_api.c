@@ -173,12 +173,12 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     listener_open(&L);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("local-api", NULL, NULL);
-    CU_add_test(s, "test_one_environment_is_cold_once", test_one_environment_is_cold_once);
-    CU_add_test(s, "test_three_environments_start_cold_once_and_run_at_once",
-                test_three_environments_start_cold_once_and_run_at_once);
-    int failed = support_run_tests();
+    static const support_test tests[] = {
+        SUPPORT_TEST(test_one_environment_is_cold_once),
+        SUPPORT_TEST(test_three_environments_start_cold_once_and_run_at_once),
+        {NULL, NULL},
+    };
+    int failed = support_run_suite("local-api", tests);
     listener_close(&L);
     return failed;
 }

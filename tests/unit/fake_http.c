@@ -1,6 +1,8 @@
 /* fake_http.c — see fake_http.h. */
 #include "fake_http.h"
 
+#include <xray_capture/curl.h>
+
 #include <arpa/inet.h>
 #include <poll.h>
 #include <stdio.h>
@@ -135,4 +137,34 @@ size_t http_text_keep(char *data, size_t size, size_t n, void *text)
     t->n += add < room ? add : room;
     t->s[t->n] = '\0';
     return add;
+}
+
+void fake_aws_answer(const http_request *req, http_response *resp, void *ctx)
+{
+    (void)req, (void)ctx;
+    resp->status = 200;
+    snprintf(resp->headers, sizeof resp->headers, "x-amzn-RequestId: REQ-1\r\n");
+    snprintf(resp->body, sizeof resp->body, "{}");
+}
+
+int fake_aws_put_item(const char *address, const char *table)
+{
+    char url[128], body[256];
+    snprintf(url, sizeof url, "http://%s/", address);
+    snprintf(body, sizeof body, "{\"TableName\":\"%s\",\"Item\":{}}", table);
+    CURL *h = curl_easy_init();
+    http_text answer = {.n = 0};
+    struct curl_slist *hd = curl_slist_append(NULL, "X-Amz-Target: DynamoDB_20120810.PutItem");
+    hd = curl_slist_append(hd, "Content-Type: application/x-amz-json-1.0");
+    xray_curl_easy_setopt(h, CURLOPT_URL, url);
+    xray_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    xray_curl_easy_setopt(h, CURLOPT_AWS_SIGV4, "aws:amz:us-east-1:dynamodb");
+    xray_curl_easy_setopt(h, CURLOPT_USERPWD, "AKIDEXAMPLE:wJalrXUtnFEMISECRETKEY");
+    xray_curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    xray_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_text_keep);
+    xray_curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+    CURLcode rc = xray_curl_easy_perform(h);
+    xray_curl_easy_cleanup(h);
+    curl_slist_free_all(hd);
+    return (int)rc;
 }

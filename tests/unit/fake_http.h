@@ -49,4 +49,11 @@ typedef struct http_text {
 /* A CURLOPT_WRITEFUNCTION / CURLOPT_HEADERFUNCTION appending to the http_text given as data. */
 size_t http_text_keep(char *data, size_t size, size_t n, void *text);
 
+/* An AWS service's answer to anything: 200, x-amzn-RequestId: REQ-1, "{}" (an http_handler). */
+void fake_aws_answer(const http_request *req, http_response *resp, void *ctx);
+
+/* A DynamoDB PutItem into `table` at http://ADDRESS/, as a C program without an AWS SDK makes
+ * it: through the traced libcurl (xray_curl_*), signed with CURLOPT_AWS_SIGV4 and test keys. */
+int fake_aws_put_item(const char *address, const char *table);
+
 #endif

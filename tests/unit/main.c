@@ -3,6 +3,7 @@
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 listener L;
@@ -82,6 +83,9 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* The OTLP bodies the unit tests read are JSON; protobuf (the default) is decoded by an
+     * independent implementation in tests/e2e/otlp_aws.c. */
+    setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", 1);
     listener_open(&L);
     test_reset();
     if (CU_initialize_registry() != CUE_SUCCESS)

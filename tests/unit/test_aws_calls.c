@@ -11,15 +11,6 @@
 #include <string.h>
 #include <xray_capture/curl.h>
 
-/* Every service's answer: 200 with a request id, whatever was asked. */
-static void any_service(const http_request *req, http_response *resp, void *ctx)
-{
-    (void)req, (void)ctx;
-    resp->status = 200;
-    snprintf(resp->headers, sizeof resp->headers, "x-amzn-RequestId: REQ-1\r\n");
-    snprintf(resp->body, sizeof resp->body, "{}");
-}
-
 static fake_http stand_in;
 static char endpoint[96]; /* http://127.0.0.1:PORT */
 
@@ -32,7 +23,7 @@ static const char *const endpoint_variables[] = {
  * AWS_ENDPOINT_URL. */
 static void start_stand_in(bool per_service)
 {
-    CU_ASSERT_EQUAL_FATAL(fake_http_start(&stand_in, any_service, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(fake_http_start(&stand_in, fake_aws_answer, NULL), 0);
     snprintf(endpoint, sizeof endpoint, "http://%s", stand_in.address);
     for (size_t i = 0; i < sizeof endpoint_variables / sizeof endpoint_variables[0]; i++)
         if (i == 0 || per_service)
@@ -187,7 +178,7 @@ static void test_every_service_at_one_endpoint_is_named_by_its_signature(void)
 static void test_unsigned_requests_fall_back_to_the_registry_and_the_variables(void)
 {
     test_reset();
-    CU_ASSERT_EQUAL_FATAL(fake_http_start(&stand_in, any_service, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(fake_http_start(&stand_in, fake_aws_answer, NULL), 0);
     snprintf(endpoint, sizeof endpoint, "http://%s", stand_in.address);
     char prefix[160];
     snprintf(prefix, sizeof prefix, "%s/registered-stream/", endpoint);

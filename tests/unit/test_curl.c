@@ -253,19 +253,7 @@ static void test_aws_calls_are_named_after_the_service_with_their_fields(void)
 {
     start(200, "x-amzn-RequestId: REQ-DDB-1\r\n"); /* named by its signature: no registration */
     xray_begin_segment("client");
-    CURL *h = curl_easy_init();
-    struct curl_slist *hd = curl_slist_append(NULL, "X-Amz-Target: DynamoDB_20120810.PutItem");
-    hd = curl_slist_append(hd, "Content-Type: application/x-amz-json-1.0");
-    char url[256];
-    snprintf(url, sizeof url, "http://%s/", server.address);
-    xray_curl_easy_setopt(h, CURLOPT_URL, url);
-    xray_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-    xray_curl_easy_setopt(h, CURLOPT_AWS_SIGV4, "aws:amz:us-east-1:dynamodb");
-    xray_curl_easy_setopt(h, CURLOPT_USERPWD, "AKIDEXAMPLE:wJalrXUtnFEMISECRETKEY");
-    xray_curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"TableName\":\"Users\",\"Item\":{}}");
-    CU_ASSERT_EQUAL(xray_curl_easy_perform(h), CURLE_OK);
-    xray_curl_easy_cleanup(h);
-    curl_slist_free_all(hd);
+    CU_ASSERT_EQUAL(fake_aws_put_item(server.address, "Users"), CURLE_OK);
     xray_end_segment();
     fake_http_stop(&server);
     CU_ASSERT_EQUAL_FATAL(collect(), 1);
