@@ -13,6 +13,7 @@
 #include "emit/gzip.h"
 #include "emit/http_queue.h"
 #include "emit/otlp.h"
+#include "model/clock.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -24,6 +25,8 @@
 #define BATCH 50
 #define MAX_SPANS 10000                 /* the X-Ray OTLP endpoint's limits per request */
 #define MAX_BYTES (5 * 1024 * 1024)
+#define WINDOW_PAST_NS (14LL * 24 * 3600 * 1000000000)  /* ... and the span times it takes */
+#define WINDOW_AHEAD_NS (2LL * 3600 * 1000000000)
 
 typedef struct otlp_ctx {
     char url[1024];
@@ -89,6 +92,15 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         return XRC_POST_REJECTED;
     size_t spans = 0, skipped = 0, len = 0;
     cJSON *tree = xrc_otlp_build(docs, lens, n, &spans, &skipped);
+    if (tree && c->sign) { /* the endpoint refuses spans outside its window */
+        long long now = xrc_real_ns();
+        size_t out = xrc_otlp_drop_outside(tree, now - WINDOW_PAST_NS, now + WINDOW_AHEAD_NS);
+        if (out) {
+            atomic_fetch_add(&xrc_stats.subsegments_dropped, out);
+            xrc_http_fail_log(q, "%zu span(s) not sent: they start outside the window X-Ray's OTLP "
+                                 "endpoint takes (14 days past, 2 hours ahead)", out);
+        }
+    }
     unsigned char *body = NULL;
     if (tree && c->protobuf)
         body = xrc_otlp_protobuf(tree, &len);

@@ -103,6 +103,11 @@ xrc_post_result xrc_http_perform(xrc_http_queue *q, CURL *curl, const char *url,
     CURLcode rc = xrc_curl.easy_perform(curl);
     *status = 0;
     xrc_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    curl_off_t retry_after = 0; /* seconds, from a Retry-After header (429, 503) */
+    q->retry_after_ms = xrc_curl.easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+                                retry_after > 0
+                            ? (long)(retry_after < BACKOFF_MAX_MS / 1000 ? retry_after * 1000 : BACKOFF_MAX_MS)
+                            : 0;
     if (rc != CURLE_OK) {
         xrc_http_fail_log(q, "POST %.300s: %s", url, xrc_curl.easy_strerror(rc));
         return XRC_POST_RETRY;
@@ -145,8 +150,11 @@ static void send_batch(xrc_http_queue *q, CURL *curl, char **docs, size_t *lens,
         atomic_fetch_add(&xrc_stats.send_errors, 1);
         if (r == XRC_POST_REJECTED || attempt >= XRC_HTTP_ATTEMPTS || xrc_http_queue_aborting(q))
             break;
-        /* Between half the step and the step, so many processes do not retry in step. */
+        /* Between half the step and the step, so many processes do not retry in step; no
+         * sooner than the server's Retry-After (capped at the longest step). */
         long wait = backoff / 2 + (long)(xrc_rand64() % (uint64_t)(backoff / 2 + 1));
+        if (wait < q->retry_after_ms)
+            wait = q->retry_after_ms;
         if (pause_ms(q, wait))
             break;
         backoff = backoff * 2 < BACKOFF_MAX_MS ? backoff * 2 : BACKOFF_MAX_MS;

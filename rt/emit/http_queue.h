@@ -55,6 +55,7 @@ struct xrc_http_queue {
     atomic_ulong held_back;           /* failures not logged since the last line */
     atomic_ulong full_drops;          /* documents refused by a full queue */
     xrc_curl_body answer;             /* the last response body; its thread's alone */
+    long retry_after_ms;              /* the last answer's Retry-After (0: none); its thread's */
 };
 
 /* The two emitters' queues (static, initialized with what, batch, post and the lock). */

@@ -432,3 +432,23 @@ cJSON *xrc_otlp_build(char *const *entries, const size_t *lens, size_t n, size_t
     *skipped = c.skipped;
     return root;
 }
+
+size_t xrc_otlp_drop_outside(cJSON *request, long long from_ns, long long to_ns)
+{
+    size_t dropped = 0;
+    cJSON *rs, *ss;
+    cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(request, "resourceSpans"))
+        cJSON_ArrayForEach(ss, cJSON_GetObjectItemCaseSensitive(rs, "scopeSpans")) {
+            cJSON *spans = cJSON_GetObjectItemCaseSensitive(ss, "spans");
+            for (cJSON *s = spans ? spans->child : NULL, *next; s; s = next) {
+                next = s->next;
+                const char *start = str(s, "startTimeUnixNano");
+                long long t = start ? strtoll(start, NULL, 10) : 0;
+                if (t < from_ns || t > to_ns) {
+                    cJSON_Delete(cJSON_DetachItemViaPointer(spans, s));
+                    dropped++;
+                }
+            }
+        }
+    return dropped;
+}

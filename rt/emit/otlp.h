@@ -23,6 +23,10 @@
 struct cJSON *xrc_otlp_build(char *const *entries, const size_t *lens, size_t n, size_t *spans,
                              size_t *skipped);
 
+/* Removes from the request the spans that start before from_ns or after to_ns (Unix time in
+ * nanoseconds: X-Ray's OTLP endpoint refuses them); returns how many. */
+size_t xrc_otlp_drop_outside(struct cJSON *request, long long from_ns, long long to_ns);
+
 /* The request tree as an OTLP protobuf ExportTraceServiceRequest (malloc'd, *len bytes), or
  * NULL when memory ran out. */
 unsigned char *xrc_otlp_protobuf(const struct cJSON *request, size_t *len);

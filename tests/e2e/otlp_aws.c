@@ -140,16 +140,27 @@ static char *span_lines(cJSON *const *requests, int n)
     return out;
 }
 
-/* The endpoint's record: each accepted request's line, parsed. */
+/* When the endpoint refused a request with a status of the ANSWERS list. */
+static double refused_at[8];
+static int refused_at_count;
+
+/* The endpoint's record: each accepted request's line, parsed (refusals into refused_at). */
 static int read_endpoint(const char *path, cJSON **lines, int max)
 {
     FILE *f = fopen(path, "r");
     int n = 0;
     char *line = NULL;
     size_t cap = 0;
-    while (f && n < max && getline(&line, &cap, f) > 0)
-        if ((lines[n] = cJSON_Parse(line)))
-            n++;
+    while (f && n < max && getline(&line, &cap, f) > 0) {
+        cJSON *l = cJSON_Parse(line);
+        if (l && cJSON_GetObjectItem(l, "request"))
+            lines[n++] = l;
+        else {
+            if (l && cJSON_GetObjectItem(l, "refused") && refused_at_count < 8)
+                refused_at[refused_at_count++] = cJSON_GetNumberValue(cJSON_GetObjectItem(l, "at"));
+            cJSON_Delete(l);
+        }
+    }
     free(line);
     if (f)
         fclose(f);
@@ -246,8 +257,12 @@ static void test_bad_signatures_are_refused_and_busy_answers_retried(void)
 
     CU_ASSERT_FATAL(start_endpoint("429,503"));
     send_workload("otlp:" URL);
+    refused_at_count = 0;
     int n = read_endpoint(endpoint_out, got, 8);
     CU_ASSERT_TRUE(n > 0);
+    /* the retry after the 429 waited for its Retry-After: 1 (a lower bound: never sooner) */
+    CU_ASSERT_EQUAL_FATAL(refused_at_count, 2);
+    CU_ASSERT_TRUE(refused_at[1] - refused_at[0] >= 0.95);
     for (int i = 0; i < n; i++)
         cJSON_Delete(got[i]);
     support_stop(endpoint_pid);

@@ -5,7 +5,8 @@ each request's SigV4 signature with botocore's signer (service xray), refuses wh
 endpoint refuses (a bad or missing signature: 403; a body over 5 MB uncompressed: 413), takes
 gzip, decodes protobuf with python3-protobuf from otlp_trace.proto (parsed here, no protoc) or
 reads JSON, and appends each accepted request, in the OTLP JSON mapping with ids as hex, as one
-line of OUT. Answers, in turn, the statuses listed in ANSWERS (200 when the list is used up).
+line of OUT. Answers, in turn, the statuses listed in ANSWERS (200 when the list is used up; a
+429 with Retry-After: 1), each noted in OUT with its time.
 
 usage: otlp_endpoint.py PORT REGION ACCESS_KEY SECRET_KEY OUT [ANSWERS, e.g. 429,503]
 """
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import sys
+import time
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -115,6 +117,8 @@ class Endpoint(http.server.BaseHTTPRequestHandler):
         if ANSWERS:
             status = ANSWERS.pop(0)
             if status != 200:
+                with open(OUT, "a") as out:
+                    out.write(json.dumps({"refused": status, "at": time.time()}) + "\n")
                 return self.answer(status, b"{}", extra={"Retry-After": "1"} if status == 429 else None)
         if self.headers.get("Content-Encoding", "") == "gzip":
             body = gzip.decompress(body)
@@ -129,7 +133,7 @@ class Endpoint(http.server.BaseHTTPRequestHandler):
             decoded = json.loads(body)
         hex_ids(decoded)
         with open(OUT, "a") as out:
-            out.write(json.dumps({"content_type": ctype, "encoding": self.headers.get("Content-Encoding", ""),
+            out.write(json.dumps({"at": time.time(), "content_type": ctype, "encoding": self.headers.get("Content-Encoding", ""),
                                   "token": self.headers.get("X-Amz-Security-Token", ""), "request": decoded}) + "\n")
         if ctype == "application/x-protobuf":
             self.answer(200, MESSAGE("ExportTraceServiceResponse")().SerializeToString(), "application/x-protobuf")

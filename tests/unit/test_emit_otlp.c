@@ -2,6 +2,7 @@
  * attributes. */
 #include "emit_sink.h"
 #include "harness.h"
+#include "emit/otlp.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static cJSON *attribute(cJSON *span, const char *key)
@@ -143,7 +145,38 @@ static void test_otlp_export_carries_the_span_tree_and_its_attributes(void)
     restore_emitters();
 }
 
+/* X-Ray's OTLP endpoint refuses spans that start more than 14 days back or 2 hours ahead:
+ * they are taken out of the request (and counted by the emitter) before it is sent. */
+static void test_spans_outside_the_endpoints_window_are_taken_out(void)
+{
+    char entries[3][400];
+    size_t lens[3];
+    char *ptrs[3];
+    double now = (double)time(NULL), starts[3] = {now, now - 20 * 86400.0, now + 3 * 3600.0};
+    const char *names[3] = {"now", "weeks_ago", "hours_ahead"};
+    for (int i = 0; i < 3; i++) {
+        int n = snprintf(entries[i], sizeof entries[i], "svc%c%c{\"name\":\"%s\",\"id\":\"%016x\","
+                         "\"trace_id\":\"1-5759e988-bd862e3fe1be46a994272793\",\"start_time\":%.6f,"
+                         "\"end_time\":%.6f}", 0, 0, names[i], i + 1, starts[i], starts[i] + 1);
+        lens[i] = (size_t)n;
+        ptrs[i] = entries[i];
+    }
+    size_t spans = 0, skipped = 0;
+    cJSON *tree = xrc_otlp_build(ptrs, lens, 3, &spans, &skipped);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tree);
+    CU_ASSERT_EQUAL(spans, 3);
+    long long ns = (long long)now * 1000000000LL;
+    CU_ASSERT_EQUAL(xrc_otlp_drop_outside(tree, ns - 14LL * 86400 * 1000000000, ns + 7200LL * 1000000000), 2);
+    char *text = cJSON_PrintUnformatted(tree);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"now\""));
+    CU_ASSERT_PTR_NULL(strstr(text, "weeks_ago"));
+    CU_ASSERT_PTR_NULL(strstr(text, "hours_ahead"));
+    cJSON_free(text);
+    cJSON_Delete(tree);
+}
+
 void add_emit_otlp_tests(CU_pSuite s)
 {
     ADD(s, test_otlp_export_carries_the_span_tree_and_its_attributes);
+    ADD(s, test_spans_outside_the_endpoints_window_are_taken_out);
 }
