@@ -14,11 +14,12 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 	$(CC) $(BENCH_CFLAGS) bench/capture_bench.c $(BUILD)/bench/t_*.o $(BUILD)/libxraycap.a $(LIBS) -o $@
 
 bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench \
-       $(BUILD)/bench/caller_bench $(BUILD)/bench/throw_bench
+       $(BUILD)/bench/caller_bench $(BUILD)/bench/throw_bench $(BUILD)/bench/otlp_bench
 	$(BUILD)/bench/capture_bench
 	$(BUILD)/bench/caller_bench
 	$(BUILD)/bench/throw_bench
 	$(BUILD)/bench/emit_bench
+	$(BUILD)/bench/otlp_bench
 	$(BUILD)/bench/db_bench
 
 # A traced database call against the untraced one, on servers of its own (tests/db).
@@ -31,6 +32,11 @@ $(BUILD)/bench/emit_bench: bench/emit_bench.c tests/unit/fake_http.c $(BUILD)/li
 	mkdir -p $(BUILD)/bench
 	$(CC) $(BENCH_CFLAGS) -Irt -DROOT='"$(CURDIR)"' bench/emit_bench.c tests/unit/fake_http.c \
 	  $(BUILD)/libxraycap.a $(LIBS) -o $@
+
+# OTLP bodies: JSON, protobuf, protobuf + gzip, per span.
+$(BUILD)/bench/otlp_bench: bench/otlp_bench.c $(BUILD)/libxraycap.a
+	mkdir -p $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -Irt $< $(BUILD)/libxraycap.a $(CORE_LIBS) -o $@
 
 $(BUILD)/npm-bench/.installed:
 	@mkdir -p $(BUILD)/npm-bench

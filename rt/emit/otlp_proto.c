@@ -176,13 +176,21 @@ static void encode_value(out *o, const field *f, const cJSON *v)
         break;
     }
     case MESSAGE: {
-        out inner = {0};
-        encode(&inner, f->type, v);
-        if (inner.failed)
-            o->failed = true;
-        else
-            put_len(o, f->number, inner.p, inner.len);
-        free(inner.p);
+        /* Encoded in place, then moved up behind its length: no buffer of its own. */
+        put_tag(o, f->number, 2);
+        size_t start = o->len;
+        encode(o, f->type, v);
+        if (o->failed)
+            break;
+        size_t n = o->len - start, before = o->len;
+        put_varint(o, n); /* appended, then rotated in front of the message */
+        if (o->failed)
+            break;
+        size_t vlen = o->len - before;
+        unsigned char varint[10];
+        memcpy(varint, o->p + before, vlen);
+        memmove(o->p + start + vlen, o->p + start, n);
+        memcpy(o->p + start, varint, vlen);
         break;
     }
     }
