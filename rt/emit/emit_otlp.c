@@ -136,6 +136,8 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         *nl = '\n';
     }
     char token_header[4200];
+    if (c->sign && c->have_cred && !xrc_aws_credentials_fresh(&c->cred))
+        c->have_cred = false; /* temporary ones about to expire: fetched again, on this thread */
     if (c->sign && !c->have_cred) {
         char why[400];
         c->have_cred = xrc_aws_credentials_load(&c->cred, why, sizeof why);

@@ -49,6 +49,8 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         xrc_http_fail_log(q, "not set up (see the error above); documents dropped");
         return XRC_POST_REJECTED;
     }
+    if (c->have_cred && !xrc_aws_credentials_fresh(&c->cred))
+        c->have_cred = false; /* temporary ones about to expire: fetched again, on this thread */
     if (!c->have_cred) {
         if (!xrc_aws_credentials_load(&c->cred, why, sizeof why)) {
             xrc_http_fail_log(q, "no AWS credentials: %s", why);

@@ -245,6 +245,7 @@ static void test_moto_stores_the_segments_put(void)
 
 int main(void)
 {
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1); /* never a real instance metadata service */
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("xray-api", NULL, NULL);
     CU_add_test(s, "test_batches_carry_signatures_botocore_recomputes",

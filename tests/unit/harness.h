@@ -44,6 +44,7 @@ void register_hostile(void);
 void register_crash(void);
 void register_middleware(void);
 void register_aws_calls(void);
+void register_credentials(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

@@ -78,7 +78,7 @@ static const struct {
     {"interop", register_interop},     {"tracecontext", register_tracecontext},
     {"fold", register_fold},           {"hostile", register_hostile},
     {"crash", register_crash},         {"middleware", register_middleware},
-    {"aws", register_aws_calls},
+    {"aws", register_aws_calls},       {"credentials", register_credentials},
 };
 
 int main(int argc, char **argv)
@@ -86,6 +86,9 @@ int main(int argc, char **argv)
     /* The OTLP bodies the unit tests read are JSON; protobuf (the default) is decoded by an
      * independent implementation in tests/e2e/otlp_aws.c. */
     setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", 1);
+    /* No test may reach a real instance metadata service (CI may run on EC2): the credential
+     * chain's tests point AWS_EC2_METADATA_SERVICE_ENDPOINT at a stand-in themselves. */
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
     listener_open(&L);
     test_reset();
     if (CU_initialize_registry() != CUE_SUCCESS)
