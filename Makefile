@@ -122,7 +122,7 @@ include mk/fuzz.mk
 # --- dependencies ---------------------------------------------------------------------------
 DEB_PACKAGES := gcc g++ make pkg-config gcc-12-plugin-dev libcjson-dev libcunit1-dev \
                 libcurl4-openssl-dev libsqlite3-dev python3 clang-14 llvm-14-dev libclang-14-dev \
-                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore cmake libdw-dev graphviz \
+                llvm-14-linker-tools libmicrohttpd-dev chromium python3-botocore python3-protobuf cmake libdw-dev graphviz \
                 libpq-dev postgresql libhiredis-dev redis-server \
                 libmariadb-dev mariadb-server libcivetweb-dev zip unzip
 deps:

@@ -176,6 +176,10 @@ typedef struct xray_config {
                                              crashing thread's open segment holds, marked
                                              fault, to the daemon, then let the signal go on to
                                              the handler that was there before; off */
+    const char *plugins;                  /* XRAYCAP_PLUGINS: the platforms to report, as the
+                                             SDKs' plugins do: "ec2", "ecs", "eks",
+                                             "elastic_beanstalk", comma-separated; detected
+                                             once, off the caller's thread; none */
 } xray_config;
 
 /* Every field at its default. ({0} in C; C++ with -Wextra wants {}.) */

@@ -48,7 +48,14 @@ typedef struct xrc_config {
     bool crash_flush;                      /* on a fatal signal, send the crashing thread's
                                               open segment (core/crash_flush.c) */
     xrc_emitters emit;
+    unsigned plugins;                      /* XRC_PLUGIN_* */
 } xrc_config;
+
+/* The platforms XRAYCAP_PLUGINS names (emit/plugins.c detects them). */
+#define XRC_PLUGIN_EC2 1u
+#define XRC_PLUGIN_ECS 2u
+#define XRC_PLUGIN_EKS 4u
+#define XRC_PLUGIN_ELASTIC_BEANSTALK 8u
 
 extern xrc_config xrc_cfg;
 

@@ -63,3 +63,35 @@ size_t xrc_curl_collect(char *data, size_t size, size_t n, void *body)
     b->p[b->len] = '\0';
     return add;
 }
+
+/* One HTTP request with the runtime's libcurl, within `timeout_ms`: the status (0 when there
+ * was no answer, with the reason in *error), the body in *out (the caller frees out->p). */
+long xrc_curl_request(const char *method, const char *url, struct curl_slist *headers,
+                      const char *body, long timeout_ms, xrc_curl_body *out, const char **error)
+{
+    *out = (xrc_curl_body){.max = 64 * 1024};
+    *error = "libcurl cannot be loaded";
+    CURL *h = xrc_curl_load() ? xrc_curl.easy_init() : NULL;
+    if (!h)
+        return 0;
+    xrc_curl.easy_setopt(h, CURLOPT_URL, url);
+    xrc_curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body)
+        xrc_curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    else if (!strcmp(method, "PUT"))
+        xrc_curl.easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    xrc_curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    xrc_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    xrc_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    xrc_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    xrc_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
+    xrc_curl.easy_setopt(h, CURLOPT_WRITEDATA, out);
+    long status = 0;
+    CURLcode rc = xrc_curl.easy_perform(h);
+    if (rc == CURLE_OK)
+        xrc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    else
+        *error = xrc_curl.easy_strerror(rc);
+    xrc_curl.easy_cleanup(h);
+    return status;
+}

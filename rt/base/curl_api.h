@@ -33,6 +33,12 @@ typedef struct xrc_curl_body {
 
 size_t xrc_curl_collect(char *data, size_t size, size_t n, void *body);
 
+/* One request (GET, PUT with an empty body, POST `body`) within `timeout_ms`, for the
+ * runtime's own small calls (credentials, metadata services): the HTTP status, 0 when there
+ * was no answer (the reason in *error); the body, up to 64 KiB, in *out (free out->p). */
+long xrc_curl_request(const char *method, const char *url, struct curl_slist *headers,
+                      const char *body, long timeout_ms, xrc_curl_body *out, const char **error);
+
 /* Filled by xrc_curl_load; use it only after a true answer. */
 extern xrc_curl_api xrc_curl;
 

@@ -24,6 +24,7 @@
 #define PUBLIC_TYPE_LOG_LEVEL xray_log_level
 #define PUBLIC_TYPE_LOG_FN xray_log_fn
 #define PUBLIC_TYPE_LOG_CTX void *
+#define PUBLIC_TYPE_PLUGINS const char *
 
 /* Counts and switches are stored in xrc_config under the field's own name. */
 #define CFG_OFFSET_SWITCH(f) offsetof(xrc_config, f)
@@ -38,6 +39,7 @@
 #define CFG_OFFSET_LOG_LEVEL(f) 0
 #define CFG_OFFSET_LOG_FN(f) 0
 #define CFG_OFFSET_LOG_CTX(f) 0
+#define CFG_OFFSET_PLUGINS(f) 0
 
 #define FIELD_OF(type, f) (((type *)0)->f)
 
@@ -81,6 +83,34 @@ static xray_status parse_count(const xrc_setting *s, const char *text, long *out
         return XRAY_ERR_INVALID;
     }
     *out = (long)n;
+    return XRAY_OK;
+}
+
+/* "ec2,ecs" (commas or spaces), "none" or "": the XRC_PLUGIN_* set. */
+static xray_status parse_plugins(const char *text, unsigned *out, char *why, size_t whylen)
+{
+    static const struct { const char *name; unsigned bit; } known[] = {
+        {"ec2", XRC_PLUGIN_EC2}, {"ecs", XRC_PLUGIN_ECS}, {"eks", XRC_PLUGIN_EKS},
+        {"elastic_beanstalk", XRC_PLUGIN_ELASTIC_BEANSTALK}, {"none", 0},
+    };
+    unsigned set = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ", \t");
+        size_t i = 0;
+        while (i < sizeof known / sizeof known[0] &&
+               (strlen(known[i].name) != n || strncasecmp(p, known[i].name, n)))
+            i++;
+        if (n && i == sizeof known / sizeof known[0]) {
+            snprintf(why, whylen, "names '%.*s', not one of ec2, ecs, eks, elastic_beanstalk, none",
+                     (int)(n > 40 ? 40 : n), p);
+            return XRAY_ERR_INVALID;
+        }
+        if (n)
+            set |= known[i].bit;
+        p += n;
+        p += strspn(p, ", \t");
+    }
+    *out = set;
     return XRAY_OK;
 }
 
@@ -137,6 +167,8 @@ xray_status xrc_setting_parse(const xrc_setting *s, const char *text, xrc_value 
                                                     : "one of debug, info, warn, error, off");
         return XRAY_ERR_INVALID;
     }
+    case XRC_SET_PLUGINS:
+        return parse_plugins(text, &v->plugins, why, whylen);
     case XRC_SET_LOG_FN:
     case XRC_SET_LOG_CTX:
         break;
@@ -165,6 +197,7 @@ void xrc_setting_store(const xrc_setting *s, const xrc_value *v)
         break;
     case XRC_SET_CONTEXT_MISSING: xrc_cfg.context_missing = (xray_context_missing)v->n; break;
     case XRC_SET_LOG_LEVEL: xrc_log_set_level((xray_log_level)v->n); break;
+    case XRC_SET_PLUGINS: xrc_cfg.plugins = v->plugins; break;
     case XRC_SET_LOG_FN:
     case XRC_SET_LOG_CTX: break;
     }

@@ -31,6 +31,7 @@ typedef enum xrc_setting_kind {
     XRC_SET_LOG_LEVEL,       /* debug, info, warn (warning), error, off */
     XRC_SET_LOG_FN,          /* from code only: set with log_ctx */
     XRC_SET_LOG_CTX,
+    XRC_SET_PLUGINS,         /* ec2, ecs, eks, elastic_beanstalk (xrc_cfg.plugins); "none" */
 } xrc_setting_kind;
 
 typedef struct xrc_setting {
@@ -53,6 +54,7 @@ typedef struct xrc_value {
     xrc_addr udp, tcp;            /* ADDRESS */
     xrc_emitters emit;            /* EMITTERS */
     bool xray, w3c;               /* PROPAGATORS */
+    unsigned plugins;             /* PLUGINS */
 } xrc_value;
 
 /* Parses `text` as setting s. On error returns XRAY_ERR_INVALID and says why in `why`, in

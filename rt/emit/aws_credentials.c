@@ -180,38 +180,6 @@ static outcome from_profile(xrc_aws_credentials *c, char *why, size_t whylen)
                ? FOUND : FAILED;
 }
 
-/* One HTTP request with the runtime's libcurl, within `timeout_ms`: the status (0 when there
- * was no answer, with the reason in *error), the body in *out (the caller frees out->p). */
-static long http_call(const char *method, const char *url, struct curl_slist *headers,
-                      const char *body, long timeout_ms, xrc_curl_body *out, const char **error)
-{
-    *out = (xrc_curl_body){.max = 64 * 1024};
-    *error = "libcurl cannot be loaded";
-    CURL *h = xrc_curl_load() ? xrc_curl.easy_init() : NULL;
-    if (!h)
-        return 0;
-    xrc_curl.easy_setopt(h, CURLOPT_URL, url);
-    xrc_curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    if (body)
-        xrc_curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    else if (!strcmp(method, "PUT"))
-        xrc_curl.easy_setopt(h, CURLOPT_POSTFIELDS, "");
-    xrc_curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    xrc_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    xrc_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    xrc_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    xrc_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
-    xrc_curl.easy_setopt(h, CURLOPT_WRITEDATA, out);
-    long status = 0;
-    CURLcode rc = xrc_curl.easy_perform(h);
-    if (rc == CURLE_OK)
-        xrc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    else
-        *error = xrc_curl.easy_strerror(rc);
-    xrc_curl.easy_cleanup(h);
-    return status;
-}
-
 /* "2026-12-03T13:00:00Z" as Unix time; 0 when it is not that form. */
 static long long iso_time(const char *t)
 {
@@ -308,7 +276,7 @@ static outcome from_web_identity(xrc_aws_credentials *c, char *why, size_t whyle
                                    NULL, "Content-Type: application/x-www-form-urlencoded") : NULL;
         xrc_curl_body answer;
         const char *error;
-        long status = http_call("POST", url, h, body, 5000, &answer, &error);
+        long status = xrc_curl_request("POST", url, h, body, 5000, &answer, &error);
         if (h)
             xrc_curl.slist_free_all(h);
         char id[200], secret[300], session_token[4096], expires[64];
@@ -372,7 +340,7 @@ static outcome from_container(xrc_aws_credentials *c, char *why, size_t whylen)
     }
     xrc_curl_body answer;
     const char *error;
-    long status = http_call("GET", url, h, NULL, 2000, &answer, &error);
+    long status = xrc_curl_request("GET", url, h, NULL, 2000, &answer, &error);
     if (h)
         xrc_curl.slist_free_all(h);
     outcome o = FAILED;
@@ -404,7 +372,7 @@ static outcome from_instance_profile(xrc_aws_credentials *c, char *why, size_t w
     struct curl_slist *h = xrc_curl_load() ? xrc_curl.slist_append(
                                NULL, "X-aws-ec2-metadata-token-ttl-seconds: 21600") : NULL;
     snprintf(url, sizeof url, "%.*s/latest/api/token", (int)bl, base);
-    long status = http_call("PUT", url, h, NULL, 1000, &answer, &error);
+    long status = xrc_curl_request("PUT", url, h, NULL, 1000, &answer, &error);
     if (h)
         xrc_curl.slist_free_all(h);
     snprintf(token, sizeof token, "%s", status == 200 && answer.p ? answer.p : "");
@@ -417,7 +385,7 @@ static outcome from_instance_profile(xrc_aws_credentials *c, char *why, size_t w
     snprintf(header, sizeof header, "X-aws-ec2-metadata-token: %s", token);
     h = xrc_curl.slist_append(NULL, header);
     snprintf(url, sizeof url, "%.*s/latest/meta-data/iam/security-credentials/", (int)bl, base);
-    status = http_call("GET", url, h, NULL, 1000, &answer, &error);
+    status = xrc_curl_request("GET", url, h, NULL, 1000, &answer, &error);
     char role[256];
     snprintf(role, sizeof role, "%.*s", answer.p ? (int)strcspn(answer.p, "\r\n") : 0, answer.p ? answer.p : "");
     free(answer.p);
@@ -426,7 +394,7 @@ static outcome from_instance_profile(xrc_aws_credentials *c, char *why, size_t w
         snprintf(why, whylen, "%s: no role attached (HTTP %ld)", c->source, status);
     else {
         snprintf(url, sizeof url, "%.*s/latest/meta-data/iam/security-credentials/%s", (int)bl, base, role);
-        status = http_call("GET", url, h, NULL, 1000, &answer, &error);
+        status = xrc_curl_request("GET", url, h, NULL, 1000, &answer, &error);
         if (status != 200)
             snprintf(why, whylen, "%s: the role's credentials: HTTP %ld", c->source, status);
         else

@@ -8,7 +8,7 @@
 #include "base/curl_api.h"
 #include "base/config.h"
 #include "base/log.h"
-#include "emit/aws_credentials.h"
+#include "emit/aws_signer.h"
 #include "emit/emit.h"
 #include "emit/gzip.h"
 #include "emit/http_queue.h"
@@ -34,9 +34,7 @@ typedef struct otlp_ctx {
     long timeout_ms;
     char headers[2048];                 /* OTEL_EXPORTER_OTLP_HEADERS, as "Name: value" lines */
     bool sign;                          /* X-Ray's OTLP endpoint: SigV4 */
-    char sigv4[128];                    /* "aws:amz:REGION:xray" */
-    bool have_cred;
-    xrc_aws_credentials cred;
+    xrc_signer signer;                  /* "aws:amz:REGION:xray" and the credentials */
 } otlp_ctx;
 
 /* partialSuccess of an answer (JSON, or protobuf: ExportTraceServiceResponse field 1 holding
@@ -135,36 +133,19 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         headers = xrc_curl.slist_append(headers, line);
         *nl = '\n';
     }
-    char token_header[4200];
-    if (c->sign && c->have_cred && !xrc_aws_credentials_fresh(&c->cred))
-        c->have_cred = false; /* temporary ones about to expire: fetched again, on this thread */
-    if (c->sign && !c->have_cred) {
-        char why[400];
-        c->have_cred = xrc_aws_credentials_load(&c->cred, why, sizeof why);
-        if (!c->have_cred) {
-            xrc_http_fail_log(q, "no AWS credentials to sign with: %s", why);
-            xrc_curl.slist_free_all(headers);
-            free(body);
-            free(zipped);
-            return XRC_POST_REJECTED;
-        }
-    }
-    if (c->sign && c->cred.token[0]) {
-        snprintf(token_header, sizeof token_header, "X-Amz-Security-Token: %s", c->cred.token);
-        headers = xrc_curl.slist_append(headers, token_header);
-    }
     xrc_curl.easy_reset(curl);
     xrc_http_setup(q, curl);
+    if (c->sign && !xrc_signer_apply(&c->signer, q, curl, &headers)) {
+        xrc_curl.slist_free_all(headers);
+        free(body);
+        free(zipped);
+        return XRC_POST_REJECTED;
+    }
     xrc_curl.easy_setopt(curl, CURLOPT_URL, c->url);
     xrc_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     xrc_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, gzipped ? zipped : body);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(gzipped ? zipped_len : len));
-    if (c->sign) {
-        xrc_curl.easy_setopt(curl, CURLOPT_AWS_SIGV4, c->sigv4);
-        xrc_curl.easy_setopt(curl, CURLOPT_USERNAME, c->cred.key_id);
-        xrc_curl.easy_setopt(curl, CURLOPT_PASSWORD, c->cred.secret);
-    }
     long status;
     xrc_post_result r = xrc_http_perform(q, curl, c->url, &status);
     xrc_curl.slist_free_all(headers);
@@ -172,8 +153,8 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
     free(zipped);
     if (r == XRC_POST_OK)
         *refused = rejected(q, n, c->protobuf);
-    if (status == 403 || status == 401)
-        c->have_cred = false; /* maybe rotated: read them again for the next batch */
+    if (c->sign)
+        xrc_signer_answered(&c->signer, status);
     return r;
 }
 
@@ -256,7 +237,7 @@ static void aws_endpoint(otlp_ctx *c)
     size_t rl = strcspn(host + 5, ".");
     snprintf(region, sizeof region, "%.*s", (int)(rl < sizeof region - 1 ? rl : sizeof region - 1), host + 5);
     c->sign = true;
-    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:xray", region);
+    snprintf(c->signer.sigv4, sizeof c->signer.sigv4, "aws:amz:%s:xray", region);
     const char *other = getenv("AWS_ENDPOINT_URL_XRAY");
     if (other && *other) {
         size_t ol = strlen(other);

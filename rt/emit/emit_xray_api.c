@@ -3,7 +3,7 @@
  * CURLOPT_POSTFIELDS because libcurl 7.88 signs a body given through a read callback as if it
  * were empty, and X-Amz-Date is left to libcurl, which would otherwise send it twice. */
 #include "base/curl_api.h"
-#include "emit/aws_credentials.h"
+#include "emit/aws_signer.h"
 #include "emit/emit.h"
 #include "emit/http_queue.h"
 #include "emit/jsonbuf.h"
@@ -18,9 +18,7 @@
 
 typedef struct api_ctx {
     char url[1200];
-    char sigv4[128];
-    bool have_cred;
-    xrc_aws_credentials cred;
+    xrc_signer signer;         /* "aws:amz:REGION:xray" and the credentials */
 } api_ctx;
 
 /* Counts refused documents in a PutTraceSegments answer and logs the first reason. */
@@ -44,19 +42,9 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
                             size_t n, size_t *refused)
 {
     api_ctx *c = q->ctx;
-    char why[512];
     if (!c) {
         xrc_http_fail_log(q, "not set up (see the error above); documents dropped");
         return XRC_POST_REJECTED;
-    }
-    if (c->have_cred && !xrc_aws_credentials_fresh(&c->cred))
-        c->have_cred = false; /* temporary ones about to expire: fetched again, on this thread */
-    if (!c->have_cred) {
-        if (!xrc_aws_credentials_load(&c->cred, why, sizeof why)) {
-            xrc_http_fail_log(q, "no AWS credentials: %s", why);
-            return XRC_POST_REJECTED;
-        }
-        c->have_cred = true;
     }
     size_t total = 40;
     for (size_t i = 0; i < n; i++)
@@ -76,28 +64,24 @@ static xrc_post_result post(xrc_http_queue *q, CURL *curl, char **docs, const si
         return XRC_POST_REJECTED;
     }
     struct curl_slist *headers = xrc_curl.slist_append(NULL, "Content-Type: application/json");
-    char token_header[sizeof c->cred.token + 32];
-    if (c->cred.token[0]) {
-        snprintf(token_header, sizeof token_header, "X-Amz-Security-Token: %s", c->cred.token);
-        headers = xrc_curl.slist_append(headers, token_header);
-    }
     xrc_curl.easy_reset(curl);
     xrc_http_setup(q, curl);
+    if (!xrc_signer_apply(&c->signer, q, curl, &headers)) {
+        xrc_curl.slist_free_all(headers);
+        xrc_buf_free(&b);
+        return XRC_POST_REJECTED;
+    }
     xrc_curl.easy_setopt(curl, CURLOPT_URL, c->url);
     xrc_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, b.p);
     xrc_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.len);
-    xrc_curl.easy_setopt(curl, CURLOPT_AWS_SIGV4, c->sigv4);
-    xrc_curl.easy_setopt(curl, CURLOPT_USERNAME, c->cred.key_id);
-    xrc_curl.easy_setopt(curl, CURLOPT_PASSWORD, c->cred.secret);
     long status;
     xrc_post_result r = xrc_http_perform(q, curl, c->url, &status);
     xrc_curl.slist_free_all(headers);
     xrc_buf_free(&b);
     if (r == XRC_POST_OK)
         *refused = unprocessed(q);
-    if (status == 403 || status == 401)
-        c->have_cred = false; /* maybe rotated: read them again for the next batch */
+    xrc_signer_answered(&c->signer, status);
     return r;
 }
 
@@ -134,7 +118,7 @@ static api_ctx *make_ctx(void)
     } else {
         snprintf(c->url, sizeof c->url, "https://xray.%s.amazonaws.com/TraceSegments", region);
     }
-    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:xray", region);
+    snprintf(c->signer.sigv4, sizeof c->signer.sigv4, "aws:amz:%s:xray", region);
     return c;
 }
 

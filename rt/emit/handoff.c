@@ -8,6 +8,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "emit/emit.h"
+#include "emit/plugins.h"
 #include "model/clock.h"
 #include "model/thread.h"
 
@@ -86,6 +87,7 @@ static void *emission_thread(void *arg)
         busy = true;
         pthread_mutex_unlock(&lock);
         note_dropped_segments(s);
+        xrc_plugins_detect(); /* once per plugin set: here, never on the caller's thread */
         xrc_emit_segment(s);
         xrc_segment_free(s);
         pthread_mutex_lock(&lock);

@@ -3,6 +3,7 @@
  * names follow the OpenTelemetry semantic conventions for HTTP, RPC (aws-api) and databases,
  * and the aws.xray.* names the OpenTelemetry Collector's X-Ray components use. */
 #include "emit/otlp.h"
+#include "emit/plugins.h"
 #include "xray_capture.h"
 
 #include <cjson/cJSON.h>
@@ -322,6 +323,13 @@ static void put_status(cJSON *span, cJSON *attrs, const cJSON *e, bool server)
     cJSON_AddStringToObject(st, "message", fault ? "fault" : throttle ? "throttle" : "error");
 }
 
+/* The platform's resource attributes (emit/plugins.c): cloud.*, host.*, aws.ecs.*, k8s.*. */
+static void platform_attributes(const xrc_platform *p, void *ctx)
+{
+    for (const cJSON *a = p->resource ? p->resource->child : NULL; a; a = a->next)
+        attr(ctx, a->string, v_str(a->valuestring));
+}
+
 /* The scopeSpans' span list of the resource named `service`, made on first use. */
 static cJSON *span_list(conv *c, const char *service)
 {
@@ -337,6 +345,7 @@ static cJSON *span_list(conv *c, const char *service)
     attr(attrs, "telemetry.sdk.name", v_str("xraycap"));
     attr(attrs, "telemetry.sdk.language", v_str("cpp"));
     attr(attrs, "telemetry.sdk.version", v_str(XRAY_CAPTURE_VERSION));
+    xrc_platform_with(platform_attributes, attrs);
     cJSON *scopes = cJSON_AddArrayToObject(rs, "scopeSpans"), *scope = cJSON_CreateObject();
     cJSON *sc = cJSON_AddObjectToObject(scope, "scope");
     cJSON_AddStringToObject(sc, "name", "xraycap");

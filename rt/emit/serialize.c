@@ -3,6 +3,7 @@
  * exceeds the datagram size: subtrees that do not fit are split off into documents of their
  * own, and are never cut in the middle. */
 #include "emit/serialize.h"
+#include "emit/plugins.h"
 #include "emit/symbolize.h"
 #include "base/config.h"
 #include "model/sanitize.h"
@@ -147,6 +148,24 @@ static void put_clean(xrc_buf *b, const char *key, const char *value)
 }
 
 /* service and aws.xray of a segment: what wrote it, as the SDKs say it. */
+/* The platform's origin and aws fields (emit/plugins.c), on a segment. */
+static void put_platform(const xrc_platform *p, void *ctx)
+{
+    xrc_buf *b = ctx;
+    if (p->aws_text) {
+        xrc_buf_putc(b, ',');
+        xrc_buf_puts(b, p->aws_text);
+    }
+}
+
+static void put_origin(const xrc_platform *p, void *ctx)
+{
+    if (p->origin[0]) {
+        xrc_buf_puts(ctx, ",\"origin\":");
+        xrc_buf_str(ctx, p->origin);
+    }
+}
+
 static void put_identity(xrc_buf *b, const xrc_segment *s)
 {
     xrc_buf_puts(b, &__xraycap_cplusplus ? ",\"service\":{\"runtime\":\"C++\""
@@ -158,7 +177,10 @@ static void put_identity(xrc_buf *b, const xrc_segment *s)
                     XRAY_CAPTURE_VERSION "\",\"package\":\"xraycap\"");
     if (s->sampling_rule[0])
         put_clean(b, "sampling_rule_name", s->sampling_rule);
-    xrc_buf_puts(b, "}}");
+    xrc_buf_putc(b, '}');
+    xrc_platform_with(put_platform, b);
+    xrc_buf_putc(b, '}');
+    xrc_platform_with(put_origin, b);
 }
 
 static void put_fields(xrc_buf *b, const xrc_segment *s, const xray_entity *e, bool top,

@@ -45,6 +45,7 @@ void register_crash(void);
 void register_middleware(void);
 void register_aws_calls(void);
 void register_credentials(void);
+void register_plugins(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

@@ -79,6 +79,7 @@ static const struct {
     {"fold", register_fold},           {"hostile", register_hostile},
     {"crash", register_crash},         {"middleware", register_middleware},
     {"aws", register_aws_calls},       {"credentials", register_credentials},
+    {"plugins", register_plugins},
 };
 
 int main(int argc, char **argv)
