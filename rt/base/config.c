@@ -151,6 +151,11 @@ xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, s
                 snprintf(why, whylen, "more than one otlp emitter");
                 return XRAY_ERR_INVALID;
             }
+            if (!strcmp(tok, "otlp:xray")) {
+                /* X-Ray's OTLP endpoint in the AWS region: the emitter makes the URL */
+                snprintf(e.otlp, sizeof e.otlp, "xray");
+                continue;
+            }
             if (!tok[4]) {
                 otlp_from_environment(e.otlp, sizeof e.otlp);
                 if (!http_url(e.otlp) || strpbrk(e.otlp, " \r\n\t")) {

@@ -78,7 +78,8 @@ xray_status xrc_parse_daemon_address(const char *text, xrc_addr *udp, xrc_addr *
  * error returns XRAY_ERR_INVALID, leaves the flags alone and says why in `why`. */
 xray_status xrc_parse_propagators(const char *text, bool *xray, bool *w3c, char *why, size_t whylen);
 
-/* Parses an emitter list ("udp,file:/tmp/x.jsonl otlp:http://host:4318"). On error returns
+/* Parses an emitter list ("udp,file:/tmp/x.jsonl otlp:http://host:4318"; "otlp:xray" keeps
+ * "xray" as its URL: X-Ray's OTLP endpoint, made by the emitter). On error returns
  * XRAY_ERR_INVALID, leaves `out` alone and says why in `why`. */
 xray_status xrc_parse_emitters(const char *text, xrc_emitters *out, char *why, size_t whylen);
 

@@ -253,7 +253,16 @@ void xrc_otlp_set(const char *url)
 {
     otlp_ctx *c = NULL;
     if (url[0] && (c = calloc(1, sizeof *c))) {
-        snprintf(c->url, sizeof c->url, "%s", url);
+        char region[64];
+        if (!strcmp(url, "xray") && !xrc_aws_region(region, sizeof region)) {
+            xrc_log(XRAY_LOG_ERROR, "otlp:xray: no AWS region (AWS_REGION, AWS_DEFAULT_REGION or "
+                                    "the profile's); using us-east-1");
+            snprintf(region, sizeof region, "us-east-1");
+        }
+        if (!strcmp(url, "xray")) /* the shortcut: X-Ray's OTLP endpoint in the region */
+            snprintf(c->url, sizeof c->url, "https://xray.%s.amazonaws.com/v1/traces", region);
+        else
+            snprintf(c->url, sizeof c->url, "%s", url);
         const char *v = otel_var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL");
         c->protobuf = !v || strcmp(v, "http/json");
         if (v && strcmp(v, "http/json") && strcmp(v, "http/protobuf"))

@@ -256,7 +256,7 @@ static void test_bad_signatures_are_refused_and_busy_answers_retried(void)
     setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
 
     CU_ASSERT_FATAL(start_endpoint("429,503"));
-    send_workload("otlp:" URL);
+    send_workload("otlp:xray"); /* the shortcut: X-Ray's endpoint in AWS_REGION */
     refused_at_count = 0;
     int n = read_endpoint(endpoint_out, got, 8);
     CU_ASSERT_TRUE(n > 0);
@@ -265,6 +265,15 @@ static void test_bad_signatures_are_refused_and_busy_answers_retried(void)
     CU_ASSERT_TRUE(refused_at[1] - refused_at[0] >= 0.95);
     for (int i = 0; i < n; i++)
         cJSON_Delete(got[i]);
+    support_stop(endpoint_pid);
+
+    /* accepted, with some spans rejected (protobuf partialSuccess): counted and said */
+    CU_ASSERT_FATAL(start_endpoint("partial"));
+    xray_recorder_stats(&before);
+    send_workload("otlp:" URL);
+    xray_recorder_stats(&after);
+    CU_ASSERT_TRUE(after.documents_dropped > before.documents_dropped);
+    CU_ASSERT_PTR_NOT_NULL(strstr(log_text, "rejected 2 span(s): 2 spans too old"));
     support_stop(endpoint_pid);
 }
 

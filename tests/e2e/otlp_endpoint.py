@@ -6,7 +6,8 @@ endpoint refuses (a bad or missing signature: 403; a body over 5 MB uncompressed
 gzip, decodes protobuf with python3-protobuf from otlp_trace.proto (parsed here, no protoc) or
 reads JSON, and appends each accepted request, in the OTLP JSON mapping with ids as hex, as one
 line of OUT. Answers, in turn, the statuses listed in ANSWERS (200 when the list is used up; a
-429 with Retry-After: 1), each noted in OUT with its time.
+429 with Retry-After: 1; "partial": 200 with a partialSuccess of 2 rejected spans), each
+refusal noted in OUT with its time.
 
 usage: otlp_endpoint.py PORT REGION ACCESS_KEY SECRET_KEY OUT [ANSWERS, e.g. 429,503]
 """
@@ -25,7 +26,7 @@ from botocore.credentials import Credentials
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
 PORT, REGION, KEY, SECRET, OUT = sys.argv[1:6]
-ANSWERS = [int(a) for a in sys.argv[6].split(",")] if len(sys.argv) > 6 and sys.argv[6] else []
+ANSWERS = sys.argv[6].split(",") if len(sys.argv) > 6 and sys.argv[6] else []
 LIMIT = 5 * 1024 * 1024
 
 SCALARS = {
@@ -114,8 +115,11 @@ class Endpoint(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if not signature_ok(self, body):
             return self.answer(403, b'{"message":"The request signature we calculated does not match"}')
+        partial = False
         if ANSWERS:
-            status = ANSWERS.pop(0)
+            answer = ANSWERS.pop(0)
+            partial = answer == "partial"
+            status = 200 if partial else int(answer)
             if status != 200:
                 with open(OUT, "a") as out:
                     out.write(json.dumps({"refused": status, "at": time.time()}) + "\n")
@@ -132,11 +136,21 @@ class Endpoint(http.server.BaseHTTPRequestHandler):
         else:
             decoded = json.loads(body)
         hex_ids(decoded)
+        # spans outside the window the real endpoint takes (14 days past, 2 hours ahead) are rejected
+        now = time.time() * 1e9
+        outside = sum(1 for rs in decoded.get("resourceSpans", []) for ss in rs.get("scopeSpans", [])
+                      for sp in ss.get("spans", [])
+                      if not now - 14 * 86400e9 <= int(sp.get("startTimeUnixNano", 0)) <= now + 7200e9)
+        partial = partial or outside > 0
         with open(OUT, "a") as out:
             out.write(json.dumps({"at": time.time(), "content_type": ctype, "encoding": self.headers.get("Content-Encoding", ""),
                                   "token": self.headers.get("X-Amz-Security-Token", ""), "request": decoded}) + "\n")
         if ctype == "application/x-protobuf":
-            self.answer(200, MESSAGE("ExportTraceServiceResponse")().SerializeToString(), "application/x-protobuf")
+            response = MESSAGE("ExportTraceServiceResponse")()
+            if partial:
+                response.partial_success.rejected_spans = outside or 2
+                response.partial_success.error_message = "%d spans too old" % (outside or 2)
+            self.answer(200, response.SerializeToString(), "application/x-protobuf")
         else:
             self.answer(200, b"{}")
 

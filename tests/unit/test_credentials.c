@@ -2,6 +2,7 @@
  * identity (EKS IRSA), the container credentials endpoint (ECS, EKS Pod Identity), the EC2
  * instance metadata service (IMDSv2 only). Each source in the SDKs' order, expiry, and no
  * secret in a message. */
+#include "emit_sink.h"
 #include "fake_http.h"
 #include "harness.h"
 #include "emit/aws_credentials.h"
@@ -219,10 +220,47 @@ static void test_instance_profile_over_imdsv2_and_never_v1(void)
     no_sources();
 }
 
+/* Temporary credentials close to expiry are fetched again by the emitter, on its thread, before
+ * each request: here the instance profile's expire in two minutes, so every batch asks IMDS. */
+static void test_expiring_credentials_are_fetched_again_by_the_emitter(void)
+{
+    fake_http md;
+    char url[100];
+    xrc_aws_credentials c;
+    test_reset();
+    no_sources();
+    unsetenv("AWS_EC2_METADATA_DISABLED");
+    time_t soon = time(NULL) + 120;
+    strftime(seen.expiration, sizeof seen.expiration, "%Y-%m-%dT%H:%M:%SZ", gmtime(&soon));
+    CU_ASSERT_TRUE_FATAL(load_with(&md, imds, "AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://%s", &c,
+                                   url, sizeof url));
+    CU_ASSERT_FALSE(xrc_aws_credentials_fresh(&c));
+    sink_start(OK);
+    snprintf(url, sizeof url, "http://%s", H.address);
+    setenv("AWS_ENDPOINT_URL_XRAY", url, 1);
+    setenv("AWS_REGION", "eu-west-3", 1);
+    use_emitters("xray-api", 5000);
+    seen.requests = 0;
+    send_segments(120, 1);
+    xray_recorder_shutdown();
+    sink_stop();
+    int batches = sink_requests();
+    CU_ASSERT_TRUE(batches >= 3);
+    CU_ASSERT_TRUE(seen.requests >= 3 * batches); /* token, role, credentials: for each */
+    CU_ASSERT_PTR_NOT_NULL(strstr(the_sink.last_headers, "X-Amz-Security-Token: ec2-token"));
+    sink_free();
+    fake_http_stop(&md);
+    unsetenv("AWS_ENDPOINT_URL_XRAY");
+    no_sources();
+    restore_emitters();
+    test_reset();
+}
+
 void register_credentials(void)
 {
     CU_pSuite s = CU_add_suite("credentials", NULL, NULL);
     ADD(s, test_web_identity_is_exchanged_with_sts);
     ADD(s, test_container_credentials_carry_the_authorization_token);
     ADD(s, test_instance_profile_over_imdsv2_and_never_v1);
+    ADD(s, test_expiring_credentials_are_fetched_again_by_the_emitter);
 }
