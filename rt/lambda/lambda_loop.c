@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,23 @@
 
 
 typedef struct next_headers {
-    char request_id[128];
+    char request_id[512];      /* longer than any Lambda sends: a longer one is refused, not cut */
     char trace[512];
     long long deadline_ms;
 } next_headers;
+
+/* What Lambda sends as a request id (a UUID; local runtimes use similar words): 1 to 127 of
+ * letters, digits, '-', '_' and '.' — it goes into the answer's URL path, so nothing else. */
+static bool request_id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n < 1 || n > 127 || strstr(id, ".."))
+        return false;
+    for (const char *c = id; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+            return false;
+    return true;
+}
 
 /* Copies a header's value (trimmed) when its name matches. */
 static void take_header(const char *line, size_t len, const char *name, char *out, size_t outlen)
@@ -118,6 +132,13 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
                     rc == CURLE_OK && !h.request_id[0] ? ", no request id" : "");
             free(event.p);
             break;
+        }
+        if (!request_id_valid(h.request_id)) {
+            hooks->log("lambda runtime: next invocation: the request id '%.60s%s' is not one Lambda "
+                       "sends (1 to 127 letters, digits, '-', '_', '.'); not answered",
+                       h.request_id, strlen(h.request_id) > 60 ? "..." : "");
+            free(event.p);
+            continue;
         }
         xray_lambda_invocation inv = {h.request_id, h.trace, h.deadline_ms,
                                       event.p ? event.p : "", event.len};

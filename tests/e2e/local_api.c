@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define FUNCTION ROOT "/build/tests/barrier_function"
@@ -56,7 +59,7 @@ static int call_at_once(int port, int n)
 
 static double t(const cJSON *e, const char *k) { return cJSON_GetNumberValue(cJSON_GetObjectItem(e, k)); }
 
-static const char *text(const cJSON *e, const char *k)
+static const char *text_of(const cJSON *e, const char *k)
 {
     const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(e, k));
     return v ? v : "";
@@ -66,7 +69,7 @@ static cJSON *child(const cJSON *e, const char *name)
 {
     cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(e, "subsegments"))
-        if (!strcmp(text(c, "name"), name))
+        if (!strcmp(text_of(c, "name"), name))
             return c;
     return NULL;
 }
@@ -75,7 +78,7 @@ static cJSON *child(const cJSON *e, const char *name)
 static cJSON *work_of(const char *id)
 {
     for (size_t i = 0; i < L.ndocs; i++)
-        if (!strcmp(text(L.docs[i], "name"), "work") && !strcmp(text(L.docs[i], "parent_id"), id))
+        if (!strcmp(text_of(L.docs[i], "name"), "work") && !strcmp(text_of(L.docs[i], "parent_id"), id))
             return L.docs[i];
     return NULL;
 }
@@ -89,7 +92,7 @@ static int check_function_segments(int expected, double works[][2])
     const double eps = 2e-6; /* the documents' microseconds */
     for (size_t i = 0; i < L.ndocs; i++) {
         cJSON *f = L.docs[i];
-        if (strcmp(text(f, "origin"), "AWS::Lambda::Function"))
+        if (strcmp(text_of(f, "origin"), "AWS::Lambda::Function"))
             continue;
         cJSON *init = child(f, "Initialization"), *inv = child(f, "Invocation"), *over = child(f, "Overhead");
         CU_ASSERT_PTR_NOT_NULL_FATAL(inv);
@@ -104,7 +107,7 @@ static int check_function_segments(int expected, double works[][2])
         CU_ASSERT_TRUE(t(inv, "start_time") >= from - eps);
         CU_ASSERT_TRUE(t(inv, "end_time") <= t(over, "start_time") + eps);
         CU_ASSERT_TRUE(t(over, "end_time") <= t(f, "end_time") + eps);
-        cJSON *w = work_of(text(f, "id"));
+        cJSON *w = work_of(text_of(f, "id"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(w);
         CU_ASSERT_TRUE(t(w, "start_time") >= t(inv, "start_time") - eps);
         CU_ASSERT_TRUE(t(w, "end_time") <= t(inv, "end_time") + eps);
@@ -169,6 +172,55 @@ static void test_one_environment_is_cold_once(void)
     support_stop(p);
 }
 
+/* Sends `raw` as it is (no client library would) and reads the answer's status. */
+static int raw_request(int port, const char *raw)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char answer[4096] = "";
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, raw, strlen(raw)) > 0) {
+        ssize_t n = read(fd, answer, sizeof answer - 1);
+        answer[n > 0 ? n : 0] = '\0';
+    }
+    close(fd);
+    int status = 0;
+    sscanf(answer, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+/* A request crafted to forge fields: quotes in the path, a query with a token, a trace header
+ * that is not one. The documents stay valid, hold no forged field, no query, and the trace is
+ * a new one. */
+static void test_crafted_requests_cannot_forge_the_services_documents(void)
+{
+    char cmd[1024];
+    int port = fake_http_free_port();
+    snprintf(cmd, sizeof cmd, "exec " ROOT "/build/xraycap local-api --bootstrap " FUNCTION
+             " --http 127.0.0.1:%d --udp %s 2>/dev/null", port, L.address);
+    int p = support_spawn(cmd);
+    CU_ASSERT_FATAL(support_wait_port(port));
+    listener_clear(&L);
+    const char *raw = "GET /x\",\"fault\":true,\"annotations\":{\"injected\":\"yes\"},\"y\":\"z?token=s3cr3t HTTP/1.1\r\n"
+                      "Host: localhost\r\nX-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793\","
+                      "\"fault\":true\r\nContent-Length: 0\r\n\r\n";
+    CU_ASSERT_EQUAL(raw_request(port, raw), 200);
+    listener_collect(&L, 500);
+    CU_ASSERT_EQUAL(L.bad, 0); /* every document valid */
+    CU_ASSERT_TRUE(L.ndocs >= 3);
+    for (size_t i = 0; i < L.ndocs; i++) {
+        char *text = cJSON_PrintUnformatted(L.docs[i]);
+        CU_ASSERT_PTR_NULL(strstr(text, "s3cr3t"));
+        CU_ASSERT_PTR_NULL(strstr(text, "5759e988"));
+        CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(L.docs[i], "annotations"));
+        if (!strcmp(text_of(L.docs[i], "origin"), "AWS::ApiGateway::Stage"))
+            CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(L.docs[i], "fault"));
+        cJSON_free(text);
+    }
+    listener_clear(&L);
+    support_stop(p);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -176,6 +228,7 @@ int main(void)
     static const support_test tests[] = {
         SUPPORT_TEST(test_one_environment_is_cold_once),
         SUPPORT_TEST(test_three_environments_start_cold_once_and_run_at_once),
+        SUPPORT_TEST(test_crafted_requests_cannot_forge_the_services_documents),
         {NULL, NULL},
     };
     int failed = support_run_suite("local-api", tests);

@@ -111,6 +111,56 @@ static void test_runtime_loop_traces_each_invocation_under_its_facade(void)
         CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
 }
 
+/* Request ids that Lambda never sends — one that would walk the answer's URL elsewhere, one
+ * longer than 127 characters — are not answered (nor cut and answered under another id); the
+ * invocation after them is served as usual. */
+static int hostile_served;
+static char hostile_posts[4][600];
+static int hostile_nposts;
+static void hostile_ids(const http_request *req, http_response *resp, void *ctx)
+{
+    (void)ctx;
+    if (!strcmp(req->method, "GET")) {
+        char long_id[201];
+        memset(long_id, 'a', 200);
+        long_id[200] = '\0';
+        const char *ids[] = {"../../../x?y=1#z", long_id, "req-ok"};
+        if (hostile_served == 3) {
+            resp->status = 500;
+            return;
+        }
+        snprintf(resp->headers, sizeof resp->headers,
+                 "Lambda-Runtime-Aws-Request-Id: %s\r\nLambda-Runtime-Deadline-Ms: 1893456000000\r\n",
+                 ids[hostile_served++]);
+        snprintf(resp->body, sizeof resp->body, "{\"n\":1}");
+        return;
+    }
+    if (hostile_nposts < 4)
+        snprintf(hostile_posts[hostile_nposts++], sizeof hostile_posts[0], "%s", req->path);
+    resp->status = 202;
+}
+
+static void test_runtime_loop_refuses_request_ids_lambda_never_sends(void)
+{
+    test_reset();
+    fake_http server;
+    hostile_served = hostile_nposts = 0;
+    CU_ASSERT_EQUAL_FATAL(fake_http_start(&server, hostile_ids, NULL), 0);
+    char cmd[512], out[8192] = "";
+    snprintf(cmd, sizeof cmd, "env LAMBDA_TASK_ROOT=/var/task AWS_LAMBDA_RUNTIME_API=%s "
+             "AWS_XRAY_DAEMON_ADDRESS=%s %s 2>&1", server.address, L.address, LAMBDA_PROBE);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    fake_http_stop(&server);
+    collect();
+    CU_ASSERT_EQUAL(hostile_served, 3);
+    CU_ASSERT_EQUAL(hostile_nposts, 1); /* only the good one was answered */
+    CU_ASSERT_STRING_EQUAL(hostile_posts[0], "/2018-06-01/runtime/invocation/req-ok/response");
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "is not one Lambda sends"));
+}
+
 static void test_runtime_loop_reports_a_missing_runtime_api(void)
 {
     char out[2048] = "";
@@ -126,4 +176,5 @@ void register_lambda(void)
     CU_pSuite s = CU_add_suite("lambda", NULL, NULL);
     ADD(s, test_runtime_loop_traces_each_invocation_under_its_facade);
     ADD(s, test_runtime_loop_reports_a_missing_runtime_api);
+    ADD(s, test_runtime_loop_refuses_request_ids_lambda_never_sends);
 }

@@ -19,6 +19,8 @@
 #include "stop.h"
 #include "hostport.h"
 
+#include <cjson/cJSON.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -203,55 +205,125 @@ typedef struct settings {
     const char *stage, *function, *tracing, *api_name;
 } settings;
 
+/* A client's text as it may stand in a document: printable ASCII, the rest '?' (a method or a
+ * URL path is ASCII; anything else is a forgery or a mistake, never worth an invalid document). */
+static cJSON *ascii(const char *text, size_t n)
+{
+    char out[1100];
+    size_t i = 0;
+    for (; i < n && i < sizeof out - 1 && text[i]; i++)
+        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+    out[i] = '\0';
+    return cJSON_CreateString(out);
+}
+
+static void add_id(cJSON *o, const char *key, uint64_t id)
+{
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016" PRIx64, id);
+    cJSON_AddStringToObject(o, key, hex);
+}
+
+/* A document of the services', with the fields every one has. */
+static cJSON *document(const char *name, uint64_t id, const char *trace_id, uint64_t parent,
+                       double start, double end, const char *origin)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "name", name);
+    add_id(d, "id", id);
+    cJSON_AddStringToObject(d, "trace_id", trace_id);
+    if (parent)
+        add_id(d, "parent_id", parent);
+    cJSON_AddNumberToObject(d, "start_time", start);
+    cJSON_AddNumberToObject(d, "end_time", end);
+    if (origin)
+        cJSON_AddStringToObject(d, "origin", origin);
+    return d;
+}
+
+static void add_subsegment(cJSON *d, const char *name, double start, double end)
+{
+    cJSON *subs = cJSON_GetObjectItem(d, "subsegments");
+    if (!subs)
+        subs = cJSON_AddArrayToObject(d, "subsegments");
+    cJSON *s = document(name, random_id(), "", 0, start, end, NULL);
+    cJSON_DeleteItemFromObject(s, "trace_id");
+    cJSON_AddItemToArray(subs, s);
+}
+
+static void send_json(int udp, const struct sockaddr_storage *daemon, socklen_t dlen, cJSON *d)
+{
+    char *text = cJSON_PrintUnformatted(d);
+    if (text)
+        send_document(udp, daemon, dlen, text);
+    cJSON_free(text);
+    cJSON_Delete(d);
+}
+
 /* The segments API Gateway and Lambda send for an invocation, once its Overhead ended at
  * `end`: the stage's, and with Lambda's tracing the service's and the function's, the last
- * with Initialization (cold start), Invocation and Overhead. */
+ * with Initialization (cold start), Invocation and Overhead. Built as JSON objects: nothing the
+ * client sent can reach a document but as a string value. */
 static void send_service_segments(const settings *o, const invocation *inv, double end, int udp,
                                   const struct sockaddr_storage *daemon, socklen_t dlen)
 {
-    char doc[8192];
-    const char *fault = inv->status >= 500 ? ",\"fault\":true" : inv->status >= 400 ? ",\"error\":true" : "";
-    snprintf(doc, sizeof doc,
-             "{\"name\":\"%s/%s\",\"id\":\"%016" PRIx64 "\",\"trace_id\":\"%s\",\"start_time\":%.6f,"
-             "\"end_time\":%.6f,\"origin\":\"AWS::ApiGateway::Stage\",\"http\":{\"request\":{\"method\":\"%s\","
-             "\"url\":\"http://localhost%.500s\"},\"response\":{\"status\":%d}},\"aws\":{\"api_id\":\"local\","
-             "\"stage\":\"%s\"}%s,\"subsegments\":[{\"name\":\"Lambda\",\"id\":\"%016" PRIx64 "\",\"namespace\":\"aws\","
-             "\"start_time\":%.6f,\"end_time\":%.6f,\"aws\":{\"operation\":\"Invoke\",\"function_name\":\"%s\","
-             "\"request_id\":\"%s\"}}]}",
-             o->api_name, o->stage, inv->stage_id, inv->trace_id, inv->start, inv->responded,
-             inv->call.method, inv->call.path, inv->status, o->stage, fault, inv->invoke_id, inv->start,
-             inv->responded, o->function, inv->id);
-    send_document(udp, daemon, dlen, doc);
+    char name[300], arn[300];
+    snprintf(name, sizeof name, "%s/%s", o->api_name, o->stage);
+    cJSON *stage = document(name, inv->stage_id, inv->trace_id, 0, inv->start, inv->responded,
+                            "AWS::ApiGateway::Stage");
+    cJSON *http = cJSON_AddObjectToObject(stage, "http"), *rq = cJSON_AddObjectToObject(http, "request");
+    cJSON_AddItemToObject(rq, "method", ascii(inv->call.method, strlen(inv->call.method)));
+    char url[1100];
+    /* the path without its query, as API Gateway records it: queries carry tokens */
+    snprintf(url, sizeof url, "http://localhost%.*s", (int)strcspn(inv->call.path, "?#"), inv->call.path);
+    cJSON_AddItemToObject(rq, "url", ascii(url, strlen(url)));
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(http, "response"), "status", inv->status);
+    cJSON *aws = cJSON_AddObjectToObject(stage, "aws");
+    cJSON_AddStringToObject(aws, "api_id", "local");
+    cJSON_AddStringToObject(aws, "stage", o->stage);
+    if (inv->status >= 500)
+        cJSON_AddTrueToObject(stage, "fault");
+    else if (inv->status >= 400)
+        cJSON_AddTrueToObject(stage, "error");
+    cJSON *call = document("Lambda", inv->invoke_id, "", 0, inv->start, inv->responded, NULL);
+    cJSON_DeleteItemFromObject(call, "trace_id");
+    cJSON_AddStringToObject(call, "namespace", "aws");
+    cJSON *call_aws = cJSON_AddObjectToObject(call, "aws");
+    cJSON_AddStringToObject(call_aws, "operation", "Invoke");
+    cJSON_AddStringToObject(call_aws, "function_name", o->function);
+    cJSON_AddStringToObject(call_aws, "request_id", inv->id);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(stage, "subsegments"), call);
+    send_json(udp, daemon, dlen, stage);
     if (!strcmp(o->tracing, "api"))
         return;
-    snprintf(doc, sizeof doc,
-             "{\"name\":\"%s\",\"id\":\"%016" PRIx64 "\",\"trace_id\":\"%s\",\"parent_id\":\"%016" PRIx64 "\","
-             "\"start_time\":%.6f,\"end_time\":%.6f,\"origin\":\"AWS::Lambda\",\"aws\":{\"request_id\":\"%s\"},"
-             "\"http\":{\"response\":{\"status\":200}}}",
-             o->function, inv->service_id, inv->trace_id, inv->invoke_id, inv->start, inv->responded, inv->id);
-    send_document(udp, daemon, dlen, doc);
-    char init[256] = "";
+    cJSON *service = document(o->function, inv->service_id, inv->trace_id, inv->invoke_id, inv->start,
+                              inv->responded, "AWS::Lambda");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(service, "aws"), "request_id", inv->id);
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(service, "http"), "response"),
+                            "status", 200);
+    send_json(udp, daemon, dlen, service);
+    cJSON *function = document(o->function, inv->function_id, inv->trace_id, inv->service_id,
+                               inv->cold ? inv->init_start : inv->handed, end, "AWS::Lambda::Function");
+    snprintf(arn, sizeof arn, "arn:aws:lambda:local:000000000000:function:%s", o->function);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(function, "aws"), "function_arn", arn);
+    if (inv->status >= 500)
+        cJSON_AddTrueToObject(function, "fault");
     if (inv->cold)
-        snprintf(init, sizeof init, "{\"name\":\"Initialization\",\"id\":\"%016" PRIx64 "\",\"start_time\":%.6f,"
-                 "\"end_time\":%.6f},", random_id(), inv->init_start, inv->init_end);
-    snprintf(doc, sizeof doc,
-             "{\"name\":\"%s\",\"id\":\"%016" PRIx64 "\",\"trace_id\":\"%s\",\"parent_id\":\"%016" PRIx64 "\","
-             "\"start_time\":%.6f,\"end_time\":%.6f,\"origin\":\"AWS::Lambda::Function\","
-             "\"aws\":{\"function_arn\":\"arn:aws:lambda:local:000000000000:function:%s\"}%s,\"subsegments\":["
-             "%s{\"name\":\"Invocation\",\"id\":\"%016" PRIx64 "\",\"start_time\":%.6f,\"end_time\":%.6f},"
-             "{\"name\":\"Overhead\",\"id\":\"%016" PRIx64 "\",\"start_time\":%.6f,\"end_time\":%.6f}]}",
-             o->function, inv->function_id, inv->trace_id, inv->service_id,
-             inv->cold ? inv->init_start : inv->handed, end, o->function,
-             inv->status >= 500 ? ",\"fault\":true" : "", init, random_id(), inv->handed, inv->responded,
-             random_id(), inv->responded, end);
-    send_document(udp, daemon, dlen, doc);
+        add_subsegment(function, "Initialization", inv->init_start, inv->init_end);
+    add_subsegment(function, "Invocation", inv->handed, inv->responded);
+    add_subsegment(function, "Overhead", inv->responded, end);
+    send_json(udp, daemon, dlen, function);
 }
 
-/* A trace id, continued from the caller's X-Amzn-Trace-Id Root when there is one. */
+/* A trace id, continued from the caller's X-Amzn-Trace-Id Root when that is one: "1-", 8 and
+ * 24 lower-case hex digits (anything else, a forgery included, starts a new trace). */
 static void trace_id_for(const request *r, char *out, size_t len)
 {
     const char *root = strstr(r->trace_header, "Root=");
-    if (root && strcspn(root + 5, ";") == 35) {
+    bool ok = root && strcspn(root + 5, "; ") == 35 && root[5] == '1' && root[6] == '-' && root[15] == '-';
+    for (int i = 7; ok && i < 40; i++)
+        ok = i == 15 || strchr("0123456789abcdef", root[i]) != NULL;
+    if (ok) {
         snprintf(out, len, "%.35s", root + 5);
         return;
     }
