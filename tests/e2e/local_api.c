@@ -121,16 +121,25 @@ static int check_function_segments(int expected, double works[][2])
     return cold;
 }
 
+/* `xraycap local-api` on a free port with the barrier function (`env` before it, `options`
+ * after), sending to the listener; its process group, once it listens (*port). */
+static int start_local_api(const char *env, const char *options, int *port)
+{
+    char cmd[1024];
+    *port = fake_http_free_port();
+    snprintf(cmd, sizeof cmd, "%s exec " ROOT "/build/xraycap local-api --bootstrap " FUNCTION
+             " --http 127.0.0.1:%d --udp %s %s 2>/dev/null", env, *port, L.address, options);
+    int p = support_spawn(cmd);
+    CU_ASSERT_FATAL(support_wait_port(*port));
+    return p;
+}
+
 static void test_three_environments_start_cold_once_and_run_at_once(void)
 {
-    char dir[] = "/tmp/xraycap-barrier-XXXXXX", cmd[1024];
+    char dir[] = "/tmp/xraycap-barrier-XXXXXX", env[128];
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    int port = fake_http_free_port();
-    snprintf(cmd, sizeof cmd, "BARRIER_DIR=%s BARRIER_COUNT=3 exec " ROOT "/build/xraycap local-api "
-             "--bootstrap " FUNCTION " --http 127.0.0.1:%d --udp %s --concurrency 3 2>/dev/null",
-             dir, port, L.address);
-    int p = support_spawn(cmd);
-    CU_ASSERT_FATAL(support_wait_port(port));
+    snprintf(env, sizeof env, "BARRIER_DIR=%s BARRIER_COUNT=3", dir);
+    int port, p = start_local_api(env, "--concurrency 3", &port);
     double works[8][2];
     /* three at once: each invocation waits for the other two, so three environments run */
     CU_ASSERT_EQUAL(call_at_once(port, 3), 3);
@@ -154,12 +163,7 @@ static void test_three_environments_start_cold_once_and_run_at_once(void)
 /* One environment: the first call is its cold start, the next ones are not. */
 static void test_one_environment_is_cold_once(void)
 {
-    char cmd[1024];
-    int port = fake_http_free_port();
-    snprintf(cmd, sizeof cmd, "exec " ROOT "/build/xraycap local-api --bootstrap " FUNCTION
-             " --http 127.0.0.1:%d --udp %s 2>/dev/null", port, L.address);
-    int p = support_spawn(cmd);
-    CU_ASSERT_FATAL(support_wait_port(port));
+    int port, p = start_local_api("", "", &port);
     double works[8][2];
     int cold = 0;
     for (int i = 0; i < 3; i++) {
@@ -194,12 +198,7 @@ static int raw_request(int port, const char *raw)
  * a new one. */
 static void test_crafted_requests_cannot_forge_the_services_documents(void)
 {
-    char cmd[1024];
-    int port = fake_http_free_port();
-    snprintf(cmd, sizeof cmd, "exec " ROOT "/build/xraycap local-api --bootstrap " FUNCTION
-             " --http 127.0.0.1:%d --udp %s 2>/dev/null", port, L.address);
-    int p = support_spawn(cmd);
-    CU_ASSERT_FATAL(support_wait_port(port));
+    int port, p = start_local_api("", "", &port);
     listener_clear(&L);
     const char *raw = "GET /x\",\"fault\":true,\"annotations\":{\"injected\":\"yes\"},\"y\":\"z?token=s3cr3t HTTP/1.1\r\n"
                       "Host: localhost\r\nX-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793\","

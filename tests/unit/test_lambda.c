@@ -52,6 +52,21 @@ static void runtime_handler(const http_request *req, http_response *resp, void *
     resp->status = 404;
 }
 
+/* Runs the probe function as Lambda would, against `server` as its Runtime API (NULL: none
+ * set); its output (stdout and stderr) in out, its exit status returned. */
+static int run_function(const fake_http *server, char *out, size_t len)
+{
+    char cmd[512], api[100] = "-u AWS_LAMBDA_RUNTIME_API";
+    if (server)
+        snprintf(api, sizeof api, "AWS_LAMBDA_RUNTIME_API=%s", server->address);
+    snprintf(cmd, sizeof cmd, "env %s LAMBDA_TASK_ROOT=/var/task AWS_XRAY_DAEMON_ADDRESS=%s %s 2>&1",
+             api, L.address, LAMBDA_PROBE); /* (env's -u before any assignment) */
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, len - 1, p) : 0;
+    out[n] = '\0';
+    return p ? pclose(p) : -1;
+}
+
 static cJSON *doc_with_trace(const char *root, const char *name)
 {
     for (size_t i = 0; i < L.ndocs; i++) {
@@ -68,13 +83,8 @@ static void test_runtime_loop_traces_each_invocation_under_its_facade(void)
     runtime_api api = {0};
     fake_http server;
     CU_ASSERT_EQUAL_FATAL(fake_http_start(&server, runtime_handler, &api), 0);
-    char cmd[512], out[8192] = "";
-    snprintf(cmd, sizeof cmd, "env LAMBDA_TASK_ROOT=/var/task AWS_LAMBDA_RUNTIME_API=%s "
-             "AWS_XRAY_DAEMON_ADDRESS=%s %s 2>&1", server.address, L.address, LAMBDA_PROBE);
-    FILE *p = popen(cmd, "r");
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    CU_ASSERT_EQUAL(pclose(p), 0);
+    char out[8192] = "";
+    CU_ASSERT_EQUAL(run_function(&server, out, sizeof out), 0);
     fake_http_stop(&server);
     collect();
 
@@ -109,6 +119,13 @@ static void test_runtime_loop_traces_each_invocation_under_its_facade(void)
     CU_ASSERT_EQUAL(L.ndocs, 6);
     for (size_t i = 0; i < L.ndocs; i++)
         CU_ASSERT_TRUE(entity_valid(L.docs[i], 1));
+}
+
+static void test_runtime_loop_reports_a_missing_runtime_api(void)
+{
+    char out[2048] = "";
+    CU_ASSERT_EQUAL(run_function(NULL, out, sizeof out), 0); /* the loop returned -1: the probe says 0 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_LAMBDA_RUNTIME_API is not set"));
 }
 
 /* Request ids that Lambda never sends — one that would walk the answer's URL elsewhere, one
@@ -146,29 +163,14 @@ static void test_runtime_loop_refuses_request_ids_lambda_never_sends(void)
     fake_http server;
     hostile_served = hostile_nposts = 0;
     CU_ASSERT_EQUAL_FATAL(fake_http_start(&server, hostile_ids, NULL), 0);
-    char cmd[512], out[8192] = "";
-    snprintf(cmd, sizeof cmd, "env LAMBDA_TASK_ROOT=/var/task AWS_LAMBDA_RUNTIME_API=%s "
-             "AWS_XRAY_DAEMON_ADDRESS=%s %s 2>&1", server.address, L.address, LAMBDA_PROBE);
-    FILE *p = popen(cmd, "r");
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    pclose(p);
+    char out[8192] = "";
+    run_function(&server, out, sizeof out);
     fake_http_stop(&server);
     collect();
     CU_ASSERT_EQUAL(hostile_served, 3);
     CU_ASSERT_EQUAL(hostile_nposts, 1); /* only the good one was answered */
-    CU_ASSERT_STRING_EQUAL(hostile_posts[0], "/2018-06-01/runtime/invocation/req-ok/response");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "is not one Lambda sends"));
-}
-
-static void test_runtime_loop_reports_a_missing_runtime_api(void)
-{
-    char out[2048] = "";
-    FILE *p = popen("env -u AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT=/var/task " LAMBDA_PROBE " 2>&1", "r");
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    CU_ASSERT_EQUAL(pclose(p), 0); /* the loop returned -1, the probe turns that into 0 */
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "AWS_LAMBDA_RUNTIME_API is not set"));
+    CU_ASSERT_STRING_EQUAL(hostile_posts[0], "/2018-06-01/runtime/invocation/req-ok/response");
 }
 
 void register_lambda(void)
