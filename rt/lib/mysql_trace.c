@@ -37,7 +37,7 @@ static void describe(xray_entity *e, MYSQL *m, const char *sql, size_t sql_len, 
     snprintf(driver, sizeof driver, "MariaDB Connector/C %s", or_empty(mysql_get_client_info()));
     snprintf(text, sizeof text, "%.*s", (int)(sql_len < sizeof text ? sql_len : sizeof text - 1), or_empty(sql));
     if (xrc_sql_sanitizing())
-        xrc_sql_sanitize(text, query, sizeof query, true);
+        xrc_sql_sanitize(text, query, sizeof query, XRC_SQL_MYSQL);
     else
         snprintf(query, sizeof query, "%s", text);
     xray_set_namespace(e, "remote");

@@ -72,7 +72,7 @@ static void describe(xray_entity *e, PGconn *conn, const char *sql, const char *
     version_text(PQlibVersion(), lib, sizeof lib);
     snprintf(driver, sizeof driver, "libpq %s", lib);
     if (xrc_sql_sanitizing())
-        xray_sql_sanitize(or_empty(sql), query, sizeof query);
+        xrc_sql_sanitize(or_empty(sql), query, sizeof query, XRC_SQL_POSTGRES);
     else
         snprintf(query, sizeof query, "%s", or_empty(sql));
     xray_set_namespace(e, "remote");

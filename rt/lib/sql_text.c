@@ -23,7 +23,7 @@ bool xrc_sql_sanitizing(void)
 
 void xray_sql_sanitize(const char *sql, char *out, size_t outlen)
 {
-    xrc_sql_sanitize(sql, out, outlen, false);
+    xrc_sql_sanitize(sql, out, outlen, XRC_SQL_SQLITE);
 }
 
 /* The output so far and its room: a character that does not fit is dropped, never waited
@@ -41,25 +41,50 @@ static void put(sql_out *o, char c)
 
 static bool word_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
-void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, bool double_quoted_strings)
+/* A PostgreSQL dollar quote's opening at p ("$$" or "$tag$", the tag an identifier that does
+ * not start with a digit: "$1" is a parameter): its length, or 0. */
+static size_t dollar_tag(const char *p)
+{
+    if (*p != '$')
+        return 0;
+    size_t n = 1;
+    if (isdigit((unsigned char)p[1]))
+        return 0;
+    while (word_char(p[n]))
+        n++;
+    return p[n] == '$' ? n + 1 : 0;
+}
+
+void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, xrc_sql_dialect dialect)
 {
     sql_out o = {out, 0, outlen};
     const char *p = sql;
+    bool mysql = dialect == XRC_SQL_MYSQL, pg = dialect == XRC_SQL_POSTGRES;
     if (!outlen)
         return;
     while (*p) {
         char c = *p;
-        char quote = c == '"' && double_quoted_strings ? '"' : '\'';
-        if (c == quote || ((c == 'x' || c == 'X') && p[1] == '\'' &&
-                           (p == sql || !word_char(p[-1])))) {
-            /* a string or blob literal: '...' with '' inside (and \' in MySQL's) */
+        char quote = c == '"' && mysql ? '"' : '\'';
+        size_t tag = pg && (p == sql || !word_char(p[-1])) ? dollar_tag(p) : 0;
+        bool escape_string = pg && (c == 'e' || c == 'E') && p[1] == '\'' && (p == sql || !word_char(p[-1]));
+        if (tag) {
+            /* $tag$ ... $tag$: nothing inside ends it but the same tag */
+            const char *end = p + tag;
+            for (; *end && strncmp(end, p, tag); end++)
+                ;
+            p = *end ? end + tag : end;
+            put(&o, '?');
+        } else if (c == quote || escape_string ||
+                   ((c == 'x' || c == 'X') && p[1] == '\'' && (p == sql || !word_char(p[-1])))) {
+            /* a string or blob literal: '...' with '' inside (and \' in MySQL's and E'...') */
+            bool backslash = mysql || escape_string;
             p += c == quote ? 1 : 2;
             while (*p && !(*p == quote && p[1] != quote))
-                p += *p == quote || (*p == '\\' && double_quoted_strings && p[1]) ? 2 : 1;
+                p += *p == quote || (*p == '\\' && backslash && p[1]) ? 2 : 1;
             if (*p)
                 p++;
             put(&o, '?');
-        } else if (c == '"' || c == '`' || c == '[') {
+        } else if (c == '"' || c == '`' || (c == '[' && dialect == XRC_SQL_SQLITE)) {
             /* a quoted identifier: kept */
             char close = c == '[' ? ']' : c;
             put(&o, *p++);
@@ -69,12 +94,12 @@ void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, bool double_quo
                 put(&o, *p++);
         } else if ((isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p[1]))) &&
                    (p == sql || !(word_char(p[-1]) || p[-1] == '$'))) {
-            /* a number: 42, 3.14, 1e-5, 0x1F */
+            /* a number: 42, 3.14, 1e-5, 0x1F, 1_000 */
             if (c == '0' && (p[1] == 'x' || p[1] == 'X'))
-                for (p += 2; isxdigit((unsigned char)*p); p++)
+                for (p += 2; isxdigit((unsigned char)*p) || *p == '_'; p++)
                     ;
             else
-                while (isalnum((unsigned char)*p) || *p == '.' ||
+                while (isalnum((unsigned char)*p) || *p == '.' || *p == '_' ||
                        ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
                     p++;
             put(&o, '?');

@@ -12,7 +12,16 @@ bool xrc_sql_sanitizing(void);
 void xray_sql_sanitize(const char *sql, char *out, size_t outlen);
 /* The same, for MySQL's dialect when `double_quoted_strings`: "..." is a string (not an
  * identifier) and a backslash escapes the next character inside strings. */
-void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, bool double_quoted_strings);
+/* The SQL dialects the sanitizer reads: where a string, an identifier and a number end differ. */
+typedef enum xrc_sql_dialect {
+    XRC_SQL_SQLITE,      /* '…' strings; "…", `…`, […] identifiers; x'…' blobs */
+    XRC_SQL_POSTGRES,    /* '…', E'…' (backslash escapes), $$…$$ and $tag$…$tag$ strings; "…"
+                            identifiers; [ is a subscript (ARRAY['a'], data['k']) */
+    XRC_SQL_MYSQL,       /* '…' and "…" strings with backslash escapes; `…` identifiers */
+} xrc_sql_dialect;
+
+/* SQL with every literal replaced by `?`, read in `dialect` (xray_sql_sanitize reads SQLite's). */
+void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, xrc_sql_dialect dialect);
 
 /* Prepared statements' SQL (sql_prepared.c), by owner (a connection, a statement handle) and
  * name: kept up to `len` bytes, recalled into out ("" when unknown), forgotten with the owner. */

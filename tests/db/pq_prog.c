@@ -69,6 +69,9 @@ int main(int argc, char **argv)
         rc = lost(c);
     } else {
         show("plain", PQ(PQexec)(c, "SELECT 1 + 41 AS answer, 'secret-literal' AS hidden, 42"));
+        /* PostgreSQL's other literals: dollar-quoted, escape strings, array elements */
+        show("literals", PQ(PQexec)(c, "SELECT length($$dollar-secret$$ || $t$tag-secret$t$ || "
+                                        "E'it\\'s e-secret' || (ARRAY['arr-secret'])[1])"));
         const char *v[1] = {"21"};
         show("params", PQ(PQexecParams)(c, "SELECT $1::int * 2", 1, NULL, v, NULL, NULL, 0));
         show("prepare", PQ(PQprepare)(c, "twice", "SELECT $1::text || 'x'", 1, NULL));

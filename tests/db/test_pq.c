@@ -41,12 +41,14 @@ static void expect_connection_fields(const cJSON *s)
 static void check_variant(const char *exe)
 {
     const cJSON *subs = db_traced_run(exe, conninfo, "", &L, dir,
-                                      "plain: 42\nparams: 42\nprepare: ok\nprepared: ax\nmissing: error 42P01\n"
-                                      "async: 7\nasync-error: error 22012\nabandoned: sent\n", "pq-test", 8);
+                                      "plain: 42\nliterals: 46\nparams: 42\nprepare: ok\nprepared: ax\n"
+                                      "missing: error 42P01\nasync: 7\nasync-error: error 22012\nabandoned: sent\n",
+                                      "pq-test", 9);
     if (!subs)
         return;
-    static const struct { const char *preparation, *query, *error; } want[8] = {
+    static const struct { const char *preparation, *query, *error; } want[9] = {
         {"call", "SELECT ? + ? AS answer, ? AS hidden, ?", NULL},
+        {"call", "SELECT length(? || ? || ? || (ARRAY[?])[?])", NULL},
         {"statement", "SELECT $1::int * ?", NULL},
         {"statement", "SELECT $1::text || ?", NULL},                 /* PQprepare */
         {"statement", "SELECT $1::text || ?", NULL},                 /* PQexecPrepared: its SQL */
@@ -55,7 +57,7 @@ static void check_variant(const char *exe)
         {"statement", "SELECT ? / $1::int", "PostgreSQL error 22012"}, /* async, error result */
         {"call", "SELECT ?", NULL},                                  /* ended by PQfinish */
     };
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
         expect_connection_fields(s);
         CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "preparation"), want[i].preparation);
@@ -65,11 +67,14 @@ static void check_variant(const char *exe)
             CU_ASSERT_STRING_EQUAL(db_exception_type(s), want[i].error);
         CU_ASSERT_TRUE(entity_valid(s, 0));
     }
-    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 4), "cause", "exceptions"), 0),
+    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 5), "cause", "exceptions"), 0),
                                          "message", NULL), "no_such_table"));
     /* neither the password nor a literal leaves the process */
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "s3cret-pw"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "secret-literal"));
+    const char *literals[] = {"dollar-secret", "tag-secret", "e-secret", "arr-secret"};
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, literals[i]));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "password"));
 }
 

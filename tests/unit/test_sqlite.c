@@ -1,6 +1,7 @@
 /* test_sqlite.c — SQLite statement executions as subsegments: one per execution, named after
  * the database, with the query's literals replaced. */
 #include "harness.h"
+#include "lib/sql_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -155,6 +156,30 @@ static void test_sanitizer_stops_at_any_buffer_size(void)
     CU_ASSERT_STRING_EQUAL(out, "INSERT INTO \"orders\" (`id`, [total]) VALUES (?, ?)");
 }
 
+/* Each dialect's literals, at every buffer size: PostgreSQL's dollar quotes, E'' strings with
+ * backslash escapes, [ as a subscript; MySQL's "" strings; numbers with underscores. No secret
+ * survives, and the sanitizer always returns. */
+static void test_every_dialects_literals_are_replaced_at_any_buffer_size(void)
+{
+    static const struct { xrc_sql_dialect dialect; const char *sql, *want; } cases[] = {
+        {XRC_SQL_POSTGRES, "SELECT $$hunter2$$, $t$hunter2 $x$ 'q'$t$, E'it\\'s hunter2', "
+                           "ARRAY['hunter2'], data['hunter2'], 1_000, $1, \"hunter\"",
+         "SELECT ?, ?, ?, ARRAY[?], data[?], ?, $1, \"hunter\""},
+        {XRC_SQL_MYSQL, "SELECT \"hunter2\", 'it\\'s hunter2', `hunter`", "SELECT ?, ?, `hunter`"},
+        {XRC_SQL_SQLITE, "SELECT 1_000, x'4142', [hunter]", "SELECT ?, ?, [hunter]"},
+        {XRC_SQL_POSTGRES, "SELECT $$hunter2", "SELECT ?"}, /* unterminated: to the end */
+    };
+    char out[128];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (size_t n = 1; n <= sizeof out; n++) {
+            xrc_sql_sanitize(cases[c].sql, out, n, cases[c].dialect);
+            CU_ASSERT_TRUE(strlen(out) < n);
+            CU_ASSERT_PTR_NULL(strstr(out, "hunter2"));
+        }
+        CU_ASSERT_STRING_EQUAL(out, cases[c].want);
+    }
+}
+
 static void test_raw_queries_when_sanitizing_is_off(void)
 {
     test_reset();
@@ -195,5 +220,6 @@ void register_sqlite(void)
     ADD(s, test_sanitizing_replaces_every_kind_of_literal);
     ADD(s, test_raw_queries_when_sanitizing_is_off);
     ADD(s, test_sanitizer_stops_at_any_buffer_size);
+    ADD(s, test_every_dialects_literals_are_replaced_at_any_buffer_size);
     ADD(s, test_no_segment_means_plain_sqlite);
 }
