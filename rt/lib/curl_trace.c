@@ -15,6 +15,7 @@
 #include "xray_capture/curl.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -197,20 +198,52 @@ static const char *header_value(const struct curl_slist *l, const char *name)
     return NULL;
 }
 
+/* Where a URL's host begins and ends, past any user:password@ — also in a URL libcurl itself
+ * refuses, whose password holds '@', '/', '?' or '#': nothing of a password may reach a name
+ * or a recorded URL. *host_end is where the kept part of the authority ends (the host and a
+ * numeric port), *rest where the path, query or fragment begins. */
+static void url_authority(const char *url, size_t *host, size_t *host_end, size_t *rest)
+{
+    const char *scheme = strstr(url, "://");
+    size_t auth = scheme ? (size_t)(scheme - url) + 3 : 0;
+    size_t end = auth + strcspn(url + auth, "/?#");
+    const char *at = NULL;
+    for (const char *c = url + auth; c < url + end; c++)
+        if (*c == '@')
+            at = c; /* the last one: a password may hold '@' */
+    *host = at ? (size_t)(at - url) + 1 : auth;
+    *host_end = *rest = end;
+    const char *colon = at || url[auth] == '[' ? NULL : memchr(url + auth, ':', end - auth);
+    bool port = colon && colon + 1 < url + end;
+    for (const char *c = colon ? colon + 1 : NULL; c && c < url + end; c++)
+        port &= isdigit((unsigned char)*c) != 0;
+    if (!colon || port)
+        return;
+    /* "user:pa/ss@host" (or "user:secret" and no host at all): what follows ':' is no port */
+    const char *later = strchr(url + end, '@');
+    if (later) {
+        *host = (size_t)(later - url) + 1;
+        *host_end = *rest = *host + strcspn(later + 1, "/?#");
+    } else {
+        *host = auth;
+        *host_end = (size_t)(colon - url);
+    }
+}
+
 /* The host of a URL, for the subsegment name. */
 static void url_host(const char *url, char *out, size_t len)
 {
-    const char *p = url ? strstr(url, "://") : NULL;
-    p = p ? p + 3 : (url ? url : "");
-    const char *at = strchr(p, '@'), *slash = strpbrk(p, "/?#");
-    if (at && (!slash || at < slash))
-        p = at + 1;
+    size_t host, host_end, rest;
+    url = url ? url : "";
+    url_authority(url, &host, &host_end, &rest);
+    const char *p = url + host;
     if (*p == '[') { /* [::1]:8080 */
         size_t n = strcspn(p, "]");
         snprintf(out, len, "%.*s", (int)n + 1, p);
         return;
     }
-    snprintf(out, len, "%.*s", (int)strcspn(p, "/?#:"), p);
+    size_t n = strcspn(p, "/?#:");
+    snprintf(out, len, "%.*s", (int)(n < host_end - host ? n : host_end - host), p);
     if (!*out)
         snprintf(out, len, "remote");
 }
@@ -218,17 +251,15 @@ static void url_host(const char *url, char *out, size_t len)
 /* The URL as recorded: without user:password@, and without a presigned query. */
 static void clean_url(const char *url, char *out, size_t len)
 {
-    const char *scheme_end = url ? strstr(url, "://") : NULL;
     if (!url) {
         out[0] = '\0';
         return;
     }
-    const char *host = scheme_end ? scheme_end + 3 : url;
-    const char *at = strchr(host, '@'), *slash = strpbrk(host, "/?#");
-    if (at && (!slash || at < slash))
-        snprintf(out, len, "%.*s%s", (int)(host - url), url, at + 1);
-    else
-        snprintf(out, len, "%s", url);
+    size_t host, host_end, rest;
+    url_authority(url, &host, &host_end, &rest);
+    const char *scheme = strstr(url, "://");
+    size_t prefix = scheme ? (size_t)(scheme - url) + 3 : 0;
+    snprintf(out, len, "%.*s%.*s%s", (int)prefix, url, (int)(host_end - host), url + host, url + rest);
     char *q = strchr(out, '?');
     if (q && (strstr(q, "X-Amz-") || strstr(q, "x-amz-") || strstr(q, "Signature=")))
         *q = '\0';

@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xray_capture/curl.h>
 
@@ -302,6 +303,46 @@ static void test_s3_operations_buckets_and_keys_come_from_method_and_path(void)
     CU_ASSERT_PTR_NULL(strstr(recorded, "S3RVER"));
 }
 
+static size_t discard(char *data, size_t size, size_t n, void *ctx)
+{
+    (void)data, (void)ctx;
+    return size * n;
+}
+
+/* A password holding '@', '/', '?' or '#' makes a URL libcurl refuses; the call is still
+ * recorded, and no part of the password reaches its name or its URL. */
+static void test_no_part_of_a_password_reaches_the_name_or_url(void)
+{
+    start(200, NULL);
+    const char *forms[] = {"http://user:pw1@x@%s/a", "http://user:pw2/y@%s/a", "http://user:pw3#z@%s/a",
+                           "http://user:pw4?q@%s/a", "http://user:pw5@%s/a?k=v", "http://user:pw6/x"};
+    size_t n = sizeof forms / sizeof *forms;
+    xray_begin_segment("client");
+    for (size_t i = 0; i < n; i++) {
+        char url[256];
+        snprintf(url, sizeof url, forms[i], server.address);
+        CURL *h = curl_easy_init();
+        xray_curl_easy_setopt(h, CURLOPT_URL, url);
+        xray_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+        xray_curl_easy_perform(h);
+        xray_curl_easy_cleanup(h);
+    }
+    xray_end_segment();
+    fake_http_stop(&server);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    cJSON *subs = cJSON_GetObjectItem(L.docs[0], "subsegments");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), (int)n);
+    char *text = cJSON_PrintUnformatted(L.docs[0]);
+    CU_ASSERT_PTR_NULL(strstr(text, "pw"));
+    free(text);
+    /* the host after the last '@' names the call where there is one */
+    cJSON *sub;
+    int named = 0;
+    cJSON_ArrayForEach(sub, subs)
+        named += !strcmp(cJSON_GetObjectItem(sub, "name")->valuestring, "127.0.0.1");
+    CU_ASSERT_EQUAL(named, (int)n - 1);
+}
+
 static void test_bad_endpoint_registrations_are_refused(void)
 {
     CU_ASSERT_EQUAL(xray_curl_register_aws_endpoint("", "S3"), XRAY_ERR_INVALID);
@@ -321,4 +362,5 @@ void register_curl(void)
     ADD(s, test_aws_calls_are_named_after_the_service_with_their_fields);
     ADD(s, test_s3_operations_buckets_and_keys_come_from_method_and_path);
     ADD(s, test_bad_endpoint_registrations_are_refused);
+    ADD(s, test_no_part_of_a_password_reaches_the_name_or_url);
 }
