@@ -4,7 +4,7 @@
 #   make check-fuzz           (part of make check) each target a few seconds from its seeds
 FUZZ_CC ?= clang-14
 FUZZ_TIME ?= 60
-FUZZ_TARGETS ?= trace_header rules sampling_answer config api filter daemon
+FUZZ_TARGETS ?= trace_header rules sampling_answer config sql lambda_answer api filter daemon http_request
 FUZZ_SMOKE_TIME := 3
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(CWARN) -g -O1 -fno-omit-frame-pointer -Iinclude -Irt $(DB_CFLAGS) -Itools/xraycap \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
@@ -12,10 +12,10 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_RT_OBJ := $(RT_SAN_SRC:rt/%.c=$(BUILD)/fuzz/rt/%.o)
 FUZZ_TOOL_OBJ := $(TOOL_LIB_SRC:tools/xraycap/%.c=$(BUILD)/fuzz/tool/%.o)
 # What each target is linked with: the runtime, the tool's sources, or (api) both.
-FUZZ_RT_TARGETS := trace_header rules sampling_answer config
-FUZZ_TOOL_TARGETS := filter daemon
+FUZZ_RT_TARGETS := trace_header rules sampling_answer config sql lambda_answer
+FUZZ_TOOL_TARGETS := filter daemon http_request
 # JSON inputs get the JSON dictionary.
-FUZZ_DICT = $(if $(filter trace_header config,$(1)),,-dict=tests/fuzz/json.dict)
+FUZZ_DICT = $(if $(filter trace_header config sql lambda_answer http_request,$(1)),,-dict=tests/fuzz/json.dict)
 
 $(BUILD)/fuzz/rt/%.o: rt/%.c $(RT_HDR)
 	@mkdir -p $(@D)
@@ -55,7 +55,7 @@ check-fuzz: $(FUZZ_BIN)
 	@echo "== fuzzers: $(FUZZ_SMOKE_TIME) s each from the seed corpora"
 	@for t in $(FUZZ_TARGETS); do \
 	  rm -rf $(BUILD)/fuzz/smoke/$$t && mkdir -p $(BUILD)/fuzz/smoke/$$t; \
-	  $(BUILD)/fuzz/fuzz_$$t $(call FUZZ_DICT,$$t) -max_total_time=$(FUZZ_SMOKE_TIME) -seed=1 -close_fd_mask=1 \
+	  $(BUILD)/fuzz/fuzz_$$t $(call FUZZ_DICT,$$t) -max_total_time=$(FUZZ_SMOKE_TIME) -seed=1 -timeout=20 -close_fd_mask=1 \
 	    -artifact_prefix=$(BUILD)/fuzz/smoke/$$t- $(BUILD)/fuzz/smoke/$$t tests/fuzz/corpus/$$t \
 	    >$(BUILD)/fuzz/smoke/$$t.log 2>&1 || { tail -40 $(BUILD)/fuzz/smoke/$$t.log; exit 1; }; \
 	  printf '    %-24s %s\n' "fuzz_$$t" "$$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $(BUILD)/fuzz/smoke/$$t.log)"; \

@@ -14,12 +14,6 @@
 #include <strings.h>
 
 
-typedef struct next_headers {
-    char request_id[512];      /* longer than any Lambda sends: a longer one is refused, not cut */
-    char trace[512];
-    long long deadline_ms;
-} next_headers;
-
 /* What Lambda sends as a request id (a UUID; local runtimes use similar words): 1 to 127 of
  * letters, digits, '-', '_' and '.' — it goes into the answer's URL path, so nothing else. */
 static bool request_id_valid(const char *id)
@@ -48,17 +42,32 @@ static void take_header(const char *line, size_t len, const char *name, char *ou
     snprintf(out, outlen, "%.*s", (int)vl, v);
 }
 
-static size_t on_header(char *line, size_t size, size_t n, void *arg)
+void xrc_lambda_next_header(xrc_lambda_next *h, const char *line, size_t len)
 {
-    next_headers *h = arg;
-    size_t len = size * n;
     char deadline[32] = "";
     take_header(line, len, "Lambda-Runtime-Aws-Request-Id", h->request_id, sizeof h->request_id);
     take_header(line, len, "Lambda-Runtime-Trace-Id", h->trace, sizeof h->trace);
     take_header(line, len, "Lambda-Runtime-Deadline-Ms", deadline, sizeof deadline);
     if (deadline[0])
         h->deadline_ms = strtoll(deadline, NULL, 10);
-    return len;
+}
+
+bool xrc_lambda_answer_url(const char *api, const char *request_id, const char *kind, char *out, size_t len)
+{
+    if (!request_id_valid(request_id))
+        return false;
+    int n = snprintf(out, len, "http://%s/2018-06-01/runtime/invocation/%s/%s", api, request_id, kind);
+    if (n < 0 || (size_t)n >= len) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg)
+{
+    xrc_lambda_next_header(arg, line, size * n);
+    return size * n;
 }
 
 /* POSTs `payload` to url; returns the HTTP status, or -1 when the request failed. */
@@ -115,7 +124,7 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
     int result = -1;
     for (;;) {
         xrc_curl_body event = {0};
-        next_headers h = {0};
+        xrc_lambda_next h = {0};
         xrc_curl.easy_reset(c);
         xrc_curl.easy_setopt(c, CURLOPT_URL, next_url);
         xrc_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, xrc_curl_collect);
@@ -133,7 +142,7 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
             free(event.p);
             break;
         }
-        if (!request_id_valid(h.request_id)) {
+        if (!xrc_lambda_answer_url(api, h.request_id, "response", url, sizeof url)) {
             hooks->log("lambda runtime: next invocation: the request id '%.60s%s' is not one Lambda "
                        "sends (1 to 127 letters, digits, '-', '_', '.'); not answered",
                        h.request_id, strlen(h.request_id) > 60 ? "..." : "");
@@ -151,14 +160,13 @@ int xrc_lambda_loop(xray_lambda_handler handler, void *ctx, const xrc_lambda_hoo
         if (hooks->end)
             hooks->end();
         if (!failed) {
-            snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/response", api, h.request_id);
             post(hooks, c, url, response ? response : "null");
         } else {
             cJSON *err = cJSON_CreateObject();
             cJSON_AddStringToObject(err, "errorMessage", response ? response : "handler failed");
             cJSON_AddStringToObject(err, "errorType", "HandlerError");
             char *text = cJSON_PrintUnformatted(err);
-            snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/error", api, h.request_id);
+            xrc_lambda_answer_url(api, h.request_id, "error", url, sizeof url);
             post(hooks, c, url, text ? text : "{}");
             cJSON_free(text);
             cJSON_Delete(err);

@@ -10,8 +10,6 @@
 
 bool xrc_sql_sanitizing(void);
 void xray_sql_sanitize(const char *sql, char *out, size_t outlen);
-/* The same, for MySQL's dialect when `double_quoted_strings`: "..." is a string (not an
- * identifier) and a backslash escapes the next character inside strings. */
 /* The SQL dialects the sanitizer reads: where a string, an identifier and a number end differ. */
 typedef enum xrc_sql_dialect {
     XRC_SQL_SQLITE,      /* '…' strings; "…", `…`, […] identifiers; x'…' blobs */

@@ -1,8 +1,10 @@
 /* barrier_function.c — a Lambda custom runtime for the local-api test: its initialization
  * takes a moment, and each invocation records a subsegment of its own ("work"), then waits
  * until BARRIER_COUNT invocations are in flight at once (a file per invocation in BARRIER_DIR),
- * so that a run of concurrent requests needs as many execution environments. */
+ * so that a run of concurrent requests needs as many execution environments. With ECHO_BODY
+ * set, it answers with the body it was given. */
 #define _DEFAULT_SOURCE
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,16 @@ static int handler(const xray_lambda_invocation *inv, char **response, void *ctx
             usleep(10000);
     }
     xray_end_subsegment();
+    if (getenv("ECHO_BODY")) { /* the request's body back, as the function received it */
+        cJSON *event = cJSON_Parse(inv->event), *answer = cJSON_CreateObject();
+        cJSON_AddNumberToObject(answer, "statusCode", 200);
+        cJSON *body = cJSON_GetObjectItem(event, "body");
+        cJSON_AddStringToObject(answer, "body", cJSON_IsString(body) ? body->valuestring : "(none)");
+        *response = cJSON_PrintUnformatted(answer);
+        cJSON_Delete(answer);
+        cJSON_Delete(event);
+        return 0;
+    }
     *response = strdup("{\"statusCode\":200,\"body\":\"done\"}");
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -176,21 +177,106 @@ static void test_one_environment_is_cold_once(void)
     support_stop(p);
 }
 
-/* Sends `raw` as it is (no client library would) and reads the answer's status. */
-static int raw_request(int port, const char *raw)
+static int connect_to(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    char answer[4096] = "";
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, raw, strlen(raw)) > 0) {
-        ssize_t n = read(fd, answer, sizeof answer - 1);
-        answer[n > 0 ? n : 0] = '\0';
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd);
+        return -1;
     }
-    close(fd);
+    struct timeval tv = {20, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+/* The answer on fd until the server closes it; its status. */
+static int answer(int fd, char *text, size_t len)
+{
+    size_t n = 0;
+    for (ssize_t got; n + 1 < len && (got = read(fd, text + n, len - 1 - n)) > 0;)
+        n += (size_t)got;
+    text[n] = '\0';
     int status = 0;
-    sscanf(answer, "HTTP/1.1 %d", &status);
+    sscanf(text, "HTTP/1.1 %d", &status);
     return status;
+}
+
+/* Sends `raw` as it is (no client library would) and reads the answer (into text, if given). */
+static int raw_request_answer(int port, const char *raw, size_t len, char *text, size_t text_len)
+{
+    char scratch[4096];
+    int fd = connect_to(port), status = 0;
+    if (fd >= 0 && send(fd, raw, len, MSG_NOSIGNAL) >= 0)
+        status = answer(fd, text ? text : scratch, text ? text_len : sizeof scratch);
+    if (fd >= 0)
+        close(fd);
+    return status;
+}
+
+static int raw_request(int port, const char *raw)
+{
+    return raw_request_answer(port, raw, strlen(raw), NULL, 0);
+}
+
+/* The body of an answer, after its header. */
+static const char *body_of(const char *answer)
+{
+    const char *b = strstr(answer, "\r\n\r\n");
+    return b ? b + 4 : "";
+}
+
+/* A client that sends a byte now and then holds its own connection only: requests before its
+ * end are served (a chunked body reaches the function decoded), and it gets 408. */
+static void test_a_slow_client_holds_only_its_own_connection(void)
+{
+    int port, p = start_local_api("ECHO_BODY=1", "", &port);
+    int slow = connect_to(port);
+    CU_ASSERT_FATAL(slow >= 0);
+    CU_ASSERT_EQUAL(send(slow, "GET /slow HT", 12, MSG_NOSIGNAL), 12);
+    char text[4096];
+    const char *chunked = "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(send(slow, "T", 1, MSG_NOSIGNAL), 1); /* still arriving, never whole */
+        CU_ASSERT_EQUAL(raw_request_answer(port, chunked, strlen(chunked), text, sizeof text), 200);
+        CU_ASSERT_STRING_EQUAL(body_of(text), "hello world");
+    }
+    CU_ASSERT_EQUAL(answer(slow, text, sizeof text), 408);
+    close(slow);
+    support_stop(p);
+}
+
+/* Each kind of bad request gets its status, and the server goes on serving. */
+static void test_bad_requests_are_answered_with_their_status(void)
+{
+    int port, p = start_local_api("ECHO_BODY=1", "", &port);
+    static char big[40000];
+    CU_ASSERT_EQUAL(raw_request(port, "ABCDEFGHIJKLMNOPQRST /x HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "GET x HTTP/1.1\r\n\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "GET /x HTTP/9\r\n\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "GET /x HTTP/1.1\r\nno colon\r\n\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "POST /x HTTP/1.1\r\nContent-Length: 3\r\n"
+                                      "Transfer-Encoding: chunked\r\n\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), 400);
+    CU_ASSERT_EQUAL(raw_request(port, "POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
+    CU_ASSERT_EQUAL(raw_request(port, "POST /x HTTP/1.1\r\nContent-Length: 7000000\r\n\r\n"), 413);
+    CU_ASSERT_EQUAL(raw_request(port, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n700000\r\n"), 413);
+    int n = snprintf(big, sizeof big, "GET /");
+    memset(big + n, 'a', 2000);
+    snprintf(big + n + 2000, sizeof big - (size_t)n - 2000, " HTTP/1.1\r\n\r\n");
+    CU_ASSERT_EQUAL(raw_request(port, big), 414);
+    n = snprintf(big, sizeof big, "GET /x HTTP/1.1\r\nX-Big: ");
+    memset(big + n, 'a', 20000);
+    snprintf(big + n + 20000, sizeof big - (size_t)n - 20000, "\r\n\r\n");
+    CU_ASSERT_EQUAL(raw_request(port, big), 431);
+    char text[4096];
+    const char *good = "POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\nok";
+    CU_ASSERT_EQUAL(raw_request_answer(port, good, strlen(good), text, sizeof text), 200);
+    CU_ASSERT_STRING_EQUAL(body_of(text), "ok");
+    support_stop(p);
 }
 
 /* A request crafted to forge fields: quotes in the path, a query with a token, a trace header
@@ -228,6 +314,8 @@ int main(void)
         SUPPORT_TEST(test_one_environment_is_cold_once),
         SUPPORT_TEST(test_three_environments_start_cold_once_and_run_at_once),
         SUPPORT_TEST(test_crafted_requests_cannot_forge_the_services_documents),
+        SUPPORT_TEST(test_a_slow_client_holds_only_its_own_connection),
+        SUPPORT_TEST(test_bad_requests_are_answered_with_their_status),
         {NULL, NULL},
     };
     int failed = support_run_suite("local-api", tests);

@@ -18,11 +18,13 @@
 #include "commands.h"
 #include "stop.h"
 #include "hostport.h"
+#include "http_request.h"
 
 #include <cjson/cJSON.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -42,14 +44,11 @@
               "[--stage dev] [--function NAME] [--tracing api|lambda|sdk] [--concurrency N (1-64)]"
 #define MAX_ENVIRONMENTS 64
 #define MAX_WAITING 256       /* API calls held while every environment is busy */
+#define MAX_CONNECTIONS 128   /* requests being read at once, API and Runtime API together */
+#define REQUEST_TIME_S 10.0   /* a whole request, from accept: a slower one is answered 408 */
 #define OVERHEAD_WAIT_S 2.0   /* an environment that does not ask for work again by then: its
                                  Overhead ends there */
 
-typedef struct request {
-    char method[16], path[1024], trace_header[600];
-    char *body;
-    size_t body_len;
-} request;
 
 typedef struct invocation {
     int client;                  /* the API caller's connection, answered at the response */
@@ -105,55 +104,20 @@ static int listen_on(const char *spec, char *addr, size_t len)
     return fd;
 }
 
-/* Reads one HTTP request (headers, then Content-Length bytes of body); false on a bad one. */
-static bool read_request(int fd, request *r)
-{
-    static char buf[1 << 20];
-    size_t n = 0;
-    char *end = NULL;
-    memset(r, 0, sizeof *r);
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    while (!end && n < sizeof buf - 1) {
-        ssize_t got = recv(fd, buf + n, sizeof buf - 1 - n, 0);
-        if (got <= 0)
-            return false;
-        n += (size_t)got;
-        buf[n] = '\0';
-        end = strstr(buf, "\r\n\r\n");
-    }
-    if (!end || sscanf(buf, "%15s %1023s", r->method, r->path) != 2)
-        return false;
-    size_t length = 0;
-    for (char *line = strstr(buf, "\r\n"); line && line < end; line = strstr(line + 2, "\r\n")) {
-        if (!strncasecmp(line + 2, "Content-Length:", 15))
-            length = strtoul(line + 17, NULL, 10);
-        else if (!strncasecmp(line + 2, "X-Amzn-Trace-Id:", 16))
-            snprintf(r->trace_header, sizeof r->trace_header, "%.*s", (int)strcspn(line + 18, "\r\n"), line + 18);
-    }
-    if (length > sizeof buf / 2)
-        return false;
-    size_t have = n - (size_t)(end + 4 - buf);
-    r->body = malloc(length + 1);
-    if (!r->body)
-        return false;
-    memcpy(r->body, end + 4, have < length ? have : length);
-    while (have < length) {
-        ssize_t got = recv(fd, r->body + have, length - have, 0);
-        if (got <= 0)
-            return false;
-        have += (size_t)got;
-    }
-    r->body[length] = '\0';
-    r->body_len = length;
-    return true;
-}
-
 static void respond(int fd, int status, const char *headers, const char *body)
 {
     char head[2048];
+    const char *reason = status < 300   ? "OK"
+                         : status == 400 ? "Bad Request"
+                         : status == 408 ? "Request Timeout"
+                         : status == 413 ? "Content Too Large"
+                         : status == 414 ? "URI Too Long"
+                         : status == 431 ? "Request Header Fields Too Large"
+                         : status == 501 ? "Not Implemented"
+                         : status == 503 ? "Service Unavailable"
+                                         : "Error";
     int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
-                     status, status < 300 ? "OK" : "Error", strlen(body), headers ? headers : "");
+                     status, reason, strlen(body), headers ? headers : "");
     send(fd, head, (size_t)n, MSG_NOSIGNAL);
     send(fd, body, strlen(body), MSG_NOSIGNAL);
 }
@@ -382,8 +346,20 @@ static int answer_client(int client, const char *result)
     return status;
 }
 
-/* The loop's state: the environments, and the API calls waiting for one. */
+/* A connection whose request is still arriving: to the API (env -1) or to an environment's
+ * Runtime API. Read without blocking, so a slow client holds only its own connection. */
+typedef struct connection {
+    int fd, env;
+    char *buf;
+    size_t n, cap;
+    double deadline;
+    bool continued; /* "100 Continue" sent */
+} connection;
+
+/* The loop's state: the environments, the API calls waiting for one, the requests arriving. */
 typedef struct local_api {
+    connection conn[MAX_CONNECTIONS];
+    int nconn;
     settings o;
     const char *bootstrap, *udp_spec;
     int concurrency;
@@ -472,17 +448,18 @@ static void finish(local_api *l, environment *e)
     e->state = ENV_IDLE;
 }
 
-/* A new API call, waiting for an environment. */
-static void take_call(local_api *l, int c)
+/* A new API call, waiting for an environment; the invocation owns r's body. */
+static void take_call(local_api *l, int c, request *r)
 {
     invocation *inv = calloc(1, sizeof *inv);
-    if (!inv || !read_request(c, &inv->call)) {
-        respond(c, 400, NULL, "{\"message\":\"bad request\"}");
+    if (!inv || l->nwaiting >= MAX_WAITING) {
+        respond(c, 503, NULL, "{\"message\":\"too many requests waiting\"}");
         close(c);
-        if (inv)
-            free_invocation(inv);
+        free(r->body);
+        free(inv);
         return;
     }
+    inv->call = *r;
     inv->client = c;
     snprintf(inv->id, sizeof inv->id, "local-%08x-%u", (unsigned)time(NULL), ++l->counter);
     trace_id_for(&inv->call, inv->trace_id, sizeof inv->trace_id);
@@ -495,13 +472,8 @@ static void take_call(local_api *l, int c)
 }
 
 /* One request of environment e's bootstrap to its Runtime API. */
-static void runtime_request(local_api *l, environment *e, int c)
+static void runtime_request(local_api *l, environment *e, int c, request r)
 {
-    request r;
-    if (!read_request(c, &r)) {
-        close(c);
-        return;
-    }
     char done_path[128] = "", error_path[128] = "";
     if (e->inv) {
         snprintf(done_path, sizeof done_path, "/2018-06-01/runtime/invocation/%s/response", e->inv->id);
@@ -560,8 +532,118 @@ static bool environment_exited(local_api *l)
     return false;
 }
 
+/* A new connection, read as its bytes come; refused with 503 when too many are being read. */
+static void accept_connection(local_api *l, int listener, int env)
+{
+    int c = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0)
+        return;
+    if (l->nconn == MAX_CONNECTIONS) {
+        respond(c, 503, NULL, "{\"message\":\"too many connections\"}");
+        close(c);
+        return;
+    }
+    l->conn[l->nconn++] = (connection){.fd = c, .env = env, .deadline = now() + REQUEST_TIME_S};
+}
+
+static void drop_connection(local_api *l, int i)
+{
+    free(l->conn[i].buf);
+    l->conn[i] = l->conn[--l->nconn];
+}
+
+/* Ends connection i with an error answer. */
+static void refuse(local_api *l, int i, int status)
+{
+    char body[80];
+    snprintf(body, sizeof body, "{\"message\":\"%s\"}",
+             status == 408 ? "request not received in time" : status == 413 ? "body too large"
+             : status == 414 ? "path too long" : status == 431 ? "header fields too large"
+             : status == 501 ? "transfer coding not supported" : "bad request");
+    respond(l->conn[i].fd, status, NULL, body);
+    /* what the client has sent and nobody read would make close() reset the connection, and
+     * the client could lose the answer: read it first, within reason */
+    shutdown(l->conn[i].fd, SHUT_WR);
+    char scratch[16384];
+    for (int k = 0; k < 64 && recv(l->conn[i].fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0; k++)
+        ;
+    close(l->conn[i].fd);
+    drop_connection(l, i);
+}
+
+/* Reads what connection i has sent; a whole request goes to the API or the environment.
+ * False when connection i is gone (so the caller does not move past the one now at i). */
+static bool read_connection(local_api *l, int i)
+{
+    connection *k = &l->conn[i];
+    size_t limit = HTTP_MAX_HEADER + 2 * (size_t)HTTP_MAX_BODY; /* chunk framing included */
+    if (k->cap - k->n < 4096) {
+        size_t cap = k->cap ? k->cap * 2 : 16384;
+        char *more = k->n < limit ? realloc(k->buf, (cap < limit ? cap : limit) + 1) : NULL;
+        if (!more) {
+            refuse(l, i, 413);
+            return false;
+        }
+        k->buf = more, k->cap = cap < limit ? cap : limit;
+    }
+    ssize_t got = recv(k->fd, k->buf + k->n, k->cap - k->n, 0);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        return true;
+    if (got <= 0) {
+        close(k->fd);
+        drop_connection(l, i);
+        return false;
+    }
+    k->n += (size_t)got;
+    k->buf[k->n] = '\0';
+    request r;
+    size_t used;
+    int st = http_request_parse(k->buf, k->n, HTTP_MAX_BODY, &r, &used);
+    if (st == 0) {
+        char *head = strstr(k->buf, "\r\n\r\n");
+        if (head && !k->continued) { /* clients that wait for it before a large body */
+            *head = '\0';
+            if (strcasestr(k->buf, "\r\nExpect: 100-continue"))
+                send(k->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
+            *head = '\r';
+            k->continued = true;
+        }
+        return true;
+    }
+    if (st != 1) {
+        refuse(l, i, st);
+        return false;
+    }
+    int fd = k->fd, env = k->env;
+    k->fd = -1;
+    drop_connection(l, i);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    struct timeval tv = {5, 0}; /* an answer a client does not read holds the loop no longer */
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (env < 0)
+        take_call(l, fd, &r);
+    else
+        runtime_request(l, &l->env[env], fd, r);
+    return false;
+}
+
+/* Requests not whole by their deadline: 408. */
+static void expire_connections(local_api *l)
+{
+    double t = now();
+    for (int i = 0; i < l->nconn;)
+        if (t > l->conn[i].deadline)
+            refuse(l, i, 408);
+        else
+            i++;
+}
+
 static void shut_down(local_api *l)
 {
+    while (l->nconn) {
+        close(l->conn[0].fd);
+        drop_connection(l, 0);
+    }
     for (int i = 0; i < l->nenv; i++) {
         environment *e = &l->env[i];
         if (e->state == ENV_OVERHEAD)
@@ -643,27 +725,31 @@ int cmd_local_api(int argc, char **argv)
             rc = 1;
             break;
         }
-        struct pollfd p[MAX_ENVIRONMENTS + 1];
-        p[0] = (struct pollfd){.fd = l.nwaiting < MAX_WAITING ? api : -1, .events = POLLIN};
+        struct pollfd p[1 + MAX_ENVIRONMENTS + MAX_CONNECTIONS];
+        int np = 0;
+        p[np++] = (struct pollfd){.fd = api, .events = POLLIN};
         for (int i = 0; i < l.nenv; i++)
-            p[i + 1] = (struct pollfd){.fd = l.env[i].runtime, .events = POLLIN};
-        int ready = poll(p, (nfds_t)l.nenv + 1, 200);
+            p[np++] = (struct pollfd){.fd = l.env[i].runtime, .events = POLLIN};
+        /* what was polled: requests read below may start environments, accepting adds connections */
+        int nenv = l.nenv, nconn = l.nconn;
+        for (int i = 0; i < nconn; i++)
+            p[np++] = (struct pollfd){.fd = l.conn[i].fd, .events = POLLIN};
+        int ready = poll(p, (nfds_t)np, 200);
         for (int i = 0; i < l.nenv; i++) /* an environment that never asks for work again */
             if (l.env[i].state == ENV_OVERHEAD && now() - l.env[i].inv->responded > OVERHEAD_WAIT_S)
                 finish(&l, &l.env[i]);
-        if (ready <= 0)
-            continue;
-        if (p[0].revents & POLLIN) {
-            int c = accept(api, NULL, NULL);
-            if (c >= 0)
-                take_call(&l, c);
+        if (ready > 0) {
+            /* reading first, from the last: a connection dropped moves the last one into its place */
+            for (int i = nconn - 1; i >= 0; i--)
+                if (p[1 + nenv + i].revents)
+                    read_connection(&l, i);
+            if (p[0].revents & POLLIN)
+                accept_connection(&l, api, -1);
+            for (int i = 0; i < nenv; i++)
+                if (p[i + 1].revents & POLLIN)
+                    accept_connection(&l, l.env[i].runtime, i);
         }
-        for (int i = 0; i < l.nenv; i++)
-            if (p[i + 1].revents & POLLIN) {
-                int c = accept(l.env[i].runtime, NULL, NULL);
-                if (c >= 0)
-                    runtime_request(&l, &l.env[i], c);
-            }
+        expire_connections(&l);
     }
     shut_down(&l);
     close(api);
