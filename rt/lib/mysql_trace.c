@@ -2,6 +2,7 @@
  * (xray_capture/mysql.h): each call is a subsegment while it runs. */
 #include "core/context.h"
 #include "lib/lib_span.h"
+#include "lib/error_text.h"
 #include "lib/sql_text.h"
 #include "model/attrs.h"
 #include "xray_capture/mysql.h"
@@ -30,16 +31,23 @@ static void conn_url(const MYSQL *m, char *out, size_t len)
         snprintf(out, len, "mysql://%.200s:%u/%.100s", or_empty(m->host), m->port, or_empty(m->db));
 }
 
-static void describe(xray_entity *e, MYSQL *m, const char *sql, size_t sql_len, const char *preparation)
+/* The statement as recorded (sql_len bytes of it): sanitized unless the user said otherwise. */
+static void recorded_query(const char *sql, size_t sql_len, char *query, size_t len)
 {
-    char url[400], driver[64], text[QUERY_MAX], query[QUERY_MAX];
-    conn_url(m, url, sizeof url);
-    snprintf(driver, sizeof driver, "MariaDB Connector/C %s", or_empty(mysql_get_client_info()));
+    char text[QUERY_MAX];
     snprintf(text, sizeof text, "%.*s", (int)(sql_len < sizeof text ? sql_len : sizeof text - 1), or_empty(sql));
     if (xrc_sql_sanitizing())
-        xrc_sql_sanitize(text, query, sizeof query, XRC_SQL_MYSQL);
+        xrc_sql_sanitize(text, query, len, XRC_SQL_MYSQL);
     else
-        snprintf(query, sizeof query, "%s", text);
+        snprintf(query, len, "%s", text);
+}
+
+static void describe(xray_entity *e, MYSQL *m, const char *sql, size_t sql_len, const char *preparation)
+{
+    char url[400], driver[64], query[QUERY_MAX];
+    conn_url(m, url, sizeof url);
+    snprintf(driver, sizeof driver, "MariaDB Connector/C %s", or_empty(mysql_get_client_info()));
+    recorded_query(sql, sql_len, query, sizeof query);
     xray_set_namespace(e, "remote");
     xrc_put_field(e, "sql", NULL, "url", xrc_json_string(url, 1024));
     xrc_put_field(e, "sql", NULL, "database_type", cJSON_CreateString("MySQL"));
@@ -50,11 +58,16 @@ static void describe(xray_entity *e, MYSQL *m, const char *sql, size_t sql_len, 
     xrc_put_field(e, "sql", NULL, "sanitized_query", xrc_json_string(query, QUERY_MAX));
 }
 
-static void add_error(xray_entity *e, unsigned number, const char *sqlstate, const char *message)
+/* The server's error number and SQLSTATE, and its message without the values it quotes back
+ * (a duplicate entry, a wrong value, the statement after a syntax error). */
+static void add_error(xray_entity *e, unsigned number, const char *sqlstate, const char *message,
+                      const char *sql, size_t sql_len)
 {
-    char type[64];
+    char type[64], query[QUERY_MAX], text[1024];
     snprintf(type, sizeof type, "MySQL error %u (%.5s)", number, or_empty(sqlstate));
-    xray_add_exception(e, type, message && *message ? message : "error", true);
+    recorded_query(sql, sql_len, query, sizeof query);
+    xrc_error_text(message && *message ? message : "error", query, text, sizeof text);
+    xray_add_exception(e, type, text, true);
 }
 
 static void span_begin(xrc_lib_span *s, const MYSQL *m)
@@ -74,9 +87,9 @@ static void span_end(xrc_lib_span *s, MYSQL *m, const char *sql, size_t sql_len,
     if (s->e) {
         describe(s->e, m, sql, sql_len, preparation);
         if (rc && stmt)
-            add_error(s->e, mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt));
+            add_error(s->e, mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), sql, sql_len);
         else if (rc)
-            add_error(s->e, mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+            add_error(s->e, mysql_errno(m), mysql_sqlstate(m), mysql_error(m), sql, sql_len);
     }
     errno = saved;
     xrc_lib_span_leave(s);

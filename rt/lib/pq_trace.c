@@ -4,6 +4,7 @@
  * start time taken at the send, as SQLite's prepared statements are. */
 #include "core/context.h"
 #include "lib/lib_span.h"
+#include "lib/error_text.h"
 #include "lib/sql_text.h"
 #include "model/attrs.h"
 #include "xray_capture/pq.h"
@@ -51,15 +52,46 @@ static void version_text(int v, char *out, size_t len)
         snprintf(out, len, "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
 }
 
-/* The server's message without libpq's trailing line break. */
-static void add_error(xray_entity *e, const char *sqlstate, const char *message)
+/* The statement as recorded: sanitized unless the user said otherwise. */
+static void recorded_query(const char *sql, char *out, size_t len)
 {
-    char type[64], text[1024];
+    if (xrc_sql_sanitizing())
+        xrc_sql_sanitize(or_empty(sql), out, len, XRC_SQL_POSTGRES);
+    else
+        snprintf(out, len, "%s", or_empty(sql));
+}
+
+/* What an error says, without the values in it: the server's primary message (never its
+ * DETAIL, HINT or the statement it quotes back), its quoted values removed, then the names the
+ * server gives in their own fields; libpq's own message (no result) likewise. */
+static void error_text(const PGresult *r, PGconn *conn, const char *sql, char *out, size_t len)
+{
+    char query[QUERY_MAX];
+    recorded_query(sql, query, sizeof query);
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!primary)
+        primary = r ? PQresultErrorMessage(r) : conn ? PQerrorMessage(conn) : NULL;
+    xrc_error_text(primary && *primary ? primary : "no result", query, out, len);
+    static const struct { int code; const char *label; } names[] = {
+        {PG_DIAG_SCHEMA_NAME, "schema"}, {PG_DIAG_TABLE_NAME, "table"},
+        {PG_DIAG_COLUMN_NAME, "column"}, {PG_DIAG_CONSTRAINT_NAME, "constraint"},
+    };
+    char given[300] = "";
+    size_t k = 0;
+    for (size_t i = 0; r && i < sizeof names / sizeof names[0]; i++) {
+        const char *v = PQresultErrorField(r, names[i].code);
+        if (v && *v && k < sizeof given)
+            k += (size_t)snprintf(given + k, sizeof given - k, "%s%s %.63s", k ? ", " : "", names[i].label, v);
+    }
+    size_t n = strlen(out);
+    if (given[0] && n < len)
+        snprintf(out + n, len - n, " (%s)", given);
+}
+
+static void add_error(xray_entity *e, const char *sqlstate, const char *text)
+{
+    char type[64];
     snprintf(type, sizeof type, "PostgreSQL error %s", sqlstate && *sqlstate ? sqlstate : "(connection)");
-    snprintf(text, sizeof text, "%s", message && *message ? message : "no result");
-    size_t n = strlen(text);
-    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
-        text[--n] = '\0';
     xray_add_exception(e, type, text, true);
 }
 
@@ -71,10 +103,7 @@ static void describe(xray_entity *e, PGconn *conn, const char *sql, const char *
     char lib[16];
     version_text(PQlibVersion(), lib, sizeof lib);
     snprintf(driver, sizeof driver, "libpq %s", lib);
-    if (xrc_sql_sanitizing())
-        xrc_sql_sanitize(or_empty(sql), query, sizeof query, XRC_SQL_POSTGRES);
-    else
-        snprintf(query, sizeof query, "%s", or_empty(sql));
+    recorded_query(sql, query, sizeof query);
     xray_set_namespace(e, "remote");
     xrc_put_field(e, "sql", NULL, "url", xrc_json_string(url, 1024));
     xrc_put_field(e, "sql", NULL, "database_type", cJSON_CreateString("PostgreSQL"));
@@ -108,9 +137,11 @@ static void span_end(xrc_lib_span *s, PGconn *conn, const char *sql, const char 
     int saved = errno;
     if (s->e) {
         describe(s->e, conn, sql, preparation);
-        if (failed(r))
-            add_error(s->e, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
-                      r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+        if (failed(r)) {
+            char text[1024];
+            error_text(r, conn, sql, text, sizeof text);
+            add_error(s->e, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL, text);
+        }
     }
     errno = saved;
     xrc_lib_span_leave(s);
@@ -172,7 +203,7 @@ typedef struct pending {
     const char *preparation;
     char *sql;
     char sqlstate[6];
-    char *error;                  /* the first error result's message */
+    char *error;                  /* the first error result's text, as error_text makes it */
 } pending;
 
 static xrc_pending_list sent = XRC_PENDING_LIST_INIT; /* statements whose last result is unread */
@@ -219,7 +250,9 @@ static void after_send(PGconn *conn, int ok, const char *sql, const char *prepar
     p->at = *at;
     p->preparation = preparation;
     if (!ok) {
-        p->error = strdup(or_empty(PQerrorMessage(conn)));
+        char text[1024];
+        error_text(NULL, conn, sql, text, sizeof text);
+        p->error = strdup(text);
         finish_pending(p, conn);
         return;
     }
@@ -303,7 +336,9 @@ static void note_error(xrc_pending *link, void *result)
         return;
     const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
     snprintf(p->sqlstate, sizeof p->sqlstate, "%s", or_empty(state));
-    p->error = strdup(or_empty(PQresultErrorMessage(result)));
+    char text[1024];
+    error_text(result, NULL, p->sql, text, sizeof text);
+    p->error = strdup(text);
 }
 
 PGresult *xray_PQgetResult(PGconn *conn)

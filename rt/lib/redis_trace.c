@@ -6,6 +6,7 @@
 #include "core/context.h"
 #include "core/exception.h"
 #include "lib/lib_span.h"
+#include "lib/error_text.h"
 #include "model/attrs.h"
 #include "xray_capture/redis.h"
 
@@ -82,17 +83,23 @@ static void describe(xray_entity *e, const redisContext *c, const char *command)
 }
 
 /* An error reply is the server refusing the command (error); no reply is a failure (fault). */
-static void outcome(xray_entity *e, const redisContext *c, const redisReply *reply, bool got_reply)
+static void outcome(xray_entity *e, const redisContext *c, const char *command, const redisReply *reply,
+                    bool got_reply)
 {
     if (!got_reply) {
         char type[48];
         snprintf(type, sizeof type, "hiredis error %d", c->err);
         xray_add_exception(e, type, c->err ? c->errstr : "no reply", true);
     } else if (reply && reply->type == REDIS_REPLY_ERROR) {
-        char message[512];
+        /* the error's class (its first word: ERR, WRONGTYPE, ...) and its message without what
+         * it quotes back: the arguments ("with args beginning with: 'secret'") never recorded */
+        char message[512], text[512], type[64];
         snprintf(message, sizeof message, "%.*s", (int)(reply->len < 500 ? reply->len : 500),
                  reply->str ? reply->str : "");
-        xrc_add_error_cause(e, "Redis error reply", message, true);
+        xrc_error_text(message, command, text, sizeof text);
+        size_t class_len = strspn(message, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        snprintf(type, sizeof type, "Redis error %.*s", (int)(class_len ? class_len : 5), class_len ? message : "reply");
+        xrc_add_error_cause(e, type, text, true);
     }
 }
 
@@ -112,7 +119,7 @@ static void span_end(xrc_lib_span *s, const redisContext *c, const char *command
     int saved = errno;
     if (s->e) {
         describe(s->e, c, command);
-        outcome(s->e, c, reply, reply != NULL);
+        outcome(s->e, c, command, reply, reply != NULL);
     }
     errno = saved;
     xrc_lib_span_leave(s);
@@ -179,7 +186,7 @@ static void finish(queued *q, const redisContext *c, const void *reply, bool got
     xray_entity *e = xrc_lib_later_end(&q->at, name, "a pipelined Redis command");
     if (e) {
         describe(e, c, q->command);
-        outcome(e, c, reply, got_reply);
+        outcome(e, c, q->command, reply, got_reply);
     }
     xrc_lib_later_done();
     free(q);

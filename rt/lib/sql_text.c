@@ -2,6 +2,7 @@
  * sanitized, and the sanitizer that replaces literals with `?`. It needs no database library,
  * so a program tracing only PostgreSQL does not pull SQLite's wrappers in with it. */
 #include "lib/sql_text.h"
+#include "lib/text_out.h"
 #include "xray_capture/sqlite3.h"
 
 #include <ctype.h>
@@ -26,21 +27,6 @@ void xray_sql_sanitize(const char *sql, char *out, size_t outlen)
     xrc_sql_sanitize(sql, out, outlen, XRC_SQL_SQLITE);
 }
 
-/* The output so far and its room: a character that does not fit is dropped, never waited
- * for, so the input always advances. */
-typedef struct sql_out {
-    char *p;
-    size_t len, cap;
-} sql_out;
-
-static void put(sql_out *o, char c)
-{
-    if (o->len + 1 < o->cap)
-        o->p[o->len++] = c;
-}
-
-static bool word_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
-
 /* A PostgreSQL dollar quote's opening at p ("$$" or "$tag$", the tag an identifier that does
  * not start with a digit: "$1" is a parameter): its length, or 0. */
 static size_t dollar_tag(const char *p)
@@ -50,14 +36,14 @@ static size_t dollar_tag(const char *p)
     size_t n = 1;
     if (isdigit((unsigned char)p[1]))
         return 0;
-    while (word_char(p[n]))
+    while (xrc_word_char(p[n]))
         n++;
     return p[n] == '$' ? n + 1 : 0;
 }
 
 void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, xrc_sql_dialect dialect)
 {
-    sql_out o = {out, 0, outlen};
+    xrc_text_out o = {out, 0, outlen};
     const char *p = sql;
     bool mysql = dialect == XRC_SQL_MYSQL, pg = dialect == XRC_SQL_POSTGRES;
     if (!outlen)
@@ -65,17 +51,17 @@ void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, xrc_sql_dialect
     while (*p) {
         char c = *p;
         char quote = c == '"' && mysql ? '"' : '\'';
-        size_t tag = pg && (p == sql || !word_char(p[-1])) ? dollar_tag(p) : 0;
-        bool escape_string = pg && (c == 'e' || c == 'E') && p[1] == '\'' && (p == sql || !word_char(p[-1]));
+        size_t tag = pg && (p == sql || !xrc_word_char(p[-1])) ? dollar_tag(p) : 0;
+        bool escape_string = pg && (c == 'e' || c == 'E') && p[1] == '\'' && (p == sql || !xrc_word_char(p[-1]));
         if (tag) {
             /* $tag$ ... $tag$: nothing inside ends it but the same tag */
             const char *end = p + tag;
             for (; *end && strncmp(end, p, tag); end++)
                 ;
             p = *end ? end + tag : end;
-            put(&o, '?');
+            xrc_text_put(&o, '?');
         } else if (c == quote || escape_string ||
-                   ((c == 'x' || c == 'X') && p[1] == '\'' && (p == sql || !word_char(p[-1])))) {
+                   ((c == 'x' || c == 'X') && p[1] == '\'' && (p == sql || !xrc_word_char(p[-1])))) {
             /* a string or blob literal: '...' with '' inside (and \' in MySQL's and E'...') */
             bool backslash = mysql || escape_string;
             p += c == quote ? 1 : 2;
@@ -83,17 +69,17 @@ void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, xrc_sql_dialect
                 p += *p == quote || (*p == '\\' && backslash && p[1]) ? 2 : 1;
             if (*p)
                 p++;
-            put(&o, '?');
+            xrc_text_put(&o, '?');
         } else if (c == '"' || c == '`' || (c == '[' && dialect == XRC_SQL_SQLITE)) {
             /* a quoted identifier: kept */
             char close = c == '[' ? ']' : c;
-            put(&o, *p++);
+            xrc_text_put(&o, *p++);
             while (*p && *p != close)
-                put(&o, *p++);
+                xrc_text_put(&o, *p++);
             if (*p)
-                put(&o, *p++);
+                xrc_text_put(&o, *p++);
         } else if ((isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p[1]))) &&
-                   (p == sql || !(word_char(p[-1]) || p[-1] == '$'))) {
+                   (p == sql || !(xrc_word_char(p[-1]) || p[-1] == '$'))) {
             /* a number: 42, 3.14, 1e-5, 0x1F, 1_000 */
             if (c == '0' && (p[1] == 'x' || p[1] == 'X'))
                 for (p += 2; isxdigit((unsigned char)*p) || *p == '_'; p++)
@@ -102,9 +88,9 @@ void xrc_sql_sanitize(const char *sql, char *out, size_t outlen, xrc_sql_dialect
                 while (isalnum((unsigned char)*p) || *p == '.' || *p == '_' ||
                        ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')))
                     p++;
-            put(&o, '?');
+            xrc_text_put(&o, '?');
         } else {
-            put(&o, *p++);
+            xrc_text_put(&o, *p++);
         }
     }
     out[o.len] = '\0';

@@ -5,6 +5,7 @@
 #include "base/config.h"
 #include "core/context.h"
 #include "emit/emit.h"
+#include "lib/error_text.h"
 #include "lib/sql_text.h"
 #include "base/log.h"
 #include "xray_capture/sqlite3.h"
@@ -48,7 +49,9 @@ static void record_sql(xray_entity *e, sqlite3 *db, const char *sql, const char 
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
         char type[64];
         snprintf(type, sizeof type, "SQLite error %d (%s)", rc, sqlite3_errstr(rc));
-        xray_add_exception(e, type, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), true);
+        char text[1024]; /* without a value quoted back ("near "'secret'": syntax error") */
+        xrc_error_text(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), query, text, sizeof text);
+        xray_add_exception(e, type, text, true);
     }
 }
 

@@ -59,6 +59,7 @@ int main(int argc, char **argv)
         return 1;
     }
     mysql_query(m, "DROP TABLE IF EXISTS items"); /* (outside the segment: not traced) */
+    mysql_query(m, "DROP TABLE IF EXISTS uniq");
     xray_begin_segment("mysql-test");
     if (argc > 2 && !strcmp(argv[2], "lost")) {
         show("before", m, M(mysql_query)(m, "SELECT 1"));
@@ -76,6 +77,11 @@ int main(int argc, char **argv)
         show("insert", m, M(mysql_query)(m, "INSERT INTO items VALUES (1, 12), (2, 5)"));
         statement(m);
         show("missing", m, M(mysql_query)(m, "SELECT * FROM no_such_table"));
+        /* errors that quote values back: a duplicate entry, the statement after a syntax error */
+        show("create", m, M(mysql_query)(m, "CREATE TABLE uniq (k VARCHAR(40) PRIMARY KEY)"));
+        show("insert", m, M(mysql_query)(m, "INSERT INTO uniq VALUES ('dup-secret')"));
+        show("duplicate", m, M(mysql_query)(m, "INSERT INTO uniq VALUES ('dup-secret')"));
+        show("syntax", m, M(mysql_query)(m, "SELECT * FROM uniq WHERE = 'near-secret'"));
     }
     xray_end_segment();
     mysql_close(m);

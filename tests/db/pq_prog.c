@@ -1,7 +1,8 @@
 /* pq_prog.c — a libpq client for the PostgreSQL tracing tests, built four ways (GCC plugin with
  * patch=pq, Clang plugin, --wrap link, explicit xray_PQ* calls: -DEXPLICIT). Inside segment
  * "pq-test" it runs each kind of round trip once:
- *   pq_prog CONNINFO            plain, parameters, prepare + execute, an error, async, async error,
+ *   pq_prog CONNINFO            plain, parameters, prepare + execute, errors quoting values back,
+ *                               an error, async, async error,
  *                               an async statement whose connection is closed before its result
  *   pq_prog CONNINFO lost       one query, then waits for a line on stdin (the test kills the
  *                               server meanwhile), then queries again: it must fail, not crash
@@ -77,6 +78,13 @@ int main(int argc, char **argv)
         show("prepare", PQ(PQprepare)(c, "twice", "SELECT $1::text || 'x'", 1, NULL));
         const char *a[1] = {"a"};
         show("prepared", PQ(PQexecPrepared)(c, "twice", 1, a, NULL, NULL, 0));
+        /* errors that quote values back: a literal, a duplicate key (in DETAIL), a parameter */
+        show("cast", PQ(PQexec)(c, "SELECT 'cast-secret'::int"));
+        show("create", PQ(PQexec)(c, "CREATE TEMP TABLE keys (id text PRIMARY KEY)"));
+        show("insert", PQ(PQexec)(c, "INSERT INTO keys VALUES ('dup-secret')"));
+        show("duplicate", PQ(PQexec)(c, "INSERT INTO keys VALUES ('dup-secret')"));
+        const char *p[1] = {"param-secret"};
+        show("bad-param", PQ(PQexecParams)(c, "SELECT $1::int", 1, NULL, p, NULL, NULL, 0));
         show("missing", PQ(PQexec)(c, "SELECT * FROM no_such_table"));
         if (PQ(PQsendQuery)(c, "SELECT pg_sleep(0.01), 7"))
             drain("async", c);

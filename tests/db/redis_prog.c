@@ -69,6 +69,7 @@ int main(int argc, char **argv)
         const char *incr[2] = {"INCR", "visits"};
         show("argv", R(redisCommandArgv)(c, 2, incr, NULL));
         show("wrongtype", R(redisCommand)(c, "INCR %s", "session:42"));
+        show("unknown", R(redisCommand)(c, "NOSUCHCMD %s", "args-secret")); /* quoted back */
         show("formatted", R(redisCommand)(c, "%s %s", "ECHO", "hunter2-secret"));
         R(redisAppendCommand)(c, "SET pipelined %s", "hunter2-secret");
         const char *get[2] = {"GET", "pipelined"};

@@ -25,10 +25,11 @@ static void check_variant(const char *exe)
 {
     const cJSON *subs = db_traced_run(exe, port, "", &L, dir,
                                       "plain: 42\ncreate: ok\ninsert: ok\nprepare: ok\nexecute: ok\nexecute: ok\n"
-                                      "missing: error 1146\n", "mysql-test", 7);
+                                      "missing: error 1146\ncreate: ok\ninsert: ok\nduplicate: error 1062\n"
+                                      "syntax: error 1064\n", "mysql-test", 11);
     if (!subs)
         return;
-    static const struct { const char *preparation, *query; } want[7] = {
+    static const struct { const char *preparation, *query; } want[11] = {
         {"call", "SELECT ? + ?, ?, ?, ?, ?"},
         {"call", "CREATE TABLE items (id INT, price INT)"},
         {"call", "INSERT INTO items VALUES (?, ?), (?, ?)"},
@@ -36,8 +37,12 @@ static void check_variant(const char *exe)
         {"statement", "SELECT COUNT(*) FROM items WHERE price > ?"}, /* execute: its SQL */
         {"statement", "SELECT COUNT(*) FROM items WHERE price > ?"},
         {"call", "SELECT * FROM no_such_table"},
+        {"call", "CREATE TABLE uniq (k VARCHAR(?) PRIMARY KEY)"},
+        {"call", "INSERT INTO uniq VALUES (?)"},
+        {"call", "INSERT INTO uniq VALUES (?)"},
+        {"call", "SELECT * FROM uniq WHERE = ?"},
     };
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 11; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
         CU_ASSERT_STRING_EQUAL(db_str(s, "name", NULL), "shop@127.0.0.1");
         CU_ASSERT_STRING_EQUAL(db_str(s, "namespace", NULL), "remote");
@@ -48,10 +53,26 @@ static void check_variant(const char *exe)
         CU_ASSERT_EQUAL(strncmp(db_str(s, "sql", "driver_version"), "MariaDB Connector/C ", 20), 0);
         CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "preparation"), want[i].preparation);
         CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "sanitized_query"), want[i].query);
-        CU_ASSERT_EQUAL(cJSON_IsTrue(db_at(s, "fault", NULL)), i == 6);
+        CU_ASSERT_EQUAL(cJSON_IsTrue(db_at(s, "fault", NULL)), i == 6 || i >= 9);
         CU_ASSERT_TRUE(entity_valid(s, 0));
     }
     CU_ASSERT_STRING_EQUAL(db_exception_type(cJSON_GetArrayItem(subs, 6)), "MySQL error 1146 (42S02)");
+    CU_ASSERT_STRING_EQUAL(db_exception_type(cJSON_GetArrayItem(subs, 9)), "MySQL error 1062 (23000)");
+    /* the server's messages, without the values they quote back; names the query holds kept */
+    static const char *messages[] = {"Table 'shop.no_such_table' doesn't exist",
+                                     "Duplicate entry ? for key ?", "You have an error in your SQL syntax"};
+    static const int at[] = {6, 9, 10};
+    for (int i = 0; i < 3; i++) {
+        const char *m = db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, at[i]), "cause", "exceptions"), 0),
+                               "message", NULL);
+        if (strncmp(m, messages[i], strlen(messages[i])))
+            fprintf(stderr, "\nerror message: %s\n", m);
+        CU_ASSERT_EQUAL(strncmp(m, messages[i], strlen(messages[i])), 0);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 10), "cause", "exceptions"), 0),
+                                         "message", NULL), "near ? at line 1"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "dup-secret"));
+    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "near-secret"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "s3cret-pw"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "secret-literal"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "dq-secret"));

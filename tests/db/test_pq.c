@@ -42,22 +42,30 @@ static void check_variant(const char *exe)
 {
     const cJSON *subs = db_traced_run(exe, conninfo, "", &L, dir,
                                       "plain: 42\nliterals: 46\nparams: 42\nprepare: ok\nprepared: ax\n"
+                                      "cast: error 22P02\ncreate: ok\ninsert: ok\nduplicate: error 23505\n"
+                                      "bad-param: error 22P02\n"
                                       "missing: error 42P01\nasync: 7\nasync-error: error 22012\nabandoned: sent\n",
-                                      "pq-test", 9);
+                                      "pq-test", 14);
     if (!subs)
         return;
-    static const struct { const char *preparation, *query, *error; } want[9] = {
-        {"call", "SELECT ? + ? AS answer, ? AS hidden, ?", NULL},
-        {"call", "SELECT length(? || ? || ? || (ARRAY[?])[?])", NULL},
-        {"statement", "SELECT $1::int * ?", NULL},
-        {"statement", "SELECT $1::text || ?", NULL},                 /* PQprepare */
-        {"statement", "SELECT $1::text || ?", NULL},                 /* PQexecPrepared: its SQL */
-        {"call", "SELECT * FROM no_such_table", "PostgreSQL error 42P01"},
-        {"call", "SELECT pg_sleep(?), ?", NULL},                     /* PQsendQuery ... NULL */
-        {"statement", "SELECT ? / $1::int", "PostgreSQL error 22012"}, /* async, error result */
-        {"call", "SELECT ?", NULL},                                  /* ended by PQfinish */
+    static const struct { const char *preparation, *query, *error, *message; } want[14] = {
+        {"call", "SELECT ? + ? AS answer, ? AS hidden, ?", NULL, NULL},
+        {"call", "SELECT length(? || ? || ? || (ARRAY[?])[?])", NULL, NULL},
+        {"statement", "SELECT $1::int * ?", NULL, NULL},
+        {"statement", "SELECT $1::text || ?", NULL, NULL},                 /* PQprepare */
+        {"statement", "SELECT $1::text || ?", NULL, NULL},                 /* PQexecPrepared: its SQL */
+        {"call", "SELECT ?::int", "PostgreSQL error 22P02", "invalid input syntax for type integer: ?"},
+        {"call", "CREATE TEMP TABLE keys (id text PRIMARY KEY)", NULL, NULL},
+        {"call", "INSERT INTO keys VALUES (?)", NULL, NULL},
+        {"call", "INSERT INTO keys VALUES (?)", "PostgreSQL error 23505",
+         "duplicate key value violates unique constraint ? (schema "}, /* the names after it */
+        {"statement", "SELECT $1::int", "PostgreSQL error 22P02", "invalid input syntax for type integer: ?"},
+        {"call", "SELECT * FROM no_such_table", "PostgreSQL error 42P01", "relation \"no_such_table\" does not exist"},
+        {"call", "SELECT pg_sleep(?), ?", NULL, NULL},                     /* PQsendQuery ... NULL */
+        {"statement", "SELECT ? / $1::int", "PostgreSQL error 22012", NULL}, /* async, error result */
+        {"call", "SELECT ?", NULL, NULL},                                  /* ended by PQfinish */
     };
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 14; i++) {
         const cJSON *s = cJSON_GetArrayItem(subs, i);
         expect_connection_fields(s);
         CU_ASSERT_STRING_EQUAL(db_str(s, "sql", "preparation"), want[i].preparation);
@@ -65,15 +73,22 @@ static void check_variant(const char *exe)
         CU_ASSERT_EQUAL(cJSON_IsTrue(db_at(s, "fault", NULL)), want[i].error != NULL);
         if (want[i].error)
             CU_ASSERT_STRING_EQUAL(db_exception_type(s), want[i].error);
+        if (want[i].message) { /* the primary message, its values out, the names it gives kept */
+            const char *m = db_str(cJSON_GetArrayItem(db_at(s, "cause", "exceptions"), 0), "message", NULL);
+            if (strncmp(m, want[i].message, strlen(want[i].message)))
+                fprintf(stderr, "\nerror message: %s\n", m);
+            CU_ASSERT_EQUAL(strncmp(m, want[i].message, strlen(want[i].message)), 0);
+        }
         CU_ASSERT_TRUE(entity_valid(s, 0));
     }
-    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 5), "cause", "exceptions"), 0),
-                                         "message", NULL), "no_such_table"));
+    const char *m = db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 8), "cause", "exceptions"), 0), "message", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(m, "table keys, constraint keys_pkey)"));
     /* neither the password nor a literal leaves the process */
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "s3cret-pw"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "secret-literal"));
-    const char *literals[] = {"dollar-secret", "tag-secret", "e-secret", "arr-secret"};
-    for (int i = 0; i < 4; i++)
+    const char *literals[] = {"dollar-secret", "tag-secret", "e-secret", "arr-secret", "cast-secret", "dup-secret",
+                              "param-secret"};
+    for (int i = 0; i < 7; i++)
         CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, literals[i]));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "password"));
 }

@@ -1,7 +1,9 @@
 /* The SQL sanitizer in each dialect (the first byte chooses it) at every output size: it ends,
- * NUL-terminates within the size, and writes no byte of a quoted string. */
+ * NUL-terminates within the size, and writes no byte of a quoted string; and the error-message
+ * cleaner (lib/error_text.c) on the same bytes. */
 #include "fuzz.h"
 
+#include "lib/error_text.h"
 #include "lib/sql_text.h"
 
 #include <assert.h>
@@ -33,6 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     xrc_sql_sanitize(marked, out, n + 64, dialect);
     assert(strstr(sql, "QQ7secret") || !strstr(out, "QQ7secret"));
     free(marked);
+    /* the same bytes as a server's error message about the statement: within any room */
+    for (size_t len = 1; len <= n + 8; len += len < 64 ? 1 : 131) {
+        memset(out, 'Z', n + 64);
+        xrc_error_text(sql, sql, out, len);
+        assert(strlen(out) < len && out[len] == 'Z');
+    }
     free(out);
     free(sql);
     return 0;

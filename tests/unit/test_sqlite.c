@@ -1,9 +1,11 @@
 /* test_sqlite.c — SQLite statement executions as subsegments: one per execution, named after
  * the database, with the query's literals replaced. */
 #include "harness.h"
+#include "lib/error_text.h"
 #include "lib/sql_text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <xray_capture/sqlite3.h>
@@ -119,6 +121,59 @@ static void test_errors_are_faults_with_sqlites_message(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(cJSON_GetObjectItem(x, "message")->valuestring, "no such table: missing_table"));
 }
 
+/* An error that quotes a literal back ("near "'…'": syntax error") records it as `?`. */
+static void test_errors_quoting_a_literal_back_record_no_value(void)
+{
+    test_reset();
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    xray_begin_segment("app");
+    CU_ASSERT_NOT_EQUAL(xray_sqlite3_exec(db, "SELECT 1 WHERE 1 = 1 'lit-secret'", NULL, NULL, NULL), SQLITE_OK);
+    xray_end_segment();
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    cJSON *e = child_named(L.docs[0], "memory");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    cJSON *x = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "cause"), "exceptions"), 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(x, "message")->valuestring, "near ?: syntax error");
+    char *text = cJSON_PrintUnformatted(L.docs[0]);
+    CU_ASSERT_PTR_NULL(strstr(text, "lit-secret"));
+    free(text);
+}
+
+/* What each database's messages become: values out, the names the statement holds kept. */
+static void test_error_messages_keep_names_and_drop_values(void)
+{
+    static const char *cases[][3] = {
+        {"relation \"users\" does not exist", "SELECT * FROM users", "relation \"users\" does not exist"},
+        {"invalid input syntax for type integer: \"hunter2\"", "SELECT ?::int", "invalid input syntax for type integer: ?"},
+        {"invalid input syntax for type integer: \"hun\"ter2\"", "SELECT ?::int", "invalid input syntax for type integer: ?"},
+        {"Table 'shop.items' doesn't exist", "SELECT * FROM items", "Table 'shop.items' doesn't exist"},
+        {"Duplicate entry 'a@b.c' for key 'email'", "INSERT INTO u (email) VALUES (?)", "Duplicate entry ? for key 'email'"},
+        {"You have an error in your SQL syntax; check the manual near '= 'x' AND y = 'it''s'' at line 1",
+         "SELECT * FROM t WHERE = ?", "You have an error in your SQL syntax; check the manual near ? at line 1"},
+        {"ERR unknown command 'FOO', with args beginning with: 'k' 'v' ", "FOO",
+         "ERR unknown command 'FOO', with args beginning with: ? ? "},
+        {"first line\nDETAIL:  Key (id)=(7) already exists.", "", "first line"},
+        {"unterminated 'secret", "", "unterminated ?"},
+        {"value 'users' is a word of the statement only as a name", "SELECT users FROM t",
+         "value 'users' is a word of the statement only as a name"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[256];
+        xrc_error_text(cases[i][0], cases[i][1], out, sizeof out);
+        if (strcmp(out, cases[i][2]))
+            fprintf(stderr, "\n%s\n -> %s\n", cases[i][0], out);
+        CU_ASSERT_STRING_EQUAL(out, cases[i][2]);
+    }
+    for (size_t len = 1; len < 40; len++) { /* any room: ends, NUL-terminated, within it */
+        char out[64];
+        memset(out, 'Z', sizeof out);
+        xrc_error_text(cases[4][0], cases[4][1], out, len);
+        CU_ASSERT_TRUE(strlen(out) < len && out[len] == 'Z');
+    }
+}
+
 static void test_sanitizing_replaces_every_kind_of_literal(void)
 {
     static const char *cases[][2] = {
@@ -217,6 +272,8 @@ void register_sqlite(void)
     ADD(s, test_each_statement_execution_is_one_subsegment);
     ADD(s, test_many_statements_stream_with_their_sql);
     ADD(s, test_errors_are_faults_with_sqlites_message);
+    ADD(s, test_errors_quoting_a_literal_back_record_no_value);
+    ADD(s, test_error_messages_keep_names_and_drop_values);
     ADD(s, test_sanitizing_replaces_every_kind_of_literal);
     ADD(s, test_raw_queries_when_sanitizing_is_off);
     ADD(s, test_sanitizer_stops_at_any_buffer_size);
