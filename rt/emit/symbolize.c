@@ -188,10 +188,15 @@ void xrc_symbolize(const void *pc, bool return_address, xrc_frame *out)
 
 void xrc_symbolize_after_fork(void)
 {
+    /* Held: a thread of the parent was inside libdwfl when it forked, and the session may be
+     * half changed. The child leaves it as it is (a leak, not a crash) and starts its own. */
+    bool busy = pthread_mutex_trylock(&dwfl_lock) != 0;
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
     memcpy(&dwfl_lock, &fresh, sizeof fresh);
-    /* The session is kept: the child reports its own mappings into it at its first lookup
-     * (dwfl_owner is the parent's pid). */
+    if (busy)
+        dwfl = NULL;
+    /* Otherwise the session is kept: the child reports its own mappings into it at its first
+     * lookup (dwfl_owner is the parent's pid). */
 }
 
 void xrc_stacks_resolve(xray_entity *e)
