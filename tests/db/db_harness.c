@@ -48,8 +48,9 @@ static void slurp(const char *path, char *out, size_t len)
 static void command(char *cmd, size_t len, const char *exe, const char *arg, const char *mode,
                     const char *daemon, const char *log)
 {
+    /* the runtime's log at its most verbose, on its own, for the secrets check */
     snprintf(cmd, len, "AWS_XRAY_DAEMON_ADDRESS=%s XRAYCAP_SAMPLING=false XRAYCAP_SAMPLING_REMOTE=false "
-             "%s '%s' %s >%s 2>&1", daemon, exe, arg, mode, log);
+             "XRAYCAP_LOG_LEVEL=debug %s '%s' %s >%s 2>%s.err", daemon, exe, arg, mode, log, log);
 }
 
 int db_run(const char *exe, const char *arg, const char *mode, const char *daemon, const char *dir,
@@ -142,6 +143,19 @@ const cJSON *db_traced_run(const char *exe, const char *arg, const char *mode, s
     CU_ASSERT_EQUAL(db_run(exe, arg, mode, l->address, dir, out, sizeof out), 0);
     listener_collect(l, 300);
     CU_ASSERT_STRING_EQUAL(out, want); /* what the program saw is what it sees untraced */
+    /* the secrets check: every marker the programs send (literals of each dialect's forms, bound
+     * parameters, Redis arguments, values the servers quote back in errors) holds "secret", the
+     * password "s3cret"; none may be in a document or a log line */
+    static char log[1 << 16];
+    char path[256];
+    snprintf(path, sizeof path, "%s/prog.out.err", dir);
+    slurp(path, log, sizeof log);
+    for (const char *const *m = (const char *const[]){"secret", "s3cret", NULL}; *m; m++) {
+        CU_ASSERT_TRUE(db_nowhere(l->docs, l->ndocs, *m));
+        if (strstr(log, *m))
+            fprintf(stderr, "\nthe log holds '%s':\n%s\n", *m, log);
+        CU_ASSERT_PTR_NULL(strstr(log, *m));
+    }
     const cJSON *subs = db_subsegments(l, segment);
     CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), n);
     return cJSON_GetArraySize(subs) == n ? subs : NULL;

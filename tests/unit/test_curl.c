@@ -334,6 +334,7 @@ static void test_no_part_of_a_password_reaches_the_name_or_url(void)
     CU_ASSERT_EQUAL(cJSON_GetArraySize(subs), (int)n);
     char *text = cJSON_PrintUnformatted(L.docs[0]);
     CU_ASSERT_PTR_NULL(strstr(text, "pw"));
+    CU_ASSERT_PTR_NULL(strstr(test_log, "pw")); /* nor in a log line */
     free(text);
     /* the host after the last '@' names the call where there is one */
     cJSON *sub;
