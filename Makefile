@@ -34,7 +34,7 @@ RT_VISIBILITY := -fvisibility=hidden -include rt/exports.h
 CORE_LIBS := -lcjson -lpthread -lm -ldl
 DB_LIBS := -lcurl -lsqlite3 -lpq -lhiredis -lmariadb -lmicrohttpd -lcivetweb
 LIBS := $(CORE_LIBS) $(DB_LIBS)
-TOOL_LIBS := -lcjson -lsqlite3 -lm
+TOOL_LIBS := -lcjson -lsqlite3 -lm -lpthread
 
 # The tool's sources, and the tool without its command line (main.c, cmd_*.c): what its
 # tests and fuzzers link.

@@ -80,8 +80,15 @@ $(BUILD)/tests/tool: tests/tool/test_tool.c $(TOOL_LIB_SRC) $(SUPPORT) | $(BUILD
 	$(CC) $(TEST_CFLAGS) tests/tool/test_tool.c $(TOOL_LIB_SRC) tests/common/support.c \
 	  -lcunit $(TOOL_LIBS) -o $@
 
-check-tool: $(BUILD)/tests/tool $(BUILD)/xraycap $(BUILD)/samples/capture $(BUILD)/samples/manual
+# The daemon left running: retention, full and read-only stores, kill -9, counts, serve's load.
+$(BUILD)/tests/daemon-life: tests/tool/test_daemon_life.c $(TOOL_LIB_SRC) $(SUPPORT) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) tests/tool/test_daemon_life.c $(TOOL_LIB_SRC) tests/common/support.c \
+	  -lcunit $(TOOL_LIBS) -o $@
+
+check-tool: $(BUILD)/tests/tool $(BUILD)/tests/daemon-life $(BUILD)/xraycap $(BUILD)/samples/capture \
+            $(BUILD)/samples/manual
 	@tests/suite.sh tool $(BUILD)/tests/tool
+	@tests/suite.sh daemon-life $(BUILD)/tests/daemon-life
 
 $(BUILD)/tests/viewer: tests/e2e/viewer.c $(SUPPORT) | $(BUILD)/tests
 	$(CC) $(TEST_CFLAGS) $< tests/common/support.c -lcunit -o $@

@@ -103,6 +103,19 @@ const char *db_exception_type(const cJSON *e)
     return db_str(cJSON_GetArrayItem(db_at(e, "cause", "exceptions"), 0), "type", NULL);
 }
 
+const char *db_exception_message(const cJSON *e)
+{
+    return db_str(cJSON_GetArrayItem(db_at(e, "cause", "exceptions"), 0), "message", NULL);
+}
+
+void db_expect_message(const cJSON *e, const char *prefix)
+{
+    const char *m = db_exception_message(e);
+    if (strncmp(m, prefix, strlen(prefix)))
+        fprintf(stderr, "\nerror message: %s\n", m);
+    CU_ASSERT_EQUAL(strncmp(m, prefix, strlen(prefix)), 0);
+}
+
 int db_nowhere(cJSON **docs, size_t n, const char *needle)
 {
     for (size_t d = 0; d < n; d++) {

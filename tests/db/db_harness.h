@@ -53,8 +53,11 @@ const cJSON *db_subsegments(struct listener *l, const char *segment);
 /* o.a (or o.a.b when b is not NULL), and the same as a string ("" when absent). */
 const cJSON *db_at(const cJSON *o, const char *a, const char *b);
 const char *db_str(const cJSON *o, const char *a, const char *b);
-/* The type of an entity's first exception ("" without one). */
+/* The type and the message of an entity's first exception ("" without one). */
 const char *db_exception_type(const cJSON *e);
+const char *db_exception_message(const cJSON *e);
+/* Asserts that e's first exception's message starts with `prefix` (printing it when not). */
+void db_expect_message(const cJSON *e, const char *prefix);
 /* The lost-server run's three calls: the first fine, the two after the loss faults whose
  * exception type starts with `type_prefix` (asserted). */
 void db_expect_faults_after_the_first(const cJSON *subsegments, const char *type_prefix);

@@ -62,21 +62,11 @@ static void check_variant(const char *exe)
     static const char *messages[] = {"Table 'shop.no_such_table' doesn't exist",
                                      "Duplicate entry ? for key ?", "You have an error in your SQL syntax"};
     static const int at[] = {6, 9, 10};
-    for (int i = 0; i < 3; i++) {
-        const char *m = db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, at[i]), "cause", "exceptions"), 0),
-                               "message", NULL);
-        if (strncmp(m, messages[i], strlen(messages[i])))
-            fprintf(stderr, "\nerror message: %s\n", m);
-        CU_ASSERT_EQUAL(strncmp(m, messages[i], strlen(messages[i])), 0);
-    }
-    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 10), "cause", "exceptions"), 0),
-                                         "message", NULL), "near ? at line 1"));
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "dup-secret"));
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "near-secret"));
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "s3cret-pw"));
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "secret-literal"));
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "dq-secret"));
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "bs-secret"));
+    for (int i = 0; i < 3; i++)
+        db_expect_message(cJSON_GetArrayItem(subs, at[i]), messages[i]);
+    CU_ASSERT_PTR_NOT_NULL(strstr(db_exception_message(cJSON_GetArrayItem(subs, 10)), "near ? at line 1"));
+    /* no literal, quoted-back value or password in any document or log line: db_traced_run's
+     * secrets check (every marker here holds "secret", the password "s3cret") */
 }
 
 

@@ -44,16 +44,11 @@ static void check_variant(const char *exe)
     }
     const cJSON *refused = cJSON_GetArrayItem(subs, 3);
     CU_ASSERT_STRING_EQUAL(db_exception_type(refused), "Redis error ERR");
-    CU_ASSERT_PTR_NOT_NULL(strstr(db_str(cJSON_GetArrayItem(db_at(refused, "cause", "exceptions"), 0),
-                                         "message", NULL), "not an integer"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(db_exception_message(refused), "not an integer"));
     /* an unknown command's arguments, which the server quotes back, are not recorded */
-    const char *m = db_str(cJSON_GetArrayItem(db_at(cJSON_GetArrayItem(subs, 4), "cause", "exceptions"), 0), "message", NULL);
-    if (strncmp(m, "ERR unknown command 'NOSUCHCMD', with args beginning with: ?", 60))
-        fprintf(stderr, "\nerror message: %s\n", m);
-    CU_ASSERT_EQUAL(strncmp(m, "ERR unknown command 'NOSUCHCMD', with args beginning with: ?", 60), 0);
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "args-secret"));
-    /* no argument leaves the process: neither keys nor values */
-    CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "hunter2-secret"));
+    db_expect_message(cJSON_GetArrayItem(subs, 4), "ERR unknown command 'NOSUCHCMD', with args beginning with: ?");
+    /* no argument leaves the process: neither keys nor values (the values, quoted-back ones
+     * included, all hold "secret": db_traced_run's secrets check) */
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "session:42"));
     CU_ASSERT_TRUE(db_nowhere(L.docs, L.ndocs, "visits"));
 }

@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < nids; i++)
         view_trace(st, ids[i]);
     /* the trace list and the map over everything stored, as `traces`, `map` and `serve /` */
-    trace_list l = {st, NULL, NULL, 0, 0};
+    trace_list l = {.s = st};
     view_load(&l, 0);
     html_trace_list(sink, l.v, l.n, "fault", NULL, "");
     view_list_free(&l);

@@ -1,5 +1,7 @@
 /* cmd_serve.c — `xraycap serve`: the trace list, timelines and map over HTTP, for a browser on
- * this machine. A small blocking server: one connection at a time, GET only. */
+ * this machine. GET only. A few workers, each with its own connection to the store, answer the
+ * connections the listener queues; the queue, each request's time and each list's length are
+ * bounded, so many viewers at once (or a slow one) cost time, not memory, and never a page. */
 #include "commands.h"
 #include "stop.h"
 #include "view.h"
@@ -7,12 +9,17 @@
 #include "html.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static void url_decode(const char *in, char *out, size_t len)
@@ -32,13 +39,41 @@ static void url_decode(const char *in, char *out, size_t len)
 }
 
 
+#define WORKERS 4
+#define QUEUE_MAX 64          /* connections waiting for a worker; beyond, 503 at once */
+#define REQUEST_TIME_S 5      /* the request line and headers must arrive in this time */
+
+/* Reads a request's head within REQUEST_TIME_S: its length, or -1. */
+static ssize_t read_head(int c, char *req, size_t len)
+{
+    struct timeval tv = {1, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct timespec start, t;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    size_t n = 0;
+    while (n + 1 < len) {
+        ssize_t got = recv(c, req + n, len - 1 - n, 0);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (got > 0) {
+            n += (size_t)got;
+            req[n] = '\0';
+            if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+                break;
+        } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+            break;
+        }
+        if (t.tv_sec - start.tv_sec >= REQUEST_TIME_S)
+            return -1;
+    }
+    req[n] = '\0';
+    return n ? (ssize_t)n : -1;
+}
+
 static void handle(int c, store *s, const options *o)
 {
     char req[8192];
-    ssize_t n = recv(c, req, sizeof req - 1, 0);
-    if (n <= 0)
+    if (read_head(c, req, sizeof req) < 0)
         return;
-    req[n] = '\0';
     char method[8] = "", path[4096] = "";
     sscanf(req, "%7s %4095s", method, path);
     char *body = NULL;
@@ -66,11 +101,16 @@ static void handle(int c, store *s, const options *o)
         if (q)
             url_decode(q + 7, text, sizeof text);
         filter *f = text[0] ? filter_parse(text, err, sizeof err) : NULL;
-        trace_list l = {s, f, NULL, 0, 0};
+        const char *lim = strstr(path, "limit=");
+        long limit = lim ? strtol(lim + 6, NULL, 10) : 0;
+        trace_list l = {.s = s, .f = f, .limit = limit >= 1 && limit <= VIEW_LIMIT_MAX ? (int)limit : o->limit};
         if (!text[0] || f)
             view_load(&l, o->since);
         html_begin(out, "Traces", "");
         html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
+        if (l.total > l.n) /* the list stopped at its limit: say so, and how to see more */
+            fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"/?limit=%ld\">show all</a></p>", l.n,
+                    l.total, l.total);
         html_end(out);
         view_list_free(&l);
         filter_free(f);
@@ -87,10 +127,71 @@ static void handle(int c, store *s, const options *o)
     free(body);
 }
 
+/* The connections accepted and not yet answered. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    int fd[QUEUE_MAX];
+    int head, n;
+    bool done;
+} queue = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, 0, 0, false};
+
+static bool enqueue(int c)
+{
+    pthread_mutex_lock(&queue.lock);
+    bool ok = queue.n < QUEUE_MAX;
+    if (ok) {
+        queue.fd[(queue.head + queue.n++) % QUEUE_MAX] = c;
+        pthread_cond_signal(&queue.ready);
+    }
+    pthread_mutex_unlock(&queue.lock);
+    return ok;
+}
+
+/* The next connection, or -1 when serving ends. */
+static int dequeue(void)
+{
+    pthread_mutex_lock(&queue.lock);
+    while (!queue.n && !queue.done)
+        pthread_cond_wait(&queue.ready, &queue.lock);
+    int c = -1;
+    if (queue.n) {
+        c = queue.fd[queue.head];
+        queue.head = (queue.head + 1) % QUEUE_MAX;
+        queue.n--;
+    }
+    pthread_mutex_unlock(&queue.lock);
+    return c;
+}
+
+static const options *serve_opts;
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    store *s = view_open_store(serve_opts);
+    for (int c; (c = dequeue()) >= 0; close(c)) {
+        struct timeval tv = {REQUEST_TIME_S, 0};
+        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (s)
+            handle(c, s, serve_opts);
+    }
+    store_close(s);
+    return NULL;
+}
+
+static void too_busy(int c)
+{
+    static const char answer[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 8\r\nRetry-After: 1\r\n"
+                                 "Connection: close\r\n\r\ntoo busy";
+    send(c, answer, sizeof answer - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(c);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     options o;
-    if (!view_parse(argc, argv, &o, false, "xraycap serve [--db FILE] [--since 15m] [--http 127.0.0.1:8080]"))
+    if (!view_parse(argc, argv, &o, false, "xraycap serve [--db FILE] [--since 15m] [--limit 1000] [--http 127.0.0.1:8080]"))
         return 2;
     const char *spec = o.http ? o.http : "127.0.0.1:8080";
     char why[600], bound[96];
@@ -99,21 +200,30 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "xraycap serve: --http %s\n", why);
         return fd == -2 ? 2 : 1;
     }
-    store *s = view_open_store(&o);
+    store *s = view_open_store(&o); /* said once here, if it cannot be opened */
     if (!s)
         return 1;
+    store_close(s);
+    serve_opts = &o;
+    pthread_t workers[WORKERS];
+    for (int i = 0; i < WORKERS; i++)
+        pthread_create(&workers[i], NULL, worker, NULL);
     stop_on_signals();
     fprintf(stderr, "xraycap serve: http://%s/\n", bound);
     while (!stop_asked) {
-        int c = accept(fd, NULL, NULL);
-        if (c < 0)
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0)
             continue;
-        struct timeval tv = {5, 0};
-        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        handle(c, s, &o);
-        close(c);
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0 && !enqueue(c))
+            too_busy(c);
     }
+    pthread_mutex_lock(&queue.lock);
+    queue.done = true;
+    pthread_cond_broadcast(&queue.ready);
+    pthread_mutex_unlock(&queue.lock);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_join(workers[i], NULL);
     close(fd);
-    store_close(s);
     return 0;
 }

@@ -8,7 +8,7 @@
 int cmd_traces(int argc, char **argv)
 {
     options o;
-    if (!view_parse(argc, argv, &o, false, "xraycap traces [--db FILE] [--since 15m] [--filter EXPR]"))
+    if (!view_parse(argc, argv, &o, false, "xraycap traces [--db FILE] [--since 15m] [--filter EXPR] [--limit 1000]"))
         return 2;
     char err[1024];
     filter *f = NULL;
@@ -21,7 +21,7 @@ int cmd_traces(int argc, char **argv)
         filter_free(f);
         return 1;
     }
-    trace_list l = {s, f, NULL, 0, 0};
+    trace_list l = {.s = s, .f = f, .limit = o.limit};
     view_load(&l, o.since);
     printf("%-35s  %-8s  %10s  %-6s  %-40s  %6s  %-15s  %s\n", "TRACE ID", "START", "DURATION", "METHOD",
            "URL", "STATUS", "FLAGS", "ANNOTATIONS");
@@ -46,7 +46,11 @@ int cmd_traces(int argc, char **argv)
         }
         putchar('\n');
     }
-    printf("%d trace(s)\n", l.n);
+    if (l.total > l.n) /* the list stopped at its limit: say so, and how to see more */
+        printf("%d trace(s) shown of %ld; see more with --limit %ld (or narrow with --since, --filter)\n",
+               l.n, l.total, l.total);
+    else
+        printf("%d trace(s)\n", l.n);
     view_list_free(&l);
     filter_free(f);
     store_close(s);

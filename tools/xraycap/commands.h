@@ -6,6 +6,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 int cmd_traces(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_map(int argc, char **argv);

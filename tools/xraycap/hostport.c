@@ -64,7 +64,7 @@ int hostport_bind(const char *spec, int socktype, bool any_port, char *addr, siz
     if (fd >= 0 && socktype == SOCK_STREAM)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     char host[64], port[16];
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) || (socktype == SOCK_STREAM && listen(fd, 16)) ||
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, len) || (socktype == SOCK_STREAM && listen(fd, 128)) ||
         getsockname(fd, (struct sockaddr *)&a, &len) ||
         getnameinfo((struct sockaddr *)&a, len, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV)) {
         snprintf(why, whylen, "cannot listen on %s: %s", spec, strerror(errno));

@@ -15,12 +15,15 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
-    {"daemon", cmd_daemon, "daemon [--udp 127.0.0.1:2000] [--db FILE] [--forward HOST:PORT] [--import FILE]...\n"
+    {"daemon", cmd_daemon, "daemon [--udp 127.0.0.1:2000] [--db FILE] [--retain 30d] [--max-size SIZE]\n"
+                           "        [--forward HOST:PORT] [--import FILE]...\n"
                            "        receive segment documents like the X-Ray daemon and store them"},
-    {"traces", cmd_traces, "traces [--db FILE] [--since 15m] [--filter EXPR]\n        the trace list"},
+    {"prune", cmd_prune, "prune [--db FILE] [--retain 30d] [--max-size SIZE]\n"
+                         "        remove whole traces past their retention or beyond a size, oldest first"},
+    {"traces", cmd_traces, "traces [--db FILE] [--since 15m] [--filter EXPR] [--limit 1000]\n        the trace list"},
     {"show", cmd_show, "show [--db FILE] [-v] TRACE_ID\n        a trace's timeline"},
     {"map", cmd_map, "map [--db FILE] [--since 15m] [--dot]\n        the trace map"},
-    {"serve", cmd_serve, "serve [--db FILE] [--http 127.0.0.1:8080]\n        the same in a web browser"},
+    {"serve", cmd_serve, "serve [--db FILE] [--since 15m] [--limit 1000] [--http 127.0.0.1:8080]\n        the same in a web browser"},
     {"export", cmd_export, "export [--db FILE] TRACE_ID\n        the trace as BatchGetTraces returns it"},
     {"html", cmd_html, "html [--db FILE] TRACE_ID\n        one trace as a self-contained HTML page"},
     {"import", cmd_import, "import [--db FILE] FILE...\n        store documents from JSON-lines files"},

@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *put;
 };
+
+/* Julian days (SQLite's `received`) and Unix seconds. */
+#define UNIX_EPOCH_JD 2440587.5
+static double to_jd(double epoch) { return epoch / 86400.0 + UNIX_EPOCH_JD; }
 
 void store_default_path(char *out, size_t len)
 {
@@ -36,14 +41,18 @@ static void make_parent_dirs(const char *path)
         }
 }
 
+/* auto_vacuum takes effect in a new store only: its freed pages go back to the file system as
+ * pruning frees them (an older store keeps them and reuses them). */
 static const char SCHEMA[] =
+    "PRAGMA auto_vacuum=INCREMENTAL;"
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "CREATE TABLE IF NOT EXISTS documents("
     " trace_id TEXT NOT NULL, entity_id TEXT NOT NULL, start REAL NOT NULL,"
     " in_progress INTEGER NOT NULL, received REAL NOT NULL, body TEXT NOT NULL,"
     " PRIMARY KEY(trace_id, entity_id));"
-    "CREATE INDEX IF NOT EXISTS documents_start ON documents(start);";
+    "CREATE INDEX IF NOT EXISTS documents_start ON documents(start);"
+    "CREATE INDEX IF NOT EXISTS documents_received ON documents(received);";
 
 store *store_open(const char *path, char *err, size_t errlen)
 {
@@ -57,11 +66,12 @@ store *store_open(const char *path, char *err, size_t errlen)
     if (fd >= 0)
         close(fd);
     char *msg = NULL;
-    if (sqlite3_open(path, &s->db) != SQLITE_OK ||
+    /* the busy timeout first: other processes (a daemon, serve's workers) may be writing */
+    if (sqlite3_open(path, &s->db) != SQLITE_OK || sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
         sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO documents(trace_id, entity_id, start, in_progress, received, body)"
-                           " VALUES(?, ?, ?, ?, julianday('now'), ?)"
+                           " VALUES(?, ?, ?, ?, ?, ?)"
                            " ON CONFLICT(trace_id, entity_id) DO UPDATE SET"
                            "  start=excluded.start, in_progress=excluded.in_progress,"
                            "  received=excluded.received, body=excluded.body"
@@ -72,7 +82,6 @@ store *store_open(const char *path, char *err, size_t errlen)
         store_close(s);
         return NULL;
     }
-    sqlite3_busy_timeout(s->db, 5000);
     return s;
 }
 
@@ -85,10 +94,43 @@ void store_close(store *s)
     free(s);
 }
 
-int store_begin(store *s) { return sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
-int store_commit(store *s) { return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
+/* What a failed write means for the store: SQLite's code, and the system's errno behind an
+ * I/O error (a file system remounted read-only answers EROFS to a write). */
+static store_status status_of(store *s, int rc)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        return STORE_OK;
+    int sys = sqlite3_system_errno(s->db);
+    if ((rc & 0xff) == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT || sys == EFBIG)
+        return STORE_FULL;
+    if ((rc & 0xff) == SQLITE_READONLY || sys == EROFS)
+        return STORE_READONLY;
+    return STORE_ERROR;
+}
 
-int store_put(store *s, const cJSON *doc, const char *text)
+const char *store_status_text(store_status st)
+{
+    return st == STORE_OK ? "ok" : st == STORE_FULL ? "store full" : st == STORE_READONLY ? "read-only" : "store error";
+}
+
+store_status store_begin(store *s) { return status_of(s, sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)); }
+
+store_status store_commit(store *s)
+{
+    store_status st = status_of(s, sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL));
+    if (st != STORE_OK && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+bool store_in_transaction(store *s) { return !sqlite3_get_autocommit(s->db); }
+
+store_status store_put(store *s, const cJSON *doc, const char *text)
+{
+    return store_put_at(s, doc, text, (double)time(NULL));
+}
+
+store_status store_put_at(store *s, const cJSON *doc, const char *text, double received)
 {
     const cJSON *trace = cJSON_GetObjectItemCaseSensitive(doc, "trace_id");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "id");
@@ -96,14 +138,118 @@ int store_put(store *s, const cJSON *doc, const char *text)
     bool in_progress = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "in_progress"));
     /* the callers store checked documents; one without its keys is refused, not stored */
     if (!cJSON_IsString(trace) || !cJSON_IsString(id) || !cJSON_IsNumber(start) || !text)
-        return -1;
+        return STORE_ERROR;
     sqlite3_reset(s->put);
     sqlite3_bind_text(s->put, 1, trace->valuestring, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s->put, 2, id->valuestring, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(s->put, 3, start->valuedouble);
     sqlite3_bind_int(s->put, 4, in_progress);
-    sqlite3_bind_text(s->put, 5, text, -1, SQLITE_TRANSIENT);
-    return sqlite3_step(s->put) == SQLITE_DONE ? 0 : -1;
+    sqlite3_bind_double(s->put, 5, to_jd(received));
+    sqlite3_bind_text(s->put, 6, text, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s->put);
+    sqlite3_reset(s->put);
+    return status_of(s, rc);
+}
+
+static long long one_value(store *s, const char *sql)
+{
+    sqlite3_stmt *q;
+    long long v = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+long long store_bytes(store *s)
+{
+    long long pages = one_value(s, "PRAGMA page_count"), free_pages = one_value(s, "PRAGMA freelist_count");
+    long long size = one_value(s, "PRAGMA page_size");
+    return pages < 0 || free_pages < 0 || size < 0 ? -1 : (pages - free_pages) * size;
+}
+
+/* The oldest traces (by their first document's arrival), at most `max` of them; with
+ * cutoff > 0 only those that arrived before it. Read by the `received` index, a page of
+ * documents at a time: never a scan of the whole store. */
+static int oldest_traces(store *s, double cutoff, char ids[][64], int max)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, cutoff > 0 ? "SELECT trace_id FROM documents WHERE received < ? ORDER BY received LIMIT ?"
+                                             : "SELECT trace_id FROM documents ORDER BY received LIMIT ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    int arg = 1;
+    if (cutoff > 0)
+        sqlite3_bind_double(q, arg++, to_jd(cutoff));
+    sqlite3_bind_int(q, arg, max * 8);
+    int n = 0;
+    while (n < max && sqlite3_step(q) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        bool seen = false;
+        for (int i = 0; i < n && !seen; i++)
+            seen = !strcmp(ids[i], id);
+        if (!seen && id && strlen(id) < 64)
+            strcpy(ids[n++], id);
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
+int store_prune(store *s, double cutoff, long long max_bytes, int max_traces, long *documents)
+{
+    char (*ids)[64] = calloc((size_t)max_traces, 64);
+    if (!ids)
+        return -1;
+    bool over = max_bytes > 0 && store_bytes(s) > max_bytes;
+    int n = oldest_traces(s, over ? 0 : cutoff, ids, max_traces);
+    if (n <= 0 || (!over && cutoff <= 0)) {
+        free(ids);
+        return n < 0 ? -1 : 0;
+    }
+    sqlite3_stmt *del;
+    int done = -1;
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(s->db, "DELETE FROM documents WHERE trace_id = ?", -1, &del, NULL) == SQLITE_OK) {
+        long docs = 0;
+        for (int i = 0; i < n; i++) {
+            sqlite3_bind_text(del, 1, ids[i], -1, SQLITE_STATIC);
+            if (sqlite3_step(del) == SQLITE_DONE)
+                docs += sqlite3_changes(s->db);
+            sqlite3_reset(del);
+        }
+        sqlite3_finalize(del);
+        if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+            done = n;
+            if (documents)
+                *documents += docs;
+        }
+    }
+    if (done < 0 && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    /* the pages freed go back to the file system (a store made before auto_vacuum: no-op) */
+    sqlite3_exec(s->db, "PRAGMA incremental_vacuum(2000)", NULL, NULL, NULL);
+    free(ids);
+    return done;
+}
+
+bool store_integrity_ok(store *s, char *why, size_t len)
+{
+    sqlite3_stmt *q;
+    bool ok = false;
+    snprintf(why, len, "cannot run the check");
+    if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(q, 0);
+        ok = r && !strcmp(r, "ok");
+        snprintf(why, len, "%s", r ? r : "?");
+    }
+    sqlite3_finalize(q);
+    return ok;
+}
+
+long store_trace_count(store *s)
+{
+    return (long)one_value(s, "SELECT COUNT(DISTINCT trace_id) FROM documents");
 }
 
 cJSON *store_trace(store *s, const char *trace_id)

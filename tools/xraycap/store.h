@@ -16,10 +16,33 @@ void store_close(store *s);
 /* The default database: $XDG_DATA_HOME/xraycap/traces.db (~/.local/share when unset). */
 void store_default_path(char *out, size_t len);
 
-/* Stores one checked document; `text` is its JSON as received. 0, or -1 on a database error. */
-int store_put(store *s, const cJSON *doc, const char *text);
-int store_begin(store *s);
-int store_commit(store *s);
+/* What a write came to: STORE_OK (0), or why it failed — the disk (or the file size limit)
+ * is full, the file system is read-only, or another database error. */
+typedef enum store_status { STORE_OK = 0, STORE_FULL, STORE_READONLY, STORE_ERROR } store_status;
+const char *store_status_text(store_status st); /* "store full", "read-only", "store error" */
+
+/* Stores one checked document; `text` is its JSON as received, `received` when it arrived
+ * (epoch seconds; store_put: now). A failure inside a transaction may have rolled the whole
+ * transaction back: store_in_transaction then says false. */
+store_status store_put(store *s, const cJSON *doc, const char *text);
+store_status store_put_at(store *s, const cJSON *doc, const char *text, double received);
+store_status store_begin(store *s);
+store_status store_commit(store *s); /* rolled back when it fails */
+bool store_in_transaction(store *s);
+
+/* Deletes whole traces, oldest first (a trace is as old as its first document's arrival),
+ * one transaction of at most `max_traces`: while the store holds more than `max_bytes`
+ * (> 0), else those that arrived before `cutoff` (epoch seconds, > 0). Returns how many
+ * traces went (0: nothing to prune), -1 on a database error; adds the documents to
+ * *documents. Small batches, so that a daemon can receive between them. */
+int store_prune(store *s, double cutoff, long long max_bytes, int max_traces, long *documents);
+
+/* Bytes the documents take in the file (pages in use), -1 on error. */
+long long store_bytes(store *s);
+/* SQLite's PRAGMA integrity_check: true for "ok", else false with its first finding. */
+bool store_integrity_ok(store *s, char *why, size_t len);
+/* Number of traces stored. */
+long store_trace_count(store *s);
 
 /* Every stored document of a trace (a JSON array of objects); NULL when there is none. */
 cJSON *store_trace(store *s, const char *trace_id);

@@ -2,28 +2,13 @@
 #include "view.h"
 #include "html.h"
 #include "timeline.h"
+#include "units.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* "15m", "2h", "30s", "7d" → seconds; -1 when malformed. */
-static double parse_duration(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    switch (*end) {
-    case 's': case '\0': return v;
-    case 'm': return v * 60;
-    case 'h': return v * 3600;
-    case 'd': return v * 86400;
-    default: return -1;
-    }
-}
 
 bool view_parse(int argc, char **argv, options *o, bool positional, const char *usage)
 {
@@ -35,7 +20,7 @@ bool view_parse(int argc, char **argv, options *o, bool positional, const char *
         if (!strcmp(a, "--db") && i + 1 < argc)
             snprintf(o->db, sizeof o->db, "%s", argv[++i]);
         else if (!strcmp(a, "--since") && i + 1 < argc) {
-            double d = parse_duration(argv[++i]);
+            double d = units_duration(argv[++i]);
             if (d < 0) {
                 fprintf(stderr, "xraycap: --since '%s' is not a duration like 15m, 2h, 30s\n", argv[i]);
                 return false;
@@ -49,6 +34,16 @@ bool view_parse(int argc, char **argv, options *o, bool positional, const char *
             o->verbose = 1;
         else if (!strcmp(a, "--dot"))
             o->dot = 1;
+        else if (!strcmp(a, "--limit") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || v < 1 || v > VIEW_LIMIT_MAX) {
+                fprintf(stderr, "xraycap: --limit '%s' is not a number of traces from 1 to %d\n", argv[i],
+                        VIEW_LIMIT_MAX);
+                return false;
+            }
+            o->limit = (int)v;
+        }
         else if (positional && a[0] != '-' && !o->trace_id)
             o->trace_id = a;
         else {
@@ -90,10 +85,19 @@ store *view_start(int argc, char **argv, options *o, bool positional, const char
 static void collect_trace(const char *id, void *arg)
 {
     trace_list *l = arg;
+    if (l->n >= (l->limit ? l->limit : VIEW_LIMIT) && !l->f) { /* past the limit: only counted */
+        l->total++;
+        return;
+    }
     trace t;
     if (!trace_load(l->s, id, &t))
         return;
-    if (!filter_match(l->f, &t) || l->n >= 10000) {
+    if (!filter_match(l->f, &t)) {
+        trace_free(&t);
+        return;
+    }
+    l->total++;
+    if (l->n >= (l->limit ? l->limit : VIEW_LIMIT)) {
         trace_free(&t);
         return;
     }
@@ -121,7 +125,7 @@ void view_load(trace_list *l, double since) { store_traces_since(l->s, since, co
 
 void view_build_map(store *s, double since, trace_map *m)
 {
-    trace_list l = {s, NULL, NULL, 0, 0};
+    trace_list l = {.s = s, .limit = 10000}; /* a map of more would not be read */
     view_load(&l, since);
     for (int i = 0; i < l.n; i++)
         map_add_trace(m, &l.v[i]);

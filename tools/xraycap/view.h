@@ -16,7 +16,11 @@ typedef struct options {
     double since;           /* epoch seconds */
     const char *filter, *http, *trace_id;
     int verbose, dot;
+    int limit;              /* --limit: traces listed at most (VIEW_LIMIT) */
 } options;
+
+#define VIEW_LIMIT 1000     /* traces a list shows unless --limit says otherwise */
+#define VIEW_LIMIT_MAX 1000000
 
 /* Common options; false (with a message) on a bad one. `positional` takes a TRACE_ID. */
 bool view_parse(int argc, char **argv, options *o, bool positional, const char *usage);
@@ -28,15 +32,19 @@ store *view_open_store(const options *o);
  * (2: bad arguments, 1: no store). */
 store *view_start(int argc, char **argv, options *o, bool positional, const char *usage, int *rc);
 
-/* Traces loaded from the store (those `f` matches; all when f is NULL), at most 10,000. */
+/* Traces loaded from the store (those `f` matches; all when f is NULL), newest first, at most
+ * `limit` of them (VIEW_LIMIT when 0); `total` counts every match, so a list that stops at
+ * its limit can say "n shown of total". */
 typedef struct trace_list {
     store *s;
     const filter *f;
+    int limit;
     trace *v;
     int n, cap;
+    long total;
 } trace_list;
 
-/* Loads the traces since `since` into l (whose s and f are set). */
+/* Loads the traces since `since` into l (whose s, f and limit are set). */
 void view_load(trace_list *l, double since);
 void view_list_free(trace_list *l);
 
