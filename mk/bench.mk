@@ -14,13 +14,21 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 	$(CC) $(BENCH_CFLAGS) bench/capture_bench.c $(BUILD)/bench/t_*.o $(BUILD)/libxraycap.a $(LIBS) -o $@
 
 bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench \
-       $(BUILD)/bench/caller_bench $(BUILD)/bench/throw_bench $(BUILD)/bench/otlp_bench
+       $(BUILD)/bench/caller_bench $(BUILD)/bench/throw_bench $(BUILD)/bench/otlp_bench $(BUILD)/bench/daemon_bench \
+       $(BUILD)/xraycap
 	$(BUILD)/bench/capture_bench
 	$(BUILD)/bench/caller_bench
 	$(BUILD)/bench/throw_bench
 	$(BUILD)/bench/emit_bench
 	$(BUILD)/bench/otlp_bench
 	$(BUILD)/bench/db_bench
+	$(BUILD)/bench/daemon_bench
+
+# The daemon left running: sustained ingest, pruning while receiving (DAEMON_BENCH_SECONDS).
+$(BUILD)/bench/daemon_bench: bench/daemon_bench.c tools/xraycap/store.c tools/xraycap/store.h $(SUPPORT)
+	mkdir -p $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -DROOT='"$(CURDIR)"' $< tools/xraycap/store.c tests/common/support.c -lcunit \
+	  $(TOOL_LIBS) -o $@
 
 # A traced database call against the untraced one, on servers of its own (tests/db).
 $(BUILD)/bench/db_bench: bench/db_bench.c $(BUILD)/libxraycap.a

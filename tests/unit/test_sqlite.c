@@ -214,6 +214,29 @@ static void test_sanitizer_stops_at_any_buffer_size(void)
 /* Each dialect's literals, at every buffer size: PostgreSQL's dollar quotes, E'' strings with
  * backslash escapes, [ as a subscript; MySQL's "" strings; numbers with underscores. No secret
  * survives, and the sanitizer always returns. */
+/* Finding 1 through a real call: a quoted identifier that reaches the end of the recorded
+ * query (wide ORM statements quote every column) once made the sanitizer spin for ever. */
+static void test_a_quoted_identifier_longer_than_the_recorded_query_ends(void)
+{
+    test_reset();
+    sqlite3 *db = NULL;
+    sqlite3_open(":memory:", &db);
+    static char sql[4300];
+    int n = snprintf(sql, sizeof sql, "CREATE TABLE \"");
+    memset(sql + n, 'a', 4200);
+    snprintf(sql + n + 4200, sizeof sql - (size_t)n - 4200, "\" (x)");
+    xray_begin_segment("app");
+    CU_ASSERT_EQUAL(xray_sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    xray_end_segment();
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL_FATAL(collect(), 1);
+    cJSON *e = child_named(L.docs[0], "memory");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    const char *q = cJSON_GetObjectItem(sql_of(e), "sanitized_query")->valuestring;
+    CU_ASSERT_EQUAL(strncmp(q, "CREATE TABLE \"aaaa", 17), 0);
+    CU_ASSERT_TRUE(strlen(q) < strlen(sql));
+}
+
 static void test_every_dialects_literals_are_replaced_at_any_buffer_size(void)
 {
     static const struct { xrc_sql_dialect dialect; const char *sql, *want; } cases[] = {
@@ -278,5 +301,6 @@ void register_sqlite(void)
     ADD(s, test_raw_queries_when_sanitizing_is_off);
     ADD(s, test_sanitizer_stops_at_any_buffer_size);
     ADD(s, test_every_dialects_literals_are_replaced_at_any_buffer_size);
+    ADD(s, test_a_quoted_identifier_longer_than_the_recorded_query_ends);
     ADD(s, test_no_segment_means_plain_sqlite);
 }

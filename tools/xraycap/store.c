@@ -41,10 +41,7 @@ static void make_parent_dirs(const char *path)
         }
 }
 
-/* auto_vacuum takes effect in a new store only: its freed pages go back to the file system as
- * pruning frees them (an older store keeps them and reuses them). */
 static const char SCHEMA[] =
-    "PRAGMA auto_vacuum=INCREMENTAL;"
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "CREATE TABLE IF NOT EXISTS documents("
@@ -53,6 +50,19 @@ static const char SCHEMA[] =
     " PRIMARY KEY(trace_id, entity_id));"
     "CREATE INDEX IF NOT EXISTS documents_start ON documents(start);"
     "CREATE INDEX IF NOT EXISTS documents_received ON documents(received);";
+
+/* A new store gives the pages pruning frees back to the file system (auto_vacuum); the
+ * setting is made before its first table, and never on a store that exists: changing it
+ * while another connection writes breaks the file (PRAGMA integrity_check finds pages lost). */
+static bool new_store_vacuums(store *s)
+{
+    sqlite3_stmt *q;
+    bool empty = false;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA page_count", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        empty = sqlite3_column_int64(q, 0) == 0;
+    sqlite3_finalize(q);
+    return !empty || sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL", NULL, NULL, NULL) == SQLITE_OK;
+}
 
 store *store_open(const char *path, char *err, size_t errlen)
 {
@@ -68,7 +78,7 @@ store *store_open(const char *path, char *err, size_t errlen)
     char *msg = NULL;
     /* the busy timeout first: other processes (a daemon, serve's workers) may be writing */
     if (sqlite3_open(path, &s->db) != SQLITE_OK || sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-        sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK ||
+        !new_store_vacuums(s) || sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
                            "INSERT INTO documents(trace_id, entity_id, start, in_progress, received, body)"
                            " VALUES(?, ?, ?, ?, ?, ?)"
