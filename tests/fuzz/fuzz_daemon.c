@@ -48,6 +48,7 @@ static void view_trace(store *st, const char *id)
         timeline_print(sink, r, 40, 0);
         timeline_print(sink, r, 40, 1);
     }
+    timeline_print_trace(sink, t.roots, 40, 1); /* `show`: every segment on one axis */
     trace_map m = {0};
     map_add_trace(&m, &t);
     map_print_text(sink, &m);

@@ -3,7 +3,7 @@
  * prune`, a full and a read-only store (the daemon lives, counts what it could not store,
  * recovers by itself), kill -9 during ingest and during pruning (the store passes SQLite's
  * integrity check and keeps every committed document), the kernel's drops counted, the
- * "N shown of M" line, and `serve` with 50 clients at once. */
+ * "N shown of M" line, `serve` with 50 clients at once and its time range. */
 #include "../common/support.h"
 #include "../../tools/xraycap/store.h"
 
@@ -497,6 +497,9 @@ static void test_a_list_stopped_at_its_limit_says_n_shown_of_m(void)
 
 static int serve_port;
 
+static char page[1 << 20]; /* with keep_page, the last page get() read, its head included */
+static bool keep_page;     /* (set by single-threaded tests only: the clients below share `page`) */
+
 /* GET path; the status answered (0 when none). */
 static int get(const char *path)
 {
@@ -512,13 +515,27 @@ static int get(const char *path)
         send(fd, req, (size_t)n, MSG_NOSIGNAL);
         char buf[65536];
         size_t got = 0;
-        for (ssize_t r; (r = recv(fd, buf, sizeof buf, 0)) > 0; got += (size_t)r)
+        for (ssize_t r; (r = recv(fd, buf, sizeof buf, 0)) > 0; got += (size_t)r) {
             if (!got)
                 snprintf(head, sizeof head, "%.*s", (int)(r < 32 ? r : 32), buf);
+            if (keep_page && got + (size_t)r < sizeof page)
+                memcpy(page + got, buf, (size_t)r), page[got + (size_t)r] = '\0';
+        }
         sscanf(head, "HTTP/1.1 %d", &status);
     }
     close(fd);
     return status;
+}
+
+/* `xraycap serve` on the test's store, on a free port (serve_port), once it listens. */
+static pid_t serve_start(void)
+{
+    serve_port = support_free_port(SOCK_STREAM);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " serve --db %s --http 127.0.0.1:%d 2>/dev/null", db, serve_port);
+    pid_t pid = support_spawn(cmd);
+    CU_ASSERT(support_wait_port(serve_port));
+    return pid;
 }
 
 static _Atomic int answered_ok;
@@ -549,11 +566,7 @@ static void test_serve_answers_fifty_clients_at_once(void)
     store *s = open_store();
     fill(s, 0, 500, 3, (double)time(NULL), 100);
     store_close(s);
-    serve_port = support_free_port(SOCK_STREAM);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " serve --db %s --http 127.0.0.1:%d 2>/dev/null", db, serve_port);
-    pid_t pid = support_spawn(cmd);
-    CU_ASSERT_FATAL(support_wait_port(serve_port));
+    pid_t pid = serve_start();
     answered_ok = 0;
     pthread_t t[50];
     for (int i = 0; i < 50; i++)
@@ -564,6 +577,43 @@ static void test_serve_answers_fifty_clients_at_once(void)
     long rss = peak_rss_kib(pid);
     CU_ASSERT_TRUE(rss > 0 && rss < 256 * 1024);
     CU_ASSERT_EQUAL(get("/"), 200);
+    support_stop(pid);
+    remove_dir();
+}
+
+/* The time range is carried in the URL (?since=, as --since) and narrows the list and map. */
+static void test_serve_time_range_narrows_the_list(void)
+{
+    fresh_dir();
+    store *s = open_store();
+    static char text[1024];
+    double now = (double)time(NULL);
+    for (unsigned i = 0; i < 2; i++) { /* trace 0 two hours old, trace 1 a minute old */
+        document(text, sizeof text, i, i, 0);
+        cJSON *doc = cJSON_Parse(text);
+        double start = now - (i ? 60 : 7200);
+        cJSON_SetNumberValue(cJSON_GetObjectItem(doc, "start_time"), start);
+        cJSON_SetNumberValue(cJSON_GetObjectItem(doc, "end_time"), start + 0.01);
+        char *body = cJSON_PrintUnformatted(doc);
+        CU_ASSERT_EQUAL(store_put(s, doc, body), STORE_OK);
+        cJSON_free(body);
+        cJSON_Delete(doc);
+    }
+    store_close(s);
+    pid_t pid = serve_start();
+    keep_page = true;
+    const char *old = "1-5759e988-000000000000000000000001", *recent = "1-5759e988-000000000000000000000002";
+    CU_ASSERT_EQUAL(get("/?since=5m"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, recent));
+    CU_ASSERT_PTR_NULL(strstr(page, old));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<b><a href=\"/?since=5m\">5 min</a></b>"));
+    CU_ASSERT_EQUAL(get("/?since=3h"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, recent));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, old));
+    CU_ASSERT_EQUAL(get("/?since=1h&filter=fault"), 200); /* the presets keep the filter */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"/?since=6h&amp;filter=fault\""));
+    CU_ASSERT_EQUAL(get("/map?since=5m"), 200);
+    keep_page = false;
     support_stop(pid);
     remove_dir();
 }
@@ -580,6 +630,7 @@ int main(void)
         SUPPORT_TEST(test_kernel_drops_are_counted),
         SUPPORT_TEST(test_a_list_stopped_at_its_limit_says_n_shown_of_m),
         SUPPORT_TEST(test_serve_answers_fifty_clients_at_once),
+        SUPPORT_TEST(test_serve_time_range_narrows_the_list),
         {NULL, NULL},
     };
     return support_run_suite("daemon-life", tests);

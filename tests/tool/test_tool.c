@@ -383,6 +383,87 @@ static void test_fuzzing_findings_are_refused_not_crashes(void)
     unlink(path);
 }
 
+/* What a shell command prints (a static buffer). */
+static const char *command_output(const char *cmd)
+{
+    static char text[16384];
+    FILE *p = popen(cmd, "r");
+    size_t n = 0;
+    for (size_t got; p && n + 1 < sizeof text && (got = fread(text + n, 1, sizeof text - 1 - n, p)) > 0;)
+        n += got;
+    text[n] = '\0';
+    if (p)
+        pclose(p);
+    return text;
+}
+
+/* The column where a timeline row's bar begins. */
+static int bar_start(const char *out, const char *row_name)
+{
+    const char *row = strstr(out, row_name), *bar = row ? strchr(row, '|') : NULL;
+    return bar ? (int)(strcspn(bar + 1, "#")) : -1;
+}
+
+/* `show` draws a trace's segments on one time axis, grouped and labelled with name and origin
+ * (a downstream segment's bar starts under the call that reached it), `-v` shows exceptions
+ * with their stacks, and `map` gives each edge's throttle share. */
+static void test_show_draws_every_segment_on_one_axis_and_map_counts_throttles(void)
+{
+    char path[128], cmd[512], err[256];
+    snprintf(path, sizeof path, "/tmp/xraycap-axis-%d.db", (int)getpid());
+    unlink(path);
+    store *st = store_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    double t = (double)time(NULL);
+    char docs[3][1024];
+    snprintf(docs[0], sizeof docs[0], "{\"name\":\"api\",\"id\":\"1000000000000001\",\"trace_id\":\"" TRACE
+             "\",\"start_time\":%.3f,\"end_time\":%.3f,\"origin\":\"AWS::EC2::Instance\",\"subsegments\":"
+             "[{\"name\":\"users-call\",\"id\":\"2000000000000002\",\"start_time\":%.3f,\"end_time\":%.3f,"
+             "\"namespace\":\"remote\"},{\"name\":\"quota-svc\",\"id\":\"5000000000000005\",\"start_time\":%.3f,"
+             "\"end_time\":%.3f,\"namespace\":\"remote\",\"throttle\":true,\"error\":true}]}",
+             t, t + 0.1, t + 0.05, t + 0.09, t + 0.01, t + 0.02);
+    snprintf(docs[1], sizeof docs[1], "{\"name\":\"users\",\"id\":\"3000000000000003\",\"trace_id\":\"" TRACE
+             "\",\"parent_id\":\"2000000000000002\",\"start_time\":%.3f,\"end_time\":%.3f,"
+             "\"origin\":\"AWS::Lambda::Function\",\"fault\":true,\"cause\":{\"exceptions\":[{\"id\":"
+             "\"4000000000000004\",\"type\":\"KeyError\",\"message\":\"no user\",\"stack\":[{\"label\":"
+             "\"find_user\",\"path\":\"users.c\",\"line\":42}]}]}}", t + 0.05, t + 0.09);
+    store_begin(st);
+    for (int i = 0; i < 2; i++) {
+        cJSON *doc = cJSON_Parse(docs[i]);
+        store_put(st, doc, docs[i]);
+        cJSON_Delete(doc);
+    }
+    store_commit(st);
+    store_close(st);
+    snprintf(cmd, sizeof cmd, XRAYCAP " show --db %s -v " TRACE " 2>&1", path);
+    const char *out = command_output(cmd);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 segment(s)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n== api (AWS::EC2::Instance)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n== users (AWS::Lambda::Function)\n"));
+    /* one axis: the call and the segment it reached begin in the same column, half-way */
+    int call = bar_start(out, "  users-call"), reached = bar_start(out, "\nusers ");
+    CU_ASSERT_EQUAL(call, 20);
+    CU_ASSERT_EQUAL(reached, call);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "exception KeyError: no user"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "at find_user (users.c:42)"));
+    snprintf(cmd, sizeof cmd, XRAYCAP " map --db %s --since 1h 2>&1", path);
+    out = command_output(cmd);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "throttle"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " 100.0% ")); /* error share of the throttled call */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  100.0%\n")); /* its throttle share, the last column */
+    /* the trace's flags, as the X-Ray API's summaries: fault and error the entry segment's own
+     * (a downstream segment's fault is not the trace's), throttle any entity's */
+    trace tr;
+    st = store_open(path, err, sizeof err);
+    CU_ASSERT_TRUE_FATAL(st && trace_load(st, TRACE, &tr));
+    CU_ASSERT_FALSE(tr.fault);
+    CU_ASSERT_FALSE(tr.error);
+    CU_ASSERT_TRUE(tr.throttle);
+    trace_free(&tr);
+    store_close(st);
+    unlink(path);
+}
+
 /* A summary of folded calls reads as its name and the calls it stands for. */
 static void test_summaries_are_labelled_with_their_call_count(void)
 {
@@ -612,6 +693,8 @@ int main(void)
     CU_pSuite s = CU_add_suite("xraycap tool", NULL, NULL);
     CU_add_test(s, "test_addresses_are_read_alike_everywhere", test_addresses_are_read_alike_everywhere);
     CU_add_test(s, "test_summaries_are_labelled_with_their_call_count", test_summaries_are_labelled_with_their_call_count);
+    CU_add_test(s, "test_show_draws_every_segment_on_one_axis_and_map_counts_throttles",
+                test_show_draws_every_segment_on_one_axis_and_map_counts_throttles);
     CU_add_test(s, "test_fuzzing_findings_are_refused_not_crashes", test_fuzzing_findings_are_refused_not_crashes);
     CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
     CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);

@@ -7,6 +7,7 @@
 #include "view.h"
 #include "hostport.h"
 #include "html.h"
+#include "units.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -69,6 +70,41 @@ static ssize_t read_head(int c, char *req, size_t len)
     return n ? (ssize_t)n : -1;
 }
 
+/* The time range a page asks for (?since=15m, as --since), else the server's. */
+static double since_of(const char *path, const options *o)
+{
+    const char *q = strstr(path, "since=");
+    char v[32];
+    if (!q)
+        return o->since;
+    url_decode(q + 6, v, sizeof v);
+    double d = units_duration(v);
+    return d < 0 ? o->since : (double)time(NULL) - d;
+}
+
+/* The console's time range presets, each a link that keeps the filter; the current one bold. */
+static void time_range(FILE *out, const char *page, const char *path, const char *filter)
+{
+    static const char *const presets[][2] = {{"5m", "5 min"}, {"15m", "15 min"}, {"1h", "1 hour"}, {"6h", "6 hours"},
+                                             {"1d", "1 day"}, {"7d", "7 days"}, {"30d", "30 days"}};
+    const char *q = strstr(path, "since=");
+    char now[32] = "";
+    if (q)
+        url_decode(q + 6, now, sizeof now);
+    fputs("<p class=\"range\">Time range:", out);
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
+        bool on = !strcmp(now, presets[i][0]);
+        fprintf(out, " %s<a href=\"%s?since=%s", on ? "<b>" : "", page, presets[i][0]);
+        if (filter && *filter) {
+            fputs("&amp;filter=", out);
+            for (const unsigned char *f = (const unsigned char *)filter; *f; f++)
+                fprintf(out, isalnum(*f) ? "%c" : "%%%02X", *f);
+        }
+        fprintf(out, "\">%s</a>%s", presets[i][1], on ? "</b>" : "");
+    }
+    fputs("</p>", out);
+}
+
 static void handle(int c, store *s, const options *o)
 {
     char req[8192];
@@ -88,10 +124,11 @@ static void handle(int c, store *s, const options *o)
         url_decode(path + 7, id, sizeof id);
         if (!view_trace_page(out, s, id, "../"))
             status = 404;
-    } else if (!strcmp(path, "/map")) {
+    } else if (!strcmp(path, "/map") || !strncmp(path, "/map?", 5)) {
         trace_map m = {0};
-        view_build_map(s, o->since, &m);
+        view_build_map(s, since_of(path, o), &m);
         html_begin(out, "Trace map", "");
+        time_range(out, "/map", path, NULL);
         html_map(out, &m);
         html_end(out);
         map_free(&m);
@@ -105,8 +142,9 @@ static void handle(int c, store *s, const options *o)
         long limit = lim ? strtol(lim + 6, NULL, 10) : 0;
         trace_list l = {.s = s, .f = f, .limit = limit >= 1 && limit <= VIEW_LIMIT_MAX ? (int)limit : o->limit};
         if (!text[0] || f)
-            view_load(&l, o->since);
+            view_load(&l, since_of(path, o));
         html_begin(out, "Traces", "");
+        time_range(out, "/", path, text);
         html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
         if (l.total > l.n) /* the list stopped at its limit: say so, and how to see more */
             fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"/?limit=%ld\">show all</a></p>", l.n,

@@ -19,8 +19,7 @@ int cmd_show(int argc, char **argv)
         store_close(s);
         return 1;
     }
-    const cJSON *r;
-    cJSON_ArrayForEach(r, t.roots) timeline_print(stdout, r, 40, o.verbose);
+    timeline_print_trace(stdout, t.roots, 40, o.verbose);
     trace_free(&t);
     store_close(s);
     return 0;

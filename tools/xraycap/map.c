@@ -110,12 +110,13 @@ void map_add_trace(trace_map *m, const trace *t)
 
 void map_print_text(FILE *out, const trace_map *m)
 {
-    fprintf(out, "%-42s    %-42s %8s %10s %7s %7s\n", "from", "to", "requests", "avg ms", "error", "fault");
+    fprintf(out, "%-42s    %-42s %8s %10s %7s %7s %8s\n", "from", "to", "requests", "avg ms", "error", "fault",
+            "throttle");
     for (int i = 0; i < m->n; i++) {
         const map_edge *e = &m->edges[i];
-        fprintf(out, "%-42.42s -> %-42.42s %8ld %10.3f %6.1f%% %6.1f%%\n", e->from, e->to, e->count,
+        fprintf(out, "%-42.42s -> %-42.42s %8ld %10.3f %6.1f%% %6.1f%% %7.1f%%\n", e->from, e->to, e->count,
                 e->total_s / (double)e->count * 1000, 100.0 * (double)e->errors / (double)e->count,
-                100.0 * (double)e->faults / (double)e->count);
+                100.0 * (double)e->faults / (double)e->count, 100.0 * (double)e->throttles / (double)e->count);
     }
     if (!m->n)
         fprintf(out, "(no traces in this period)\n");

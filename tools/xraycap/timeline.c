@@ -82,6 +82,17 @@ static void details(FILE *out, const cJSON *e, int depth)
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(x, "type"), *msg = cJSON_GetObjectItemCaseSensitive(x, "message");
         fprintf(out, "%*s    exception %s: %s\n", depth * 2, "", cJSON_IsString(type) ? type->valuestring : "?",
                 cJSON_IsString(msg) ? msg->valuestring : "");
+        const cJSON *f; /* its stack, innermost frame first, as the console's Exceptions tab */
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(x, "stack")) {
+            const cJSON *label = cJSON_GetObjectItemCaseSensitive(f, "label"),
+                        *path = cJSON_GetObjectItemCaseSensitive(f, "path"),
+                        *line = cJSON_GetObjectItemCaseSensitive(f, "line");
+            fprintf(out, "%*s      at %s", depth * 2, "", cJSON_IsString(label) ? label->valuestring : "?");
+            if (cJSON_IsString(path) && *path->valuestring)
+                fprintf(out, " (%s%s%.0f)", path->valuestring, cJSON_IsNumber(line) ? ":" : "",
+                        cJSON_IsNumber(line) ? line->valuedouble : 0);
+            fputc('\n', out);
+        }
     }
 }
 
@@ -104,6 +115,21 @@ void timeline_label(const cJSON *e, char *out, size_t n)
     }
     grouped[o] = '\0';
     snprintf(out, n, "%s \u00d7%s", text, grouped);
+}
+
+/* The items of `array` in start order (malloc'ed; NULL with *n 0 when there are none). */
+static const cJSON **in_start_order(const cJSON *array, int *n)
+{
+    *n = cJSON_GetArraySize(array);
+    const cJSON **v = *n > 0 ? malloc(sizeof *v * (size_t)*n) : NULL, *c;
+    if (!v) {
+        *n = 0;
+        return NULL;
+    }
+    int i = 0;
+    cJSON_ArrayForEach(c, array) v[i++] = c;
+    qsort(v, (size_t)*n, sizeof *v, by_start);
+    return v;
 }
 
 static int bar_column(double x, int width)
@@ -150,18 +176,35 @@ static void row(FILE *out, const cJSON *e, int depth, double t0, double span, in
     fputc('\n', out);
     if (verbose)
         details(out, e, depth);
-    const cJSON *subs = cJSON_GetObjectItem(e, "subsegments");
-    int n = cJSON_GetArraySize(subs), i = 0;
-    if (n <= 0)
-        return;
-    const cJSON **kids = malloc(sizeof *kids * (size_t)n), *c;
-    if (!kids)
-        return;
-    cJSON_ArrayForEach(c, subs) kids[i++] = c;
-    qsort(kids, (size_t)n, sizeof *kids, by_start);
-    for (i = 0; i < n; i++)
+    int n;
+    const cJSON **kids = in_start_order(cJSON_GetObjectItem(e, "subsegments"), &n);
+    for (int i = 0; i < n; i++)
         row(out, kids[i], depth + 1, t0, span, width, verbose);
     free(kids);
+}
+
+void timeline_print_trace(FILE *out, const cJSON *roots, int width, int verbose)
+{
+    int n;
+    const cJSON **segs = in_start_order(roots, &n);
+    if (!n)
+        return;
+    double t0 = num(segs[0], "start_time"), t1 = t0;
+    for (int i = 0; i < n; i++) {
+        double et = cJSON_IsTrue(cJSON_GetObjectItem(segs[i], "in_progress")) ? num(segs[i], "start_time")
+                                                                               : num(segs[i], "end_time");
+        t1 = et > t1 ? et : t1;
+    }
+    const cJSON *tid = cJSON_GetObjectItem(segs[0], "trace_id");
+    fprintf(out, "trace %s: %d segment(s), %.3f ms\n", cJSON_IsString(tid) ? tid->valuestring : "?", n,
+            (t1 - t0) * 1000);
+    for (int i = 0; i < n; i++) { /* a group per segment, labelled as the console labels it */
+        const cJSON *name = cJSON_GetObjectItem(segs[i], "name"), *origin = cJSON_GetObjectItem(segs[i], "origin");
+        fprintf(out, "== %s%s%s%s\n", cJSON_IsString(name) ? name->valuestring : "?", cJSON_IsString(origin) ? " (" : "",
+                cJSON_IsString(origin) ? origin->valuestring : "", cJSON_IsString(origin) ? ")" : "");
+        row(out, segs[i], 0, t0, t1 - t0, width > 200 ? 200 : width, verbose);
+    }
+    free(segs);
 }
 
 void timeline_print(FILE *out, const cJSON *root, int width, int verbose)

@@ -16,7 +16,12 @@ void timeline_label(const cJSON *e, char *out, size_t n);
 
 /* Prints one tree: a row per entity, indented by nesting, with a bar scaled to the root's
  * duration, the duration in ms, flags and annotations; with `verbose`, also each entity's
- * metadata, http, aws and sql fields and exceptions. */
+ * metadata, http, aws and sql fields and exceptions with their stacks. */
 void timeline_print(FILE *out, const cJSON *root, int width, int verbose);
+
+/* Prints a whole trace as the console's segments timeline: one time axis for every segment
+ * (so a downstream segment's bar starts under the call that reached it), a group per segment
+ * labelled with its name and origin ("== users (AWS::Lambda::Function)"), in start order. */
+void timeline_print_trace(FILE *out, const cJSON *roots, int width, int verbose);
 
 #endif

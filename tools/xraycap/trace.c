@@ -41,8 +41,6 @@ static void summarise(const cJSON *e, int depth, const cJSON *seg, void *ctx)
         t->start = st;
     if (et > t->end)
         t->end = et;
-    t->fault |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "fault"));
-    t->error |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "error"));
     t->throttle |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "throttle"));
     const cJSON *a;
     const cJSON *ann = cJSON_GetObjectItemCaseSensitive(e, "annotations");
@@ -90,6 +88,10 @@ bool trace_load(store *s, const char *id, trace *t)
     double status = num(resp, "status");
     t->status = status >= 100 && status <= 599 ? (int)status : 0;
     trace_walk(t, summarise, t);
+    /* as the X-Ray API's trace summaries: HasFault and HasError are the root segment's own,
+     * HasThrottle is any document's */
+    t->fault = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t->root, "fault"));
+    t->error = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t->root, "error"));
     return true;
 }
 

@@ -15,7 +15,8 @@ typedef struct trace {
     double start, end;       /* earliest start, latest end of any entity */
     const char *method, *url;
     int status;              /* 0 when the entry segment has no response */
-    bool fault, error, throttle;
+    bool fault, error, throttle; /* as TraceSummary's HasFault, HasError (the entry segment's
+                                    own flags) and HasThrottle (any entity's) */
     cJSON *annotations;      /* every entity's annotations, merged */
 } trace;
 
