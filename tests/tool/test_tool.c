@@ -404,13 +404,12 @@ static int bar_start(const char *out, const char *row_name)
     return bar ? (int)(strcspn(bar + 1, "#")) : -1;
 }
 
-/* `show` draws a trace's segments on one time axis, grouped and labelled with name and origin
- * (a downstream segment's bar starts under the call that reached it), `-v` shows exceptions
- * with their stacks, and `map` gives each edge's throttle share. */
-static void test_show_draws_every_segment_on_one_axis_and_map_counts_throttles(void)
+/* A Lambda-like trace in a new store at `path`: segment api (EC2) calls users-call (remote),
+ * which reached segment users (Lambda, fault, annotation tier, its own db-query fault with a
+ * stack), and quota-svc (remote, throttled). */
+static void write_two_segment_trace(const char *path)
 {
-    char path[128], cmd[512], err[256];
-    snprintf(path, sizeof path, "/tmp/xraycap-axis-%d.db", (int)getpid());
+    char err[256];
     unlink(path);
     store *st = store_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
@@ -424,9 +423,11 @@ static void test_show_draws_every_segment_on_one_axis_and_map_counts_throttles(v
              t, t + 0.1, t + 0.05, t + 0.09, t + 0.01, t + 0.02);
     snprintf(docs[1], sizeof docs[1], "{\"name\":\"users\",\"id\":\"3000000000000003\",\"trace_id\":\"" TRACE
              "\",\"parent_id\":\"2000000000000002\",\"start_time\":%.3f,\"end_time\":%.3f,"
-             "\"origin\":\"AWS::Lambda::Function\",\"fault\":true,\"cause\":{\"exceptions\":[{\"id\":"
+             "\"origin\":\"AWS::Lambda::Function\",\"fault\":true,\"annotations\":{\"tier\":\"gold\"},"
+             "\"subsegments\":[{\"name\":\"db-query\",\"id\":\"6000000000000006\",\"start_time\":%.3f,"
+             "\"end_time\":%.3f,\"fault\":true}],\"cause\":{\"exceptions\":[{\"id\":"
              "\"4000000000000004\",\"type\":\"KeyError\",\"message\":\"no user\",\"stack\":[{\"label\":"
-             "\"find_user\",\"path\":\"users.c\",\"line\":42}]}]}}", t + 0.05, t + 0.09);
+             "\"find_user\",\"path\":\"users.c\",\"line\":42}]}]}}", t + 0.05, t + 0.09, t + 0.06, t + 0.07);
     store_begin(st);
     for (int i = 0; i < 2; i++) {
         cJSON *doc = cJSON_Parse(docs[i]);
@@ -435,6 +436,16 @@ static void test_show_draws_every_segment_on_one_axis_and_map_counts_throttles(v
     }
     store_commit(st);
     store_close(st);
+}
+
+/* `show` draws a trace's segments on one time axis, grouped and labelled with name and origin
+ * (a downstream segment's bar starts under the call that reached it), `-v` shows exceptions
+ * with their stacks, and `map` gives each edge's throttle share. */
+static void test_show_draws_every_segment_on_one_axis_and_map_counts_throttles(void)
+{
+    char path[128], cmd[512], err[256];
+    snprintf(path, sizeof path, "/tmp/xraycap-axis-%d.db", (int)getpid());
+    write_two_segment_trace(path);
     snprintf(cmd, sizeof cmd, XRAYCAP " show --db %s -v " TRACE " 2>&1", path);
     const char *out = command_output(cmd);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 segment(s)"));
@@ -454,13 +465,57 @@ static void test_show_draws_every_segment_on_one_axis_and_map_counts_throttles(v
     /* the trace's flags, as the X-Ray API's summaries: fault and error the entry segment's own
      * (a downstream segment's fault is not the trace's), throttle any entity's */
     trace tr;
-    st = store_open(path, err, sizeof err);
+    store *st = store_open(path, err, sizeof err);
     CU_ASSERT_TRUE_FATAL(st && trace_load(st, TRACE, &tr));
     CU_ASSERT_FALSE(tr.fault);
     CU_ASSERT_FALSE(tr.error);
     CU_ASSERT_TRUE(tr.throttle);
     trace_free(&tr);
     store_close(st);
+    unlink(path);
+}
+
+/* Each form of the console's filter grammar, through `xraycap traces --filter`. */
+static void test_the_consoles_filter_forms_select_through_the_terminal(void)
+{
+    char path[128], cmd[1024];
+    snprintf(path, sizeof path, "/tmp/xraycap-forms-%d.db", (int)getpid());
+    write_two_segment_trace(path);
+    static const char *yes[] = {
+        "service(\"users\") {fault}", "service(\"users\") { fault = true AND responsetime < 1 }",
+        "service(id(name: \"users\", type: \"AWS::Lambda::Function\"))", "id(type: \"AWS::Lambda::Function\")",
+        "edge(\"api\", \"users\")", "edge(\"api\", \"quota-svc\") {throttle}",
+        "rootcause.fault.service { name = \"users\" }", "rootcause.throttle.service { type = \"remote\" }",
+        "!fault", "! service(\"nowhere\")", "annotation[users].tier = \"gold\"", "throttle AND NOT error",
+    };
+    static const char *no[] = {
+        "service(\"api\") {fault}", "id(name: \"users\", type: \"AWS::EC2::Instance\")", "edge(\"users\", \"api\")",
+        "edge(\"api\", \"users\") {throttle}", "rootcause.fault.service { name = \"api\" }",
+        "annotation[api].tier = \"gold\"", "fault",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof *yes + sizeof no / sizeof *no; i++) {
+        bool want = i < sizeof yes / sizeof *yes;
+        const char *expr = want ? yes[i] : no[i - sizeof yes / sizeof *yes];
+        snprintf(cmd, sizeof cmd, XRAYCAP " traces --db %s --since 1h --filter '%s' 2>&1", path, expr);
+        const char *out = command_output(cmd);
+        if ((strstr(out, TRACE) != NULL) != want)
+            fprintf(stderr, "\n%s: %s\n", expr, out);
+        CU_ASSERT_EQUAL(strstr(out, TRACE) != NULL, want);
+    }
+    static const char *bad[][2] = {
+        {"edge(\"a\")", "expected ','"}, {"id()", "id needs name: or type:"},
+        {"service(\"x\") {fault", "expected '}'"}, {"annotation[users.tier = 1", "expected ']'"},
+        {"service(id(colour: \"red\"))", "id takes name: and type:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char err[512];
+        filter *f = filter_parse(bad[i][0], err, sizeof err);
+        CU_ASSERT_PTR_NULL(f);
+        if (!strstr(err, bad[i][1]) || !strchr(err, '^'))
+            fprintf(stderr, "\n%s: %s\n", bad[i][0], err);
+        CU_ASSERT_TRUE(strstr(err, bad[i][1]) && strchr(err, '^'));
+        filter_free(f);
+    }
     unlink(path);
 }
 
@@ -689,23 +744,23 @@ static void test_filters_select_the_right_traces(void)
 
 int main(void)
 {
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("xraycap tool", NULL, NULL);
-    CU_add_test(s, "test_addresses_are_read_alike_everywhere", test_addresses_are_read_alike_everywhere);
-    CU_add_test(s, "test_summaries_are_labelled_with_their_call_count", test_summaries_are_labelled_with_their_call_count);
-    CU_add_test(s, "test_show_draws_every_segment_on_one_axis_and_map_counts_throttles",
-                test_show_draws_every_segment_on_one_axis_and_map_counts_throttles);
-    CU_add_test(s, "test_fuzzing_findings_are_refused_not_crashes", test_fuzzing_findings_are_refused_not_crashes);
-    CU_add_test(s, "test_parser_refuses_every_malformed_datagram", test_parser_refuses_every_malformed_datagram);
-    CU_add_test(s, "test_daemon_counts_refusals_and_keeps_serving", test_daemon_counts_refusals_and_keeps_serving);
-    CU_add_test(s, "test_updates_replace_in_progress_and_streamed_subsegments_join", test_updates_replace_in_progress_and_streamed_subsegments_join);
-    CU_add_test(s, "test_accepted_datagrams_are_relayed_unchanged", test_accepted_datagrams_are_relayed_unchanged);
-    CU_add_test(s, "test_import_stores_json_lines_and_reports_bad_ones", test_import_stores_json_lines_and_reports_bad_ones);
-    CU_add_test(s, "test_daemon_imports_what_the_file_emitter_wrote", test_daemon_imports_what_the_file_emitter_wrote);
-    CU_add_test(s, "test_filter_errors_point_at_the_offending_token", test_filter_errors_point_at_the_offending_token);
-    CU_add_test(s, "test_filters_select_the_right_traces", test_filters_select_the_right_traces);
-    CU_add_test(s, "test_cli_answers_help_and_never_creates_a_store_by_reading", test_cli_answers_help_and_never_creates_a_store_by_reading);
-    CU_add_test(s, "test_load_from_four_processes_is_stored_once_each", test_load_from_four_processes_is_stored_once_each);
-    int failed = support_run_tests();
-    return failed ? 1 : 0;
+    static const support_test tests[] = {
+        SUPPORT_TEST(test_addresses_are_read_alike_everywhere),
+        SUPPORT_TEST(test_summaries_are_labelled_with_their_call_count),
+        SUPPORT_TEST(test_show_draws_every_segment_on_one_axis_and_map_counts_throttles),
+        SUPPORT_TEST(test_the_consoles_filter_forms_select_through_the_terminal),
+        SUPPORT_TEST(test_fuzzing_findings_are_refused_not_crashes),
+        SUPPORT_TEST(test_parser_refuses_every_malformed_datagram),
+        SUPPORT_TEST(test_daemon_counts_refusals_and_keeps_serving),
+        SUPPORT_TEST(test_updates_replace_in_progress_and_streamed_subsegments_join),
+        SUPPORT_TEST(test_accepted_datagrams_are_relayed_unchanged),
+        SUPPORT_TEST(test_import_stores_json_lines_and_reports_bad_ones),
+        SUPPORT_TEST(test_daemon_imports_what_the_file_emitter_wrote),
+        SUPPORT_TEST(test_filter_errors_point_at_the_offending_token),
+        SUPPORT_TEST(test_filters_select_the_right_traces),
+        SUPPORT_TEST(test_cli_answers_help_and_never_creates_a_store_by_reading),
+        SUPPORT_TEST(test_load_from_four_processes_is_stored_once_each),
+        {NULL, NULL},
+    };
+    return support_run_suite("xraycap tool", tests);
 }

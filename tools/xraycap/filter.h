@@ -1,8 +1,13 @@
-/* filter.h — a subset of X-Ray filter expressions, for `xraycap traces --filter`:
- *   annotation.KEY = "v"   service("name")   responsetime > 0.5   duration >= 1
+/* filter.h — X-Ray filter expressions, for `xraycap traces --filter` and `serve`'s filter box:
+ *   annotation.KEY = "v"   annotation[SERVICE].KEY = "v"   responsetime > 0.5   duration >= 1
  *   http.status = 500   http.method = "POST"   http.url CONTAINS "users"
  *   fault   error   throttle   ok   (each also "= true"/"= false")
- * combined with AND, OR, NOT and parentheses. */
+ *   service("name")   service(id(name: "x", type: "AWS::Lambda::Function"))   id(...)
+ *   edge("from", "to")   rootcause.fault.service   rootcause.error.service   rootcause.throttle.service
+ * the node forms each with an optional { expression } about that node alone (its flags,
+ * responsetime, http.*, annotation.*, name, type), combined with AND, OR, NOT (or !) and
+ * parentheses. A node's type is its origin; a call out without one is "remote", or "AWS::NAME"
+ * for an AWS call. Not supported: groups, rootcause.*.entity and the inferred-node keywords. */
 #ifndef XRAYCAP_FILTER_H
 #define XRAYCAP_FILTER_H
 
