@@ -528,14 +528,21 @@ static int get(const char *path)
 }
 
 /* `xraycap serve` on the test's store, on a free port (serve_port), once it listens. */
-static pid_t serve_start(void)
+/* xraycap serve on the test's store, with the options given (or none). */
+static pid_t serve_start_with(const char *options)
 {
     serve_port = support_free_port(SOCK_STREAM);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " serve --db %s --http 127.0.0.1:%d 2>/dev/null", db, serve_port);
+    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " serve --db %s --http 127.0.0.1:%d %s 2>/dev/null", db, serve_port,
+             options);
     pid_t pid = support_spawn(cmd);
     CU_ASSERT(support_wait_port(serve_port));
     return pid;
+}
+
+static pid_t serve_start(void)
+{
+    return serve_start_with("");
 }
 
 static _Atomic int answered_ok;
@@ -581,24 +588,37 @@ static void test_serve_answers_fifty_clients_at_once(void)
     remove_dir();
 }
 
+/* Stores trace `trace` with its entry segment lasting `seconds`, started `ago` seconds ago. */
+static void put_trace(store *s, unsigned trace, double seconds, double ago)
+{
+    static char text[1024];
+    document(text, sizeof text, trace, trace, 0);
+    cJSON *doc = cJSON_Parse(text);
+    double start = (double)time(NULL) - ago;
+    cJSON_SetNumberValue(cJSON_GetObjectItem(doc, "start_time"), start);
+    cJSON_SetNumberValue(cJSON_GetObjectItem(doc, "end_time"), start + seconds);
+    char *body = cJSON_PrintUnformatted(doc);
+    CU_ASSERT_EQUAL(store_put(s, doc, body), STORE_OK);
+    cJSON_free(body);
+    cJSON_Delete(doc);
+}
+
+/* The rows of the trace list in the page last fetched. */
+static int trace_rows(void)
+{
+    int rows = 0;
+    for (const char *r = page; (r = strstr(r, "<tr class=\"trace\">")); r++)
+        rows++;
+    return rows;
+}
+
 /* The time range is carried in the URL (?since=, as --since) and narrows the list and map. */
 static void test_serve_time_range_narrows_the_list(void)
 {
     fresh_dir();
     store *s = open_store();
-    static char text[1024];
-    double now = (double)time(NULL);
-    for (unsigned i = 0; i < 2; i++) { /* trace 0 two hours old, trace 1 a minute old */
-        document(text, sizeof text, i, i, 0);
-        cJSON *doc = cJSON_Parse(text);
-        double start = now - (i ? 60 : 7200);
-        cJSON_SetNumberValue(cJSON_GetObjectItem(doc, "start_time"), start);
-        cJSON_SetNumberValue(cJSON_GetObjectItem(doc, "end_time"), start + 0.01);
-        char *body = cJSON_PrintUnformatted(doc);
-        CU_ASSERT_EQUAL(store_put(s, doc, body), STORE_OK);
-        cJSON_free(body);
-        cJSON_Delete(doc);
-    }
+    put_trace(s, 0, 0.01, 7200); /* trace 0 two hours old, trace 1 a minute old */
+    put_trace(s, 1, 0.01, 60);
     store_close(s);
     pid_t pid = serve_start();
     keep_page = true;
@@ -606,13 +626,69 @@ static void test_serve_time_range_narrows_the_list(void)
     CU_ASSERT_EQUAL(get("/?since=5m"), 200);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, recent));
     CU_ASSERT_PTR_NULL(strstr(page, old));
-    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<b><a href=\"/?since=5m\">5 min</a></b>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<b><a href=\"./?since=5m\">5 min</a></b>"));
     CU_ASSERT_EQUAL(get("/?since=3h"), 200);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, recent));
     CU_ASSERT_PTR_NOT_NULL(strstr(page, old));
     CU_ASSERT_EQUAL(get("/?since=1h&filter=fault"), 200); /* the presets keep the filter */
-    CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"/?since=6h&amp;filter=fault\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"./?since=6h&amp;filter=fault\""));
     CU_ASSERT_EQUAL(get("/map?since=5m"), 200);
+    keep_page = false;
+    support_stop(pid);
+    remove_dir();
+}
+
+/* The response-time histogram above the list: the right count in each bucket, each bucket a
+ * link to the list narrowed to its range. */
+static void test_serve_histogram_counts_response_times_per_bucket(void)
+{
+    fresh_dir();
+    store *s = open_store();
+    unsigned n = 0;
+    for (int i = 0; i < 5; i++)
+        put_trace(s, n++, 0.015, 60);
+    for (int i = 0; i < 3; i++)
+        put_trace(s, n++, 0.055, 60);
+    for (int i = 0; i < 2; i++)
+        put_trace(s, n++, 0.095, 60);
+    store_close(s);
+    pid_t pid = serve_start();
+    keep_page = true;
+    CU_ASSERT_EQUAL(get("/"), 200);
+    static const int want[10] = {0, 5, 0, 0, 0, 3, 0, 0, 0, 2};
+    const char *p = page;
+    for (int b = 0; b < 10; b++) {
+        p = strstr(p, "class=\"bucket\" data-count=\"");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        p += strlen("class=\"bucket\" data-count=\"");
+        CU_ASSERT_EQUAL(atoi(p), want[b]);
+    }
+    /* the bucket of 50 to 60 ms, followed: three traces */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"./?filter=responsetime%20%3E%3D%200%2E05%20AND%20responsetime%20%3C%200%2E06\""));
+    CU_ASSERT_EQUAL(get("/?filter=responsetime%20%3E%3D%200%2E05%20AND%20responsetime%20%3C%200%2E06"), 200);
+    CU_ASSERT_EQUAL(trace_rows(), 3);
+    keep_page = false;
+    support_stop(pid);
+    remove_dir();
+}
+
+/* A list stopped at serve's --limit says "N shown of M", and its link to the rest keeps the filter. */
+static void test_serve_show_all_keeps_the_filter(void)
+{
+    fresh_dir();
+    store *s = open_store();
+    for (unsigned n = 0; n < 5; n++)
+        put_trace(s, n, 0.01, 60);
+    put_trace(s, 5, 2.0, 60); /* the one the filter leaves out */
+    store_close(s);
+    pid_t pid = serve_start_with("--limit 2");
+    keep_page = true;
+    CU_ASSERT_EQUAL(get("/?filter=responsetime%20%3C%201"), 200);
+    CU_ASSERT_EQUAL(trace_rows(), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "2 shown of 5; <a href=\"./?limit=5&amp;filter=responsetime%20%3C%201\">"));
+    CU_ASSERT_EQUAL(get("/?limit=5&filter=responsetime%20%3C%201"), 200);
+    CU_ASSERT_EQUAL(trace_rows(), 5);
+    CU_ASSERT_PTR_NULL(strstr(page, "shown of"));
     keep_page = false;
     support_stop(pid);
     remove_dir();
@@ -631,6 +707,8 @@ int main(void)
         SUPPORT_TEST(test_a_list_stopped_at_its_limit_says_n_shown_of_m),
         SUPPORT_TEST(test_serve_answers_fifty_clients_at_once),
         SUPPORT_TEST(test_serve_time_range_narrows_the_list),
+        SUPPORT_TEST(test_serve_histogram_counts_response_times_per_bucket),
+        SUPPORT_TEST(test_serve_show_all_keeps_the_filter),
         {NULL, NULL},
     };
     return support_run_suite("daemon-life", tests);

@@ -82,6 +82,15 @@ static double since_of(const char *path, const options *o)
     return d < 0 ? o->since : (double)time(NULL) - d;
 }
 
+/* "&filter=..." for a link that keeps the list's filter; nothing when there is none. */
+static void put_filter(FILE *out, const char *filter)
+{
+    if (!filter || !*filter)
+        return;
+    fputs("&amp;filter=", out);
+    html_url_encode(out, filter);
+}
+
 /* The console's time range presets, each a link that keeps the filter; the current one bold. */
 static void time_range(FILE *out, const char *page, const char *path, const char *filter)
 {
@@ -95,11 +104,7 @@ static void time_range(FILE *out, const char *page, const char *path, const char
     for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
         bool on = !strcmp(now, presets[i][0]);
         fprintf(out, " %s<a href=\"%s?since=%s", on ? "<b>" : "", page, presets[i][0]);
-        if (filter && *filter) {
-            fputs("&amp;filter=", out);
-            for (const unsigned char *f = (const unsigned char *)filter; *f; f++)
-                fprintf(out, isalnum(*f) ? "%c" : "%%%02X", *f);
-        }
+        put_filter(out, filter);
         fprintf(out, "\">%s</a>%s", presets[i][1], on ? "</b>" : "");
     }
     fputs("</p>", out);
@@ -128,7 +133,7 @@ static void handle(int c, store *s, const options *o)
         trace_map m = {0};
         view_build_map(s, since_of(path, o), &m);
         html_begin(out, "Trace map", "");
-        time_range(out, "/map", path, NULL);
+        time_range(out, "./map", path, NULL);
         html_map(out, &m);
         html_end(out);
         map_free(&m);
@@ -144,11 +149,14 @@ static void handle(int c, store *s, const options *o)
         if (!text[0] || f)
             view_load(&l, since_of(path, o));
         html_begin(out, "Traces", "");
-        time_range(out, "/", path, text);
+        time_range(out, "./", path, text);
+        html_histogram(out, l.v, l.n, text);
         html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
-        if (l.total > l.n) /* the list stopped at its limit: say so, and how to see more */
-            fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"/?limit=%ld\">show all</a></p>", l.n,
-                    l.total, l.total);
+        if (l.total > l.n) { /* the list stopped at its limit: say so, and how to see more */
+            fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"./?limit=%ld", l.n, l.total, l.total);
+            put_filter(out, text);
+            fputs("\">show all</a></p>", out);
+        }
         html_end(out);
         view_list_free(&l);
         filter_free(f);

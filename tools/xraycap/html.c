@@ -3,6 +3,7 @@
 #include "timeline.h"
 #include "map.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -115,6 +116,61 @@ void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const 
         fputs("</td></tr>\n", out);
     }
     fputs("</table>\n", out);
+}
+
+void html_url_encode(FILE *out, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        fprintf(out, isalnum(*c) ? "%c" : "%%%02X", *c);
+}
+
+/* The next 1, 2 or 5 times a power of ten at or above x (seconds). */
+static double nice_ceiling(double x)
+{
+    double p = 1e-6;
+    while (p * 10 <= x)
+        p *= 10;
+    return x <= p ? p : x <= 2 * p ? 2 * p : x <= 5 * p ? 5 * p : 10 * p;
+}
+
+void html_histogram(FILE *out, const trace *traces, int n, const char *filter)
+{
+    enum { BUCKETS = 10, W = 600, H = 80 };
+    double top = 0;
+    for (int i = 0; i < n; i++) {
+        double rt = entity_duration(traces[i].root);
+        top = rt > top ? rt : top;
+    }
+    if (!n || !(top > 0))
+        return;
+    double upper = nice_ceiling(top * 1.000001), width = upper / BUCKETS;
+    int count[BUCKETS] = {0}, most = 1;
+    for (int i = 0; i < n; i++) {
+        int b = (int)(entity_duration(traces[i].root) / width);
+        count[b < 0 ? 0 : b >= BUCKETS ? BUCKETS - 1 : b]++;
+    }
+    for (int b = 0; b < BUCKETS; b++)
+        most = count[b] > most ? count[b] : most;
+    fprintf(out, "<h2>Response time distribution</h2>\n<svg id=\"histogram\" xmlns=\"http://www.w3.org/2000/svg\" "
+                 "width=\"%d\" height=\"%d\">\n", W + 20, H + 30);
+    for (int b = 0; b < BUCKETS; b++) {
+        double from = b * width, to = (b + 1) * width;
+        int h = count[b] * H / most, x = 10 + b * W / BUCKETS;
+        /* a bucket is a link: the list narrowed to its response times, the filter kept */
+        fprintf(out, "<a class=\"bucket\" data-count=\"%d\" data-from=\"%g\" data-to=\"%g\" href=\"./?filter=", count[b],
+                from, to);
+        char range[1400];
+        if (filter && *filter)
+            snprintf(range, sizeof range, "(%s) AND responsetime >= %g AND responsetime < %g", filter, from, to);
+        else
+            snprintf(range, sizeof range, "responsetime >= %g AND responsetime < %g", from, to);
+        html_url_encode(out, range);
+        fprintf(out, "\"><title>%d trace(s), %g to %g ms</title><rect x=\"%d\" y=\"%d\" width=\"%d\" "
+                     "height=\"%d\" fill=\"#3182ce\"/></a>\n", count[b], from * 1000, to * 1000, x, 10 + H - h,
+                W / BUCKETS - 4, h > 0 ? h : 0);
+        fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%g</text>\n", x, H + 24, from * 1000);
+    }
+    fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%g ms</text></svg>\n", 10 + W - 20, H + 24, upper * 1000);
 }
 
 typedef struct svg_ctx {

@@ -18,6 +18,12 @@ void html_end(FILE *out);
  * above the table. */
 void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error,
                      const char *root);
+/* text as a URL's query value: letters and digits as they are, every other byte %XX. */
+void html_url_encode(FILE *out, const char *text);
+/* The response-time distribution of the listed traces (their entry segments), as the console
+ * draws it above the list: ten buckets from 0 to a round ceiling, each a link to the list
+ * narrowed to its range (the filter kept); nothing when there is no trace. */
+void html_histogram(FILE *out, const trace *traces, int n, const char *filter);
 void html_timeline(FILE *out, const trace *t);
 void html_map(FILE *out, const struct trace_map *m);
 
