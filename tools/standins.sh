@@ -30,16 +30,20 @@ start)
     echo "standins: dynalite and s3rver are not installed; run: make build/npm/.installed" >&2
     exit 1
   fi
-  stop
-  mkdir -p "$dir" && rm -rf "$dir/s3" && mkdir "$dir/s3"
-  ddb=$(free_port) s3=$(free_port) ids=$(free_port)
-  "$bin/dynalite" --host 127.0.0.1 --port "$ddb" --createTableMs 0 >"$dir/dynalite.log" 2>&1 &
-  echo $! >>"$dir/pids"
-  "$bin/s3rver" -d "$dir/s3" -p "$s3" -a 127.0.0.1 --silent >"$dir/s3rver.log" 2>&1 &
-  echo $! >>"$dir/pids"
-  node tests/e2e/request_id_proxy.js "$ids" "$s3" >"$dir/proxy.log" 2>&1 &
-  echo $! >>"$dir/pids"
-  wait_port "$ddb" && wait_port "$s3" && wait_port "$ids" || { stop; exit 1; }
+  # a port free when picked may be taken before a stand-in listens on it: new ports, three tries
+  for try in 1 2 3; do
+    stop
+    mkdir -p "$dir" && rm -rf "$dir/s3" && mkdir "$dir/s3"
+    ddb=$(free_port) s3=$(free_port) ids=$(free_port)
+    "$bin/dynalite" --host 127.0.0.1 --port "$ddb" --createTableMs 0 >"$dir/dynalite.log" 2>&1 &
+    echo $! >>"$dir/pids"
+    "$bin/s3rver" -d "$dir/s3" -p "$s3" -a 127.0.0.1 --silent >"$dir/s3rver.log" 2>&1 &
+    echo $! >>"$dir/pids"
+    node tests/e2e/request_id_proxy.js "$ids" "$s3" >"$dir/proxy.log" 2>&1 &
+    echo $! >>"$dir/pids"
+    wait_port "$ddb" && wait_port "$s3" && wait_port "$ids" && break
+    [ "$try" = 3 ] && { echo "standins: could not start; see $dir/*.log" >&2; stop; exit 1; }
+  done
   cat >"$dir/env" <<EOF
 export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$ddb
 export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$ids

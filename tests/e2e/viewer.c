@@ -21,6 +21,10 @@
 #define CHROMIUM "/usr/bin/chromium"
 #define TRACE "1-6b0b9000-bd862e3fe1be46a994272793"
 #define FAULT_TRACE "1-6b0b9001-0d862e3fe1be46a994272794"
+#define LAMBDA_TRACE "1-6b0b9002-1d862e3fe1be46a994272795"
+#define FIB_TRACE "1-6b0b9003-2d862e3fe1be46a994272796"
+#define ERROR_TRACE "1-6b0b9004-3d862e3fe1be46a994272797"
+#define OLD_TRACE "1-6b0b9005-4d862e3fe1be46a994272798"
 
 static char db[128], base[64], capture_id[64];
 static pid_t server;
@@ -52,7 +56,78 @@ static const char *dom(const char *path)
     return capture(cmd);
 }
 
-/* Fills a store through the daemon: the capture sample and one hand-made hostile document. */
+static void send_doc(int fd, const struct sockaddr_in *a, const char *body)
+{
+    char doc[65000];
+    int n = snprintf(doc, sizeof doc, "{\"format\":\"json\",\"version\":1}\n%s", body);
+    /* before the tests run: a fixture that cannot be sent stops the suite */
+    if (n <= 0 || (size_t)n >= sizeof doc || sendto(fd, doc, (size_t)n, 0, (const struct sockaddr *)a, sizeof *a) != n) {
+        fprintf(stderr, "viewer: could not send a fixture document (%d bytes)\n", n);
+        exit(1);
+    }
+}
+
+/* fib(n) as nested subsegments, each a tenth shorter than its parent; ids from *next. */
+static int fib_json(char *out, size_t len, int n, double start, double end, unsigned *next)
+{
+    int w = snprintf(out, len, "{\"name\":\"fib\",\"id\":\"%016x\",\"start_time\":%.4f,\"end_time\":%.4f,"
+                     "\"annotations\":{\"n\":%d}", (*next)++, start, end, n);
+    if (n >= 2) {
+        double mid = start + (end - start) / 2;
+        w += snprintf(out + w, len - (size_t)w, ",\"subsegments\":[");
+        w += fib_json(out + w, len - (size_t)w, n - 1, start + 0.0001, mid, next);
+        w += snprintf(out + w, len - (size_t)w, ",");
+        w += fib_json(out + w, len - (size_t)w, n - 2, mid, end - 0.0001, next);
+        w += snprintf(out + w, len - (size_t)w, "]");
+    }
+    return w + snprintf(out + w, len - (size_t)w, "}");
+}
+
+/* The console's cases: a Lambda trace (the service's segment and the function's, one calling
+ * the other, the function calling DynamoDB twice, once throttled), a recursive trace (fib(5):
+ * 15 nested calls), an error trace whose call threw (with a stack), and a trace ten minutes
+ * old (inside the default 15 minutes, outside the 5-minute preset). */
+static void send_console_traces(int fd, const struct sockaddr_in *a)
+{
+    static char body[60000];
+    double t = (double)time(NULL);
+    snprintf(body, sizeof body, "{\"name\":\"users\",\"origin\":\"AWS::Lambda\",\"id\":\"1a00000000000001\","
+             "\"trace_id\":\"" LAMBDA_TRACE "\",\"start_time\":%.4f,\"end_time\":%.4f,"
+             "\"http\":{\"response\":{\"status\":200}}}", t, t + 0.083);
+    send_doc(fd, a, body);
+    snprintf(body, sizeof body, "{\"name\":\"users\",\"origin\":\"AWS::Lambda::Function\",\"id\":\"1a00000000000002\","
+             "\"parent_id\":\"1a00000000000001\",\"trace_id\":\"" LAMBDA_TRACE "\",\"start_time\":%.4f,"
+             "\"end_time\":%.4f,\"subsegments\":[{\"name\":\"DynamoDB\",\"id\":\"1a00000000000003\","
+             "\"namespace\":\"aws\",\"start_time\":%.4f,\"end_time\":%.4f,\"aws\":{\"operation\":\"Query\","
+             "\"table_name\":\"Users\"},\"http\":{\"response\":{\"status\":200}}},{\"name\":\"DynamoDB\","
+             "\"id\":\"1a00000000000004\",\"namespace\":\"aws\",\"start_time\":%.4f,\"end_time\":%.4f,"
+             "\"error\":true,\"throttle\":true,\"aws\":{\"operation\":\"PutItem\",\"table_name\":\"Users\"},"
+             "\"http\":{\"response\":{\"status\":429}}}]}",
+             t + 0.010, t + 0.078, t + 0.015, t + 0.035, t + 0.040, t + 0.070);
+    send_doc(fd, a, body);
+    unsigned next = 0xf1b00000u;
+    int w = snprintf(body, sizeof body, "{\"name\":\"fib-service\",\"id\":\"%016x\",\"trace_id\":\"" FIB_TRACE
+                     "\",\"start_time\":%.4f,\"end_time\":%.4f,\"subsegments\":[", next++, t, t + 0.064);
+    w += fib_json(body + w, sizeof body - (size_t)w, 5, t + 0.001, t + 0.063, &next);
+    snprintf(body + w, sizeof body - (size_t)w, "]}");
+    send_doc(fd, a, body);
+    snprintf(body, sizeof body, "{\"name\":\"orders\",\"id\":\"0e00000000000001\",\"trace_id\":\"" ERROR_TRACE "\","
+             "\"start_time\":%.4f,\"end_time\":%.4f,\"error\":true,\"http\":{\"request\":{\"method\":\"POST\","
+             "\"url\":\"http://localhost/orders\"},\"response\":{\"status\":400}},\"annotations\":{\"customer\":"
+             "\"c-17\"},\"metadata\":{\"default\":{\"cart\":{\"items\":3}}},\"subsegments\":[{\"name\":"
+             "\"parse_order\",\"id\":\"0e00000000000002\",\"start_time\":%.4f,\"end_time\":%.4f,\"fault\":true,"
+             "\"cause\":{\"working_directory\":\"/srv\",\"exceptions\":[{\"id\":\"0e000000000000e1\",\"message\":"
+             "\"bad quantity\",\"type\":\"std::invalid_argument\",\"stack\":[{\"path\":\"src/orders.cpp\","
+             "\"line\":42,\"label\":\"parse_order\"},{\"path\":\"src/main.cpp\",\"line\":7,\"label\":\"main\"}]}]}}]}",
+             t, t + 0.033, t + 0.005, t + 0.020);
+    send_doc(fd, a, body);
+    snprintf(body, sizeof body, "{\"name\":\"earlier\",\"id\":\"0d00000000000001\",\"trace_id\":\"" OLD_TRACE "\","
+             "\"start_time\":%.4f,\"end_time\":%.4f}", t - 600, t - 599.988);
+    send_doc(fd, a, body);
+}
+
+/* Fills a store through the daemon: the capture sample, one hand-made hostile document and
+ * the console's cases. */
 static void fill_store(void)
 {
     int udp = support_free_port(SOCK_DGRAM);
@@ -87,8 +162,9 @@ static void fill_store(void)
                  "\"http\":{\"request\":{\"method\":\"POST\",\"url\":\"https://payments.internal:8443/charge\"},"
                  "\"response\":{\"status\":503}}},{\"name\":\"DynamoDB\",\"id\":\"70de5b6f19ff9a0d\","
                  "\"namespace\":\"aws\",\"start_time\":%.3f,\"end_time\":%.3f,\"aws\":{\"operation\":\"GetItem\","
-                 "\"table_name\":\"Orders\"}}]}", t, t + 0.050, t + 0.010, t + 0.040, t + 0.001, t + 0.008);
+                 "\"table_name\":\"Orders\"}}]}", t, t + 0.052, t + 0.010, t + 0.040, t + 0.001, t + 0.008);
     sendto(fd, doc, (size_t)n, 0, (struct sockaddr *)&a, sizeof a);
+    send_console_traces(fd, &a);
     close(fd);
     sleep_ms(500);
     kill(d, SIGTERM);
@@ -112,7 +188,7 @@ static void test_trace_list_timeline_and_map_render_in_a_browser(void)
     char id[64] = "";
     for (const char *l = link; (l = strstr(l, "href=\"trace/")); l++) {
         snprintf(id, sizeof id, "%.35s", l + 12);
-        if (strcmp(id, TRACE) && strcmp(id, FAULT_TRACE))
+        if (strncmp(id, "1-6b0b900", 9)) /* not one of the hand-made traces */
             break;
     }
     snprintf(capture_id, sizeof capture_id, "%s", id);
@@ -155,7 +231,8 @@ static void test_layout_colours_and_links_hold_in_the_browser(void)
     system("mkdir -p " B "/viewer");
     CU_ASSERT_EQUAL(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "timeout 120 node --experimental-websocket " ROOT "/tests/e2e/viewer_dom.mjs "
-             "http://%s %s " FAULT_TRACE " " B "/viewer/trace.html " B "/viewer", base, capture_id);
+             "http://%s %s " FAULT_TRACE " " B "/viewer/trace.html " B "/viewer "
+             LAMBDA_TRACE " " FIB_TRACE " " ERROR_TRACE " " OLD_TRACE, base, capture_id);
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 

@@ -672,7 +672,8 @@ static void test_serve_histogram_counts_response_times_per_bucket(void)
     remove_dir();
 }
 
-/* A list stopped at serve's --limit says "N shown of M", and its link to the rest keeps the filter. */
+/* A list stopped at serve's --limit says "N shown of M", and its link to the rest keeps the
+ * filter; the histogram above it counts all M. */
 static void test_serve_show_all_keeps_the_filter(void)
 {
     fresh_dir();
@@ -685,6 +686,10 @@ static void test_serve_show_all_keeps_the_filter(void)
     keep_page = true;
     CU_ASSERT_EQUAL(get("/?filter=responsetime%20%3C%201"), 200);
     CU_ASSERT_EQUAL(trace_rows(), 2);
+    int in_histogram = 0; /* the histogram counts every match, not only the rows shown */
+    for (const char *p = page; (p = strstr(p, "data-count=\"")); p++)
+        in_histogram += atoi(p + strlen("data-count=\""));
+    CU_ASSERT_EQUAL(in_histogram, 5);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "2 shown of 5; <a href=\"./?limit=5&amp;filter=responsetime%20%3C%201\">"));
     CU_ASSERT_EQUAL(get("/?limit=5&filter=responsetime%20%3C%201"), 200);
     CU_ASSERT_EQUAL(trace_rows(), 5);

@@ -107,7 +107,22 @@ static void time_range(FILE *out, const char *page, const char *path, const char
         put_filter(out, filter);
         fprintf(out, "\">%s</a>%s", presets[i][1], on ? "</b>" : "");
     }
-    fputs("</p>", out);
+    /* a custom range: any duration --since takes */
+    fprintf(out, "</p><form class=\"range\" method=\"get\" action=\"%s\">Custom: <input id=\"since\" name=\"since\" "
+                 "size=\"8\" placeholder=\"90m, 36h, 3d\" value=\"", page);
+    html_escape(out, now);
+    fputs("\">", out);
+    if (filter && *filter) {
+        fputs("<input type=\"hidden\" name=\"filter\" value=\"", out);
+        html_escape(out, filter);
+        fputs("\">", out);
+    }
+    fputs(" <button>Apply</button></form>\n", out);
+    if (now[0] && units_duration(now) < 0) {
+        fputs("<p class=\"err\" id=\"range-error\">'", out);
+        html_escape(out, now);
+        fputs("' is not a duration like 15m, 2h, 30s; the range is serve's --since.</p>\n", out);
+    }
 }
 
 static void handle(int c, store *s, const options *o)
@@ -134,7 +149,7 @@ static void handle(int c, store *s, const options *o)
         view_build_map(s, since_of(path, o), &m);
         html_begin(out, "Trace map", "");
         time_range(out, "./map", path, NULL);
-        html_map(out, &m);
+        html_map(out, &m, "");
         html_end(out);
         map_free(&m);
     } else if (!strcmp(path, "/") || !strncmp(path, "/?", 2)) {
@@ -150,7 +165,7 @@ static void handle(int c, store *s, const options *o)
             view_load(&l, since_of(path, o));
         html_begin(out, "Traces", "");
         time_range(out, "./", path, text);
-        html_histogram(out, l.v, l.n, text);
+        html_histogram(out, l.rt, l.nrt, text);
         html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
         if (l.total > l.n) { /* the list stopped at its limit: say so, and how to see more */
             fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"./?limit=%ld", l.n, l.total, l.total);

@@ -20,11 +20,29 @@ void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const 
                      const char *root);
 /* text as a URL's query value: letters and digits as they are, every other byte %XX. */
 void html_url_encode(FILE *out, const char *text);
-/* The response-time distribution of the listed traces (their entry segments), as the console
- * draws it above the list: ten buckets from 0 to a round ceiling, each a link to the list
- * narrowed to its range (the filter kept); nothing when there is no trace. */
-void html_histogram(FILE *out, const trace *traces, int n, const char *filter);
+/* The response-time distribution of the matching traces (their entry segments' durations,
+ * `rt`; listed or not), as the console draws it above the list: ten buckets from 0 to a round
+ * ceiling, each a link to the list narrowed to its range (the filter kept); nothing when there
+ * is no trace. */
+void html_histogram(FILE *out, const double *rt, long n, const char *filter);
+/* The same for any durations (seconds): a bucket links to root + "./?filter=" + prefix
+ * "responsetime >= A AND responsetime < B" suffix (no links when root is NULL); the page's
+ * script turns a drag across buckets into the filter of their whole range. */
+void html_histogram_of(FILE *out, const double *values, int n, const char *root, const char *prefix,
+                       const char *suffix);
+/* JSON inside <script>: "<" written as \u003c so no "</script>" can close it early. */
+void html_script_json(FILE *out, const cJSON *v);
+
+/* html_timeline.c: the segments timeline on one time axis, a group per segment labelled with
+ * its name and origin, a status per row, subtrees that fold, and the details panel with the
+ * console's tabs (Overview, Resources, Annotations, Metadata, Exceptions, Raw). */
 void html_timeline(FILE *out, const trace *t);
-void html_map(FILE *out, const struct trace_map *m);
+/* html_map.c: the trace map with health rings and a legend, pan and zoom, and a panel per
+ * node and edge (health counts, response-time histogram, a link to its traces when root is
+ * not NULL). */
+void html_map(FILE *out, const struct trace_map *m, const char *root);
+/* html_script.c: the one script every page carries, wiring what the page has (histogram
+ * drags, the map, the timeline). */
+void html_script(FILE *out);
 
 #endif

@@ -28,11 +28,33 @@ static map_edge *edge(trace_map *m, const char *from, const char *to)
     return e;
 }
 
-static void count(trace_map *m, const char *from, const char *to, const cJSON *e)
+static const char *text(const cJSON *e, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* One call from `caller` (a segment, or NULL for the client) to `callee`. */
+static void count(trace_map *m, const char *from, const char *to, const cJSON *caller, const cJSON *e)
 {
     map_edge *x = edge(m, from, to);
     if (!x)
         return;
+    if (!x->count) {
+        snprintf(x->from_name, sizeof x->from_name, "%s", caller ? text(caller, "name") : "");
+        snprintf(x->to_name, sizeof x->to_name, "%s", text(e, "name"));
+        snprintf(x->to_type, sizeof x->to_type, "%s", text(e, "origin"));
+    }
+    if (x->nd == x->cd) {
+        int cd = x->cd ? x->cd * 2 : 8;
+        double *v = realloc(x->durations, sizeof *v * (size_t)cd);
+        if (v) {
+            x->durations = v;
+            x->cd = cd;
+        }
+    }
+    if (x->nd < x->cd)
+        x->durations[x->nd++] = entity_duration(e);
     x->count++;
     x->total_s += entity_duration(e);
     x->errors += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "error")) ||
@@ -78,12 +100,14 @@ static void visit(const cJSON *e, int depth, const cJSON *seg, void *arg)
         if (cJSON_HasObjectItem(e, "type"))
             return; /* a subsegment sent alone whose segment is not here (Lambda) */
         char caller[160] = "client";
-        const cJSON *pid = cJSON_GetObjectItemCaseSensitive(e, "parent_id"), *r;
+        const cJSON *pid = cJSON_GetObjectItemCaseSensitive(e, "parent_id"), *r, *from = NULL;
         cJSON_ArrayForEach(r, w->t->roots) {
-            if (r != e && cJSON_IsString(pid) && find_id(r, pid->valuestring))
+            if (r != e && cJSON_IsString(pid) && find_id(r, pid->valuestring)) {
                 service_node(r, caller, sizeof caller);
+                from = r;
+            }
         }
-        count(w->m, caller, service, e);
+        count(w->m, caller, service, from, e);
         return;
     }
     const cJSON *ns = cJSON_GetObjectItemCaseSensitive(e, "namespace");
@@ -98,7 +122,7 @@ static void visit(const cJSON *e, int depth, const cJSON *seg, void *arg)
                 return;
         }
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
-        count(w->m, service, name->valuestring, e);
+        count(w->m, service, name->valuestring, seg, e);
     }
 }
 
@@ -141,15 +165,9 @@ static void dot_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-/* A node's health, from the calls it received, as the console colours it. */
-typedef struct node_health {
-    long count, errors, faults, throttles;
-    double total_s;
-} node_health;
-
-static node_health health_of(const trace_map *m, const char *node)
+map_health map_node_health(const trace_map *m, const char *node)
 {
-    node_health h = {0};
+    map_health h = {0};
     for (int i = 0; i < m->n; i++)
         if (!strcmp(m->edges[i].to, node)) {
             h.count += m->edges[i].count;
@@ -161,7 +179,8 @@ static node_health health_of(const trace_map *m, const char *node)
     return h;
 }
 
-static const char *health_class(node_health h)
+/* A node's health as the console colours it. */
+static const char *health_class(map_health h)
 {
     if (!h.count)
         return "client";
@@ -182,8 +201,7 @@ static void health_colours(const char *cls, const char **line, const char **fill
         }
 }
 
-/* Each distinct node once, in order of appearance. */
-static int node_names(const trace_map *m, const char **names, int max)
+int map_node_names(const trace_map *m, const char **names, int max)
 {
     int n = 0;
     for (int i = 0; i < m->n; i++) {
@@ -212,10 +230,10 @@ void map_print_dot(FILE *out, const trace_map *m)
     fputs("digraph xray {\n  rankdir=LR;\n  nodesep=0.5;\n  ranksep=1.2;\n"
           "  node [shape=box, style=\"rounded,filled\", penwidth=2, fontname=\"Helvetica,Arial,sans-serif\", "
           "fontsize=12];\n  edge [fontname=\"Helvetica,Arial,sans-serif\", fontsize=10, color=\"#4a5568\"];\n", out);
-    const char *names[256];
-    int n = node_names(m, names, 256);
+    const char *names[MAP_MAX_NODES];
+    int n = map_node_names(m, names, MAP_MAX_NODES);
     for (int j = 0; j < n; j++) {
-        node_health h = health_of(m, names[j]);
+        map_health h = map_node_health(m, names[j]);
         const char *cls = health_class(h), *line = "#4a5568", *fill = "#edf2f7";
         health_colours(cls, &line, &fill);
         char label[400];
@@ -227,7 +245,7 @@ void map_print_dot(FILE *out, const trace_map *m)
         /* The name is the node's id: Graphviz writes it as the SVG group's <title>. */
         fputs("  ", out);
         dot_string(out, names[j]);
-        fprintf(out, " [class=\"%s\", color=\"%s\", fillcolor=\"%s\", label=", cls, line, fill);
+        fprintf(out, " [id=\"node-%d\", class=\"%s\", color=\"%s\", fillcolor=\"%s\", label=", j, cls, line, fill);
         dot_string(out, label);
         fputs("];\n", out);
     }
@@ -246,7 +264,7 @@ void map_print_dot(FILE *out, const trace_map *m)
         dot_string(out, names[a]);
         fputs(" -> ", out);
         dot_string(out, names[b]);
-        fputs(" [label=", out);
+        fprintf(out, " [id=\"edge-%d\", label=", i);
         dot_string(out, label);
         fputs("];\n", out);
     }
@@ -339,6 +357,8 @@ void map_print_svg(FILE *out, const trace_map *m)
 
 void map_free(trace_map *m)
 {
+    for (int i = 0; i < m->n; i++)
+        free(m->edges[i].durations);
     free(m->edges);
     memset(m, 0, sizeof *m);
 }

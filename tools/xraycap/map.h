@@ -9,9 +9,12 @@
 #include <stdio.h>
 
 typedef struct map_edge {
-    char from[160], to[160];
-    long count, errors, faults, throttles;
+    char from[160], to[160];          /* the nodes: a name, with its origin for a service */
+    char from_name[160], to_name[160], to_type[64]; /* as filters name them (type: the origin) */
+    long count, errors, faults, throttles; /* errors include throttles, as the console counts */
     double total_s;
+    double *durations;                /* each call's, for the histograms; nd of them */
+    int nd, cd;
 } map_edge;
 
 typedef struct trace_map {
@@ -20,6 +23,17 @@ typedef struct trace_map {
 } trace_map;
 
 void map_add_trace(trace_map *m, const trace *t);
+/* A node's health, from the calls it received (count 0: a client). */
+typedef struct map_health {
+    long count, errors, faults, throttles;
+    double total_s;
+} map_health;
+map_health map_node_health(const trace_map *m, const char *node);
+/* Each distinct node once, in order of appearance; a node's index is its id in the SVG
+ * ("node-J"), an edge's index in m->edges its id ("edge-I"). */
+int map_node_names(const trace_map *m, const char **names, int max);
+#define MAP_MAX_NODES 256
+
 void map_print_text(FILE *out, const trace_map *m);
 /* Graphviz DOT: a node per service or resource, coloured by the health of the calls it
  * received (fault red, error orange, throttle purple, else green; the client grey), edges

@@ -118,7 +118,7 @@ void timeline_label(const cJSON *e, char *out, size_t n)
 }
 
 /* The items of `array` in start order (malloc'ed; NULL with *n 0 when there are none). */
-static const cJSON **in_start_order(const cJSON *array, int *n)
+const cJSON **timeline_in_start_order(const cJSON *array, int *n)
 {
     *n = cJSON_GetArraySize(array);
     const cJSON **v = *n > 0 ? malloc(sizeof *v * (size_t)*n) : NULL, *c;
@@ -177,16 +177,23 @@ static void row(FILE *out, const cJSON *e, int depth, double t0, double span, in
     if (verbose)
         details(out, e, depth);
     int n;
-    const cJSON **kids = in_start_order(cJSON_GetObjectItem(e, "subsegments"), &n);
+    const cJSON **kids = timeline_in_start_order(cJSON_GetObjectItem(e, "subsegments"), &n);
     for (int i = 0; i < n; i++)
         row(out, kids[i], depth + 1, t0, span, width, verbose);
     free(kids);
 }
 
+void timeline_group_label(const cJSON *segment, char *out, size_t n)
+{
+    const cJSON *name = cJSON_GetObjectItem(segment, "name"), *origin = cJSON_GetObjectItem(segment, "origin");
+    snprintf(out, n, "%s%s%s%s", cJSON_IsString(name) ? name->valuestring : "?", cJSON_IsString(origin) ? " (" : "",
+             cJSON_IsString(origin) ? origin->valuestring : "", cJSON_IsString(origin) ? ")" : "");
+}
+
 void timeline_print_trace(FILE *out, const cJSON *roots, int width, int verbose)
 {
     int n;
-    const cJSON **segs = in_start_order(roots, &n);
+    const cJSON **segs = timeline_in_start_order(roots, &n);
     if (!n)
         return;
     double t0 = num(segs[0], "start_time"), t1 = t0;
@@ -199,9 +206,9 @@ void timeline_print_trace(FILE *out, const cJSON *roots, int width, int verbose)
     fprintf(out, "trace %s: %d segment(s), %.3f ms\n", cJSON_IsString(tid) ? tid->valuestring : "?", n,
             (t1 - t0) * 1000);
     for (int i = 0; i < n; i++) { /* a group per segment, labelled as the console labels it */
-        const cJSON *name = cJSON_GetObjectItem(segs[i], "name"), *origin = cJSON_GetObjectItem(segs[i], "origin");
-        fprintf(out, "== %s%s%s%s\n", cJSON_IsString(name) ? name->valuestring : "?", cJSON_IsString(origin) ? " (" : "",
-                cJSON_IsString(origin) ? origin->valuestring : "", cJSON_IsString(origin) ? ")" : "");
+        char group[320];
+        timeline_group_label(segs[i], group, sizeof group);
+        fprintf(out, "== %s\n", group);
         row(out, segs[i], 0, t0, t1 - t0, width > 200 ? 200 : width, verbose);
     }
     free(segs);

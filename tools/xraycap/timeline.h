@@ -14,6 +14,13 @@ cJSON *timeline_assemble(cJSON *docs);
  * count they stand for, "hot ×999,936". */
 void timeline_label(const cJSON *e, char *out, size_t n);
 
+/* The entities of a JSON array sorted by start time (malloc'd; *n of them, NULL when none). */
+const cJSON **timeline_in_start_order(const cJSON *array, int *n);
+
+/* A segment's group label, as the console's segments timeline writes it: "users
+ * (AWS::Lambda::Function)", or the name alone when it has no origin. */
+void timeline_group_label(const cJSON *segment, char *out, size_t n);
+
 /* Prints one tree: a row per entity, indented by nesting, with a bar scaled to the root's
  * duration, the duration in ms, flags and annotations; with `verbose`, also each entity's
  * metadata, http, aws and sql fields and exceptions with their stacks. */

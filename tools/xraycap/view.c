@@ -97,6 +97,16 @@ static void collect_trace(const char *id, void *arg)
         return;
     }
     l->total++;
+    if (l->nrt == l->crt) {
+        long crt = l->crt ? l->crt * 2 : 256;
+        double *v = realloc(l->rt, sizeof *v * (size_t)crt);
+        if (v) {
+            l->rt = v;
+            l->crt = crt;
+        }
+    }
+    if (l->nrt < l->crt)
+        l->rt[l->nrt++] = entity_duration(t.root);
     if (l->n >= (l->limit ? l->limit : VIEW_LIMIT)) {
         trace_free(&t);
         return;
@@ -119,6 +129,7 @@ void view_list_free(trace_list *l)
     for (int i = 0; i < l->n; i++)
         trace_free(&l->v[i]);
     free(l->v);
+    free(l->rt);
 }
 
 void view_load(trace_list *l, double since) { store_traces_since(l->s, since, collect_trace, l); }
@@ -142,7 +153,7 @@ bool view_trace_page(FILE *out, store *s, const char *id, const char *root)
         html_timeline(out, &t);
         trace_map m = {0};
         map_add_trace(&m, &t);
-        html_map(out, &m);
+        html_map(out, &m, root);
         map_free(&m);
         trace_free(&t);
     } else {

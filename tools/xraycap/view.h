@@ -42,6 +42,8 @@ typedef struct trace_list {
     trace *v;
     int n, cap;
     long total;
+    double *rt;             /* every match's response time, listed or not (nrt of them) */
+    long nrt, crt;
 } trace_list;
 
 /* Loads the traces since `since` into l (whose s, f and limit are set). */
