@@ -165,7 +165,7 @@ static void handle(int c, store *s, const options *o)
             view_load(&l, since_of(path, o));
         html_begin(out, "Traces", "");
         time_range(out, "./", path, text);
-        html_histogram(out, l.rt, l.nrt, text);
+        html_histogram(out, l.rt.v, l.rt.n, text);
         html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
         if (l.total > l.n) { /* the list stopped at its limit: say so, and how to see more */
             fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"./?limit=%ld", l.n, l.total, l.total);

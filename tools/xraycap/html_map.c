@@ -106,8 +106,8 @@ static void node_panel(FILE *out, const trace_map *m, int j, const char *name, c
         if (strcmp(m->edges[i].to, name))
             continue;
         into = &m->edges[i];
-        for (int k = 0; values && k < into->nd && n < h.count; k++)
-            values[n++] = into->durations[k];
+        for (long k = 0; values && k < into->calls.n && n < h.count; k++)
+            values[n++] = into->calls.v[k];
     }
     char filter[1024];
     node_filter(into, filter, sizeof filter);
@@ -125,7 +125,7 @@ static void edge_panel(FILE *out, const map_edge *e, int i, const char *root)
     health_table(out, (map_health){e->count, e->errors, e->faults, e->throttles, e->total_s});
     char filter[1024];
     edge_filter(e, filter, sizeof filter);
-    panel_end(out, e->durations, e->nd, filter, root);
+    panel_end(out, e->calls.v, (int)e->calls.n, filter, root);
 }
 
 static void legend(FILE *out)

@@ -45,16 +45,7 @@ static void count(trace_map *m, const char *from, const char *to, const cJSON *c
         snprintf(x->to_name, sizeof x->to_name, "%s", text(e, "name"));
         snprintf(x->to_type, sizeof x->to_type, "%s", text(e, "origin"));
     }
-    if (x->nd == x->cd) {
-        int cd = x->cd ? x->cd * 2 : 8;
-        double *v = realloc(x->durations, sizeof *v * (size_t)cd);
-        if (v) {
-            x->durations = v;
-            x->cd = cd;
-        }
-    }
-    if (x->nd < x->cd)
-        x->durations[x->nd++] = entity_duration(e);
+    durations_add(&x->calls, entity_duration(e));
     x->count++;
     x->total_s += entity_duration(e);
     x->errors += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "error")) ||
@@ -358,7 +349,7 @@ void map_print_svg(FILE *out, const trace_map *m)
 void map_free(trace_map *m)
 {
     for (int i = 0; i < m->n; i++)
-        free(m->edges[i].durations);
+        durations_free(&m->edges[i].calls);
     free(m->edges);
     memset(m, 0, sizeof *m);
 }

@@ -13,8 +13,7 @@ typedef struct map_edge {
     char from_name[160], to_name[160], to_type[64]; /* as filters name them (type: the origin) */
     long count, errors, faults, throttles; /* errors include throttles, as the console counts */
     double total_s;
-    double *durations;                /* each call's, for the histograms; nd of them */
-    int nd, cd;
+    durations calls;                  /* each call's, for the histograms */
 } map_edge;
 
 typedef struct trace_map {

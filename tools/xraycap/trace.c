@@ -3,6 +3,7 @@
 #include "doccheck.h"
 #include "timeline.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static double num(const cJSON *e, const char *k)
@@ -100,4 +101,23 @@ void trace_free(trace *t)
     cJSON_Delete(t->roots);
     cJSON_Delete(t->annotations);
     memset(t, 0, sizeof *t);
+}
+
+void durations_add(durations *d, double seconds)
+{
+    if (d->n == d->cap) {
+        long cap = d->cap ? d->cap * 2 : 16;
+        double *v = realloc(d->v, sizeof *v * (size_t)cap);
+        if (!v)
+            return;
+        d->v = v;
+        d->cap = cap;
+    }
+    d->v[d->n++] = seconds;
+}
+
+void durations_free(durations *d)
+{
+    free(d->v);
+    memset(d, 0, sizeof *d);
 }

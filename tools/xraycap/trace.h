@@ -29,4 +29,13 @@ void trace_walk(const trace *t, void (*fn)(const cJSON *e, int depth, const cJSO
 
 double entity_duration(const cJSON *e);
 
+/* A growing list of durations (seconds), for histograms. An addition that finds no memory is
+ * left out. */
+typedef struct durations {
+    double *v;
+    long n, cap;
+} durations;
+void durations_add(durations *d, double seconds);
+void durations_free(durations *d);
+
 #endif

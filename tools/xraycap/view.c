@@ -97,16 +97,7 @@ static void collect_trace(const char *id, void *arg)
         return;
     }
     l->total++;
-    if (l->nrt == l->crt) {
-        long crt = l->crt ? l->crt * 2 : 256;
-        double *v = realloc(l->rt, sizeof *v * (size_t)crt);
-        if (v) {
-            l->rt = v;
-            l->crt = crt;
-        }
-    }
-    if (l->nrt < l->crt)
-        l->rt[l->nrt++] = entity_duration(t.root);
+    durations_add(&l->rt, entity_duration(t.root));
     if (l->n >= (l->limit ? l->limit : VIEW_LIMIT)) {
         trace_free(&t);
         return;
@@ -129,7 +120,7 @@ void view_list_free(trace_list *l)
     for (int i = 0; i < l->n; i++)
         trace_free(&l->v[i]);
     free(l->v);
-    free(l->rt);
+    durations_free(&l->rt);
 }
 
 void view_load(trace_list *l, double since) { store_traces_since(l->s, since, collect_trace, l); }

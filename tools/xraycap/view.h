@@ -42,8 +42,7 @@ typedef struct trace_list {
     trace *v;
     int n, cap;
     long total;
-    double *rt;             /* every match's response time, listed or not (nrt of them) */
-    long nrt, crt;
+    durations rt;           /* every match's response time, listed or not */
 } trace_list;
 
 /* Loads the traces since `since` into l (whose s, f and limit are set). */
