@@ -15,7 +15,7 @@ $(BUILD)/bench/capture_bench: bench/capture_bench.c bench/target.c $(BUILD)/libx
 
 bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench/.installed $(BUILD)/bench/db_bench \
        $(BUILD)/bench/caller_bench $(BUILD)/bench/throw_bench $(BUILD)/bench/otlp_bench $(BUILD)/bench/daemon_bench \
-       $(BUILD)/xraycap
+       $(BUILD)/bench/console_bench $(BUILD)/xraycap
 	$(BUILD)/bench/capture_bench
 	$(BUILD)/bench/caller_bench
 	$(BUILD)/bench/throw_bench
@@ -23,9 +23,16 @@ bench: $(BUILD)/bench/capture_bench $(BUILD)/bench/emit_bench $(BUILD)/npm-bench
 	$(BUILD)/bench/otlp_bench
 	$(BUILD)/bench/db_bench
 	$(BUILD)/bench/daemon_bench
+	$(BUILD)/bench/console_bench
 
 # The daemon left running: sustained ingest, pruning while receiving (DAEMON_BENCH_SECONDS).
 $(BUILD)/bench/daemon_bench: bench/daemon_bench.c tools/xraycap/store.c tools/xraycap/store.h $(SUPPORT)
+	mkdir -p $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -DROOT='"$(CURDIR)"' $< tools/xraycap/store.c tests/common/support.c -lcunit \
+	  $(TOOL_LIBS) -o $@
+
+# The console over 10,000 traces: serve's pages and the terminal views (CONSOLE_BENCH_TRACES).
+$(BUILD)/bench/console_bench: bench/console_bench.c tools/xraycap/store.c tools/xraycap/store.h $(SUPPORT)
 	mkdir -p $(BUILD)/bench
 	$(CC) $(BENCH_CFLAGS) -DROOT='"$(CURDIR)"' $< tools/xraycap/store.c tests/common/support.c -lcunit \
 	  $(TOOL_LIBS) -o $@

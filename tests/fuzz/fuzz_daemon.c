@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < nids; i++)
         view_trace(st, ids[i]);
     /* the trace list and the map over everything stored, as `traces`, `map` and `serve /` */
-    trace_list l = {.s = st};
+    trace_list l = {.s = st, .response_times = true};
     view_load(&l, 0);
     html_histogram(sink, l.rt.v, l.rt.n, "fault");
     html_trace_list(sink, l.v, l.n, "fault", NULL, "");

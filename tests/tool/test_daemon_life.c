@@ -612,6 +612,15 @@ static int trace_rows(void)
     return rows;
 }
 
+/* The traces the histogram in the page last fetched counts, over all its buckets. */
+static int in_histogram(void)
+{
+    int n = 0;
+    for (const char *p = page; (p = strstr(p, "data-count=\"")); p++)
+        n += atoi(p + strlen("data-count=\""));
+    return n;
+}
+
 /* The time range is carried in the URL (?since=, as --since) and narrows the list and map. */
 static void test_serve_time_range_narrows_the_list(void)
 {
@@ -686,14 +695,14 @@ static void test_serve_show_all_keeps_the_filter(void)
     keep_page = true;
     CU_ASSERT_EQUAL(get("/?filter=responsetime%20%3C%201"), 200);
     CU_ASSERT_EQUAL(trace_rows(), 2);
-    int in_histogram = 0; /* the histogram counts every match, not only the rows shown */
-    for (const char *p = page; (p = strstr(p, "data-count=\"")); p++)
-        in_histogram += atoi(p + strlen("data-count=\""));
-    CU_ASSERT_EQUAL(in_histogram, 5);
+    CU_ASSERT_EQUAL(in_histogram(), 5); /* every match, not only the rows shown */
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "2 shown of 5; <a href=\"./?limit=5&amp;filter=responsetime%20%3C%201\">"));
     CU_ASSERT_EQUAL(get("/?limit=5&filter=responsetime%20%3C%201"), 200);
     CU_ASSERT_EQUAL(trace_rows(), 5);
     CU_ASSERT_PTR_NULL(strstr(page, "shown of"));
+    CU_ASSERT_EQUAL(get("/"), 200); /* unfiltered too */
+    CU_ASSERT_EQUAL(trace_rows(), 2);
+    CU_ASSERT_EQUAL(in_histogram(), 6);
     keep_page = false;
     support_stop(pid);
     remove_dir();

@@ -160,7 +160,8 @@ static void handle(int c, store *s, const options *o)
         filter *f = text[0] ? filter_parse(text, err, sizeof err) : NULL;
         const char *lim = strstr(path, "limit=");
         long limit = lim ? strtol(lim + 6, NULL, 10) : 0;
-        trace_list l = {.s = s, .f = f, .limit = limit >= 1 && limit <= VIEW_LIMIT_MAX ? (int)limit : o->limit};
+        trace_list l = {.s = s, .f = f, .limit = limit >= 1 && limit <= VIEW_LIMIT_MAX ? (int)limit : o->limit,
+                        .response_times = true};
         if (!text[0] || f)
             view_load(&l, since_of(path, o));
         html_begin(out, "Traces", "");

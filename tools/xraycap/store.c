@@ -13,7 +13,7 @@
 
 struct store {
     sqlite3 *db;
-    sqlite3_stmt *put;
+    sqlite3_stmt *put, *trace; /* trace: made at its first use, kept (the views load thousands) */
 };
 
 /* Julian days (SQLite's `received`) and Unix seconds. */
@@ -44,6 +44,8 @@ static void make_parent_dirs(const char *path)
 static const char SCHEMA[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    /* reads from the file mapped, not copied page by page (the views read the whole range) */
+    "PRAGMA mmap_size=268435456;"
     "CREATE TABLE IF NOT EXISTS documents("
     " trace_id TEXT NOT NULL, entity_id TEXT NOT NULL, start REAL NOT NULL,"
     " in_progress INTEGER NOT NULL, received REAL NOT NULL, body TEXT NOT NULL,"
@@ -100,6 +102,7 @@ void store_close(store *s)
     if (!s)
         return;
     sqlite3_finalize(s->put);
+    sqlite3_finalize(s->trace);
     sqlite3_close(s->db);
     free(s);
 }
@@ -264,10 +267,10 @@ long store_trace_count(store *s)
 
 cJSON *store_trace(store *s, const char *trace_id)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "SELECT body FROM documents WHERE trace_id = ? ORDER BY start",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (!s->trace && sqlite3_prepare_v2(s->db, "SELECT body FROM documents WHERE trace_id = ? ORDER BY start",
+                                        -1, &s->trace, NULL) != SQLITE_OK)
         return NULL;
+    sqlite3_stmt *q = s->trace;
     sqlite3_bind_text(q, 1, trace_id, -1, SQLITE_TRANSIENT);
     cJSON *docs = cJSON_CreateArray();
     while (sqlite3_step(q) == SQLITE_ROW) {
@@ -275,7 +278,8 @@ cJSON *store_trace(store *s, const char *trace_id)
         if (d)
             cJSON_AddItemToArray(docs, d);
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
     if (!cJSON_GetArraySize(docs)) {
         cJSON_Delete(docs);
         return NULL;

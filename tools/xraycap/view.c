@@ -85,7 +85,7 @@ store *view_start(int argc, char **argv, options *o, bool positional, const char
 static void collect_trace(const char *id, void *arg)
 {
     trace_list *l = arg;
-    if (l->n >= (l->limit ? l->limit : VIEW_LIMIT) && !l->f) { /* past the limit: only counted */
+    if (l->n >= (l->limit ? l->limit : VIEW_LIMIT) && !l->f && !l->response_times) { /* only counted */
         l->total++;
         return;
     }
@@ -97,7 +97,8 @@ static void collect_trace(const char *id, void *arg)
         return;
     }
     l->total++;
-    durations_add(&l->rt, entity_duration(t.root));
+    if (l->response_times)
+        durations_add(&l->rt, entity_duration(t.root));
     if (l->n >= (l->limit ? l->limit : VIEW_LIMIT)) {
         trace_free(&t);
         return;
@@ -125,13 +126,28 @@ void view_list_free(trace_list *l)
 
 void view_load(trace_list *l, double since) { store_traces_since(l->s, since, collect_trace, l); }
 
+typedef struct map_ctx {
+    store *s;
+    trace_map *m;
+    int traces;
+} map_ctx;
+
+/* Each trace added as it is loaded and freed at once: a map holds counts, not traces. */
+static void map_trace(const char *id, void *arg)
+{
+    map_ctx *c = arg;
+    trace t;
+    if (c->traces >= VIEW_MAP_TRACES || !trace_load(c->s, id, &t))
+        return;
+    map_add_trace(c->m, &t);
+    trace_free(&t);
+    c->traces++;
+}
+
 void view_build_map(store *s, double since, trace_map *m)
 {
-    trace_list l = {.s = s, .limit = 10000}; /* a map of more would not be read */
-    view_load(&l, since);
-    for (int i = 0; i < l.n; i++)
-        map_add_trace(m, &l.v[i]);
-    view_list_free(&l);
+    map_ctx c = {s, m, 0};
+    store_traces_since(s, since, map_trace, &c);
 }
 
 bool view_trace_page(FILE *out, store *s, const char *id, const char *root)

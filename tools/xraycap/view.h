@@ -42,14 +42,17 @@ typedef struct trace_list {
     trace *v;
     int n, cap;
     long total;
-    durations rt;           /* every match's response time, listed or not */
+    bool response_times;    /* keep every match's response time in rt, listed or not (for a
+                               histogram: every trace in the range is then loaded) */
+    durations rt;
 } trace_list;
 
 /* Loads the traces since `since` into l (whose s, f and limit are set). */
 void view_load(trace_list *l, double since);
 void view_list_free(trace_list *l);
 
-/* The trace map of every trace since `since`. */
+/* The trace map of the traces since `since`, the newest VIEW_MAP_TRACES of them. */
+#define VIEW_MAP_TRACES 100000
 void view_build_map(store *s, double since, trace_map *m);
 
 /* A page with everything about one trace: list row, timeline, map. */
