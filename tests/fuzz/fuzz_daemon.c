@@ -99,10 +99,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     trace_list l = {.s = st, .response_times = true};
     view_load(&l, 0);
     html_histogram(sink, l.rt.v, l.rt.n, "fault");
-    html_trace_list(sink, l.v, l.n, "fault", NULL, "");
+    html_trace_list(sink, l.v, l.n, &(html_form){"fault", "g", "1h"}, NULL, "");
     view_list_free(&l);
     trace_map m = {0};
-    view_build_map(st, 0, &m);
+    view_build_map(st, 0, NULL, &m);
     html_map(sink, &m, ""); /* with its panels' links, as serve draws it */
     map_print_svg(sink, &m);
     map_free(&m);

@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static trace sample;
@@ -37,10 +38,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Groups for group.name: "a" and "b" name each other (a loop), "f" is a plain one. */
+static bool groups(const char *name, char *expr, size_t len, void *ctx)
+{
+    (void)ctx;
+    const char *e = !strcmp(name, "a") ? "group.name = \"b\" OR fault" : !strcmp(name, "b") ? "!group.name = \"a\""
+                  : !strcmp(name, "f") ? "service(\"db\") { error }" : NULL;
+    if (e)
+        snprintf(expr, len, "%s", e);
+    return e != NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_cstr(data, size), err[512];
-    filter *f = filter_parse(text, err, sizeof err);
+    filter *f = filter_parse_groups(text, groups, NULL, err, sizeof err);
     if (f) {
         filter_match(f, &sample);
         filter_free(f);

@@ -708,6 +708,44 @@ static void test_serve_show_all_keeps_the_filter(void)
     remove_dir();
 }
 
+/* A group (xraycap group) scopes the list and the map (?group=NAME, offered in a select); the
+ * time range and the filter box keep it; an unknown one is said so. */
+static void test_serve_groups_scope_the_list_and_the_map(void)
+{
+    fresh_dir();
+    store *s = open_store();
+    for (unsigned n = 0; n < 5; n++)
+        put_trace(s, n, 0.01, 60);
+    put_trace(s, 5, 2.0, 60);
+    store_close(s);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, XRAYCAP " group --db %s create slow 'responsetime > 1' >/dev/null", db);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    pid_t pid = serve_start();
+    keep_page = true;
+    CU_ASSERT_EQUAL(get("/"), 200);
+    CU_ASSERT_EQUAL(trace_rows(), 6);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<select id=\"group\" name=\"group\">"));
+    CU_ASSERT_EQUAL(get("/?group=slow"), 200);
+    CU_ASSERT_EQUAL(trace_rows(), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<option value=\"slow\" selected"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"./?since=1h&amp;group=slow\"")); /* presets keep it */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<input type=\"hidden\" name=\"group\" value=\"slow\">"));
+    CU_ASSERT_EQUAL(in_histogram(), 1);
+    CU_ASSERT_EQUAL(get("/?group=slow&filter=responsetime%20%3C%201"), 200); /* both apply */
+    CU_ASSERT_EQUAL(trace_rows(), 0);
+    CU_ASSERT_EQUAL(get("/map?group=slow"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "1 req"));
+    CU_ASSERT_EQUAL(get("/map"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "6 req"));
+    CU_ASSERT_EQUAL(get("/?group=nope"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "no such group"));
+    CU_ASSERT_EQUAL(trace_rows(), 0);
+    keep_page = false;
+    support_stop(pid);
+    remove_dir();
+}
+
 int main(void)
 {
     static const support_test tests[] = {
@@ -723,6 +761,7 @@ int main(void)
         SUPPORT_TEST(test_serve_time_range_narrows_the_list),
         SUPPORT_TEST(test_serve_histogram_counts_response_times_per_bucket),
         SUPPORT_TEST(test_serve_show_all_keeps_the_filter),
+        SUPPORT_TEST(test_serve_groups_scope_the_list_and_the_map),
         {NULL, NULL},
     };
     return support_run_suite("daemon-life", tests);

@@ -520,6 +520,109 @@ static void test_the_consoles_filter_forms_select_through_the_terminal(void)
 }
 
 /* A summary of folded calls reads as its name and the calls it stands for. */
+static int shell(const char *cmd, char *out, size_t n);
+
+/* The groups a test's filter can name: "faults" = fault, "lambda" = its function's segment,
+ * "loop-a" and "loop-b" name each other. */
+static bool test_groups(const char *name, char *expr, size_t len, void *ctx)
+{
+    (void)ctx;
+    static const char *const groups[][2] = {
+        {"faults", "fault"}, {"lambda", "service(id(type: \"AWS::Lambda::Function\"))"},
+        {"loop-a", "group.name = \"loop-b\""}, {"loop-b", "fault OR group.name = \"loop-a\""},
+        {"broken", "responsetime >"},
+    };
+    for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
+        if (!strcmp(name, groups[i][0])) {
+            snprintf(expr, len, "%s", groups[i][1]);
+            return true;
+        }
+    return false;
+}
+
+/* group.name = "NAME" is the group's expression read in place; a name no group has, a loop, a
+ * group whose expression is bad, group.arn and an operator other than = are refused at the
+ * name with the caret. */
+static void test_group_names_stand_for_their_filter_expressions(void)
+{
+    char err[1024];
+    static const char *const good[] = {"group.name = \"faults\"", "group.name = \"lambda\" AND NOT fault",
+                                       "!group.name = \"faults\" OR group.name = \"lambda\""};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        filter *f = filter_parse_groups(good[i], test_groups, NULL, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL(f);
+        filter_free(f);
+    }
+    static const char *const bad[][2] = {
+        {"group.name = \"nowhere\"", "no such group"}, {"group.name = \"loop-a\"", "loop"},
+        {"group.name = \"broken\"", "the group's filter expression is bad"},
+        {"group.arn = \"arn:aws:xray:us-east-1:1:group/faults/X\"", "group.arn"},
+        {"group.name != \"faults\"", "group.name takes = \"NAME\""}, {"group.name = faults", "a group's \"name\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        filter *f = filter_parse_groups(bad[i][0], test_groups, NULL, err, sizeof err);
+        CU_ASSERT_PTR_NULL(f);
+        if (!strstr(err, bad[i][1]) || !strchr(err, '^'))
+            fprintf(stderr, "\n%s: %s\n", bad[i][0], err);
+        CU_ASSERT_TRUE(strstr(err, bad[i][1]) && strchr(err, '^'));
+        filter_free(f);
+    }
+    /* without a store's groups (filter_parse), a group is unknown */
+    CU_ASSERT_PTR_NULL(filter_parse("group.name = \"faults\"", err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such group"));
+}
+
+/* xraycap group: create, update, list and delete, their refusals (bad names and expressions, a
+ * name taken, a group missing), and the terminal's traces and map through a group. */
+static void test_group_command_keeps_groups_that_traces_and_map_use(void)
+{
+    char path[128], cmd[1024], out[8192];
+    snprintf(path, sizeof path, "/tmp/xraycap-groups-%d.db", (int)getpid());
+    write_two_segment_trace(path);
+    static const struct { const char *args; int status; const char *says; } steps[] = {
+        {"list", 0, "no groups"},
+        {"create lambda 'service(id(type: \"AWS::Lambda::Function\"))'", 0, "group lambda:"},
+        {"create lambda fault", 1, "exists"},
+        {"create healthy 'ok'", 0, "group healthy"},
+        {"update healthy '!throttle'", 0, "group healthy: !throttle"},
+        {"update nobody fault", 1, "no group 'nobody'"},
+        {"create bad 'responsetime >'", 2, "expected a value"},
+        {"create Default fault", 2, "not 'Default'"},
+        {"create 'a b' fault", 2, "letters, digits"},
+        {"create abcdefghijklmnopqrstuvwxyz0123456 fault", 2, "1 to 32"},
+        {"create both 'group.name = \"lambda\" AND group.name = \"healthy\"'", 0, "group both"},
+        {"list", 0, "lambda "},
+        {"delete nobody", 1, "no group 'nobody'"},
+        {"delete both", 0, "deleted"},
+        {"frobnicate", 2, "usage: xraycap group"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        snprintf(cmd, sizeof cmd, XRAYCAP " group --db %s %s", path, steps[i].args);
+        int st = shell(cmd, out, sizeof out);
+        if (st != steps[i].status || !strstr(out, steps[i].says))
+            fprintf(stderr, "\ngroup %s: %d %s\n", steps[i].args, st, out);
+        CU_ASSERT_EQUAL(st, steps[i].status);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, steps[i].says));
+    }
+    snprintf(cmd, sizeof cmd, XRAYCAP " traces --db %s --since 1h --filter 'group.name = \"lambda\"'", path);
+    CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, TRACE));
+    snprintf(cmd, sizeof cmd, XRAYCAP " traces --db %s --since 1h --filter 'group.name = \"healthy\"'", path);
+    CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0); /* a call of the trace was throttled */
+    CU_ASSERT_PTR_NULL(strstr(out, TRACE));
+    snprintf(cmd, sizeof cmd, XRAYCAP " traces --db %s --filter 'group.name = \"gone\"'", path);
+    CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "no such group"));
+    snprintf(cmd, sizeof cmd, XRAYCAP " map --db %s --since 1h --filter 'group.name = \"lambda\"'", path);
+    CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "users"));
+    snprintf(cmd, sizeof cmd, XRAYCAP " map --db %s --since 1h --filter 'group.name = \"healthy\"'", path);
+    CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 0); /* a map of no traces */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "no traces"));
+    snprintf(cmd, sizeof cmd, "rm -f %s*", path);
+    system(cmd);
+}
+
 static void test_summaries_are_labelled_with_their_call_count(void)
 {
     cJSON *e = cJSON_Parse("{\"name\":\"hot\",\"metadata\":{\"xraycap\":{\"calls\":999936}}}");
@@ -576,7 +679,8 @@ static int shell(const char *cmd, char *out, size_t n)
  * the command's own output. */
 static void test_cli_answers_help_and_never_creates_a_store_by_reading(void)
 {
-    const char *cmds[] = {"daemon", "traces", "show", "map", "serve", "export", "html", "import", "run", "local-api"};
+    const char *cmds[] = {"daemon", "traces", "show", "map", "serve", "export", "html", "import", "run", "local-api",
+                          "group"};
     char out[4096], cmd[512], db[64];
     snprintf(db, sizeof db, "/tmp/xraycap-typo-%d.db", (int)getpid());
     unlink(db);
@@ -591,7 +695,8 @@ static void test_cli_answers_help_and_never_creates_a_store_by_reading(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
     }
     CU_ASSERT_EQUAL(access(db, F_OK), -1); /* import --help imported nothing, created nothing */
-    const char *reading[] = {"traces", "map", "show " TRACE, "export " TRACE, "html " TRACE};
+    const char *reading[] = {"traces", "map", "show " TRACE, "export " TRACE, "html " TRACE, "group list",
+                             "group delete x"};
     for (size_t i = 0; i < sizeof reading / sizeof reading[0]; i++) {
         snprintf(cmd, sizeof cmd, XRAYCAP " %s --db %s", reading[i], db);
         CU_ASSERT_EQUAL(shell(cmd, out, sizeof out), 1);
@@ -749,6 +854,8 @@ int main(void)
         SUPPORT_TEST(test_summaries_are_labelled_with_their_call_count),
         SUPPORT_TEST(test_show_draws_every_segment_on_one_axis_and_map_counts_throttles),
         SUPPORT_TEST(test_the_consoles_filter_forms_select_through_the_terminal),
+        SUPPORT_TEST(test_group_names_stand_for_their_filter_expressions),
+        SUPPORT_TEST(test_group_command_keeps_groups_that_traces_and_map_use),
         SUPPORT_TEST(test_fuzzing_findings_are_refused_not_crashes),
         SUPPORT_TEST(test_parser_refuses_every_malformed_datagram),
         SUPPORT_TEST(test_daemon_counts_refusals_and_keeps_serving),

@@ -39,6 +39,22 @@ static void url_decode(const char *in, char *out, size_t len)
     out[o] = '\0';
 }
 
+/* A query parameter's decoded value ("" when the URL has none): ?key=... or &key=... only, so
+ * that "since" is not found inside "filter=...since=". */
+static void query(const char *path, const char *key, char *out, size_t len)
+{
+    out[0] = '\0';
+    const char *q = strchr(path, '?');
+    size_t k = strlen(key);
+    while (q) {
+        q++;
+        if (!strncmp(q, key, k) && q[k] == '=') {
+            url_decode(q + k + 1, out, len);
+            return;
+        }
+        q = strchr(q, '&');
+    }
+}
 
 #define WORKERS 4
 #define QUEUE_MAX 64          /* connections waiting for a worker; beyond, 503 at once */
@@ -73,38 +89,93 @@ static ssize_t read_head(int c, char *req, size_t len)
 /* The time range a page asks for (?since=15m, as --since), else the server's. */
 static double since_of(const char *path, const options *o)
 {
-    const char *q = strstr(path, "since=");
     char v[32];
-    if (!q)
-        return o->since;
-    url_decode(q + 6, v, sizeof v);
-    double d = units_duration(v);
+    query(path, "since", v, sizeof v);
+    double d = v[0] ? units_duration(v) : -1;
     return d < 0 ? o->since : (double)time(NULL) - d;
 }
 
-/* "&filter=..." for a link that keeps the list's filter; nothing when there is none. */
-static void put_filter(FILE *out, const char *filter)
+/* "&group=...&filter=..." for a link that keeps the page's group and filter. */
+static void put_filter(FILE *out, const char *group, const char *filter)
 {
-    if (!filter || !*filter)
-        return;
-    fputs("&amp;filter=", out);
-    html_url_encode(out, filter);
+    if (group && *group) {
+        fputs("&amp;group=", out);
+        html_url_encode(out, group);
+    }
+    if (filter && *filter) {
+        fputs("&amp;filter=", out);
+        html_url_encode(out, filter);
+    }
+}
+
+/* The groups as a choice above the list and the map (nothing when the store has none). */
+typedef struct group_choice {
+    FILE *out;
+    const char *current;
+} group_choice;
+
+static void group_option(const char *name, const char *filter, void *ctx)
+{
+    group_choice *c = ctx;
+    fprintf(c->out, "<option value=\"");
+    html_escape(c->out, name);
+    fprintf(c->out, "\"%s title=\"", strcmp(name, c->current) ? "" : " selected");
+    html_escape(c->out, filter);
+    fputs("\">", c->out);
+    html_escape(c->out, name);
+    fputs("</option>", c->out);
+}
+
+static void group_select(FILE *out, store *s, const char *page, const char *path, const char *group)
+{
+    char *options = NULL, since[32];
+    size_t len = 0;
+    FILE *mem = open_memstream(&options, &len);
+    group_choice c = {mem, group};
+    int n = mem ? store_groups(s, group_option, &c) : -1;
+    if (mem)
+        fclose(mem);
+    if (n > 0) {
+        query(path, "since", since, sizeof since);
+        fprintf(out, "<form class=\"groups\" method=\"get\" action=\"%s\">Group: <select id=\"group\" "
+                     "name=\"group\"><option value=\"\">All traces</option>%s</select>", page, options);
+        html_hidden(out, "since", since);
+        fputs(" <button>Show</button></form>\n", out);
+    }
+    free(options);
+}
+
+/* The filter a page applies: its group's (?group=) and its own (?filter=), both; NULL when it
+ * has neither or when one is bad (err says why). */
+static filter *page_filter(store *s, const char *group, const char *text, char *err, size_t len, bool *bad)
+{
+    char both[2400];
+    *bad = false;
+    if (!group[0] && !text[0])
+        return NULL;
+    if (group[0] && text[0])
+        snprintf(both, sizeof both, "group.name = \"%s\" AND (%s)", group, text);
+    else if (group[0])
+        snprintf(both, sizeof both, "group.name = \"%s\"", group);
+    else
+        snprintf(both, sizeof both, "%s", text);
+    filter *f = view_filter(s, both, err, len);
+    *bad = !f;
+    return f;
 }
 
 /* The console's time range presets, each a link that keeps the filter; the current one bold. */
-static void time_range(FILE *out, const char *page, const char *path, const char *filter)
+static void time_range(FILE *out, const char *page, const char *path, const char *group, const char *filter)
 {
     static const char *const presets[][2] = {{"5m", "5 min"}, {"15m", "15 min"}, {"1h", "1 hour"}, {"6h", "6 hours"},
                                              {"1d", "1 day"}, {"7d", "7 days"}, {"30d", "30 days"}};
-    const char *q = strstr(path, "since=");
-    char now[32] = "";
-    if (q)
-        url_decode(q + 6, now, sizeof now);
+    char now[32];
+    query(path, "since", now, sizeof now);
     fputs("<p class=\"range\">Time range:", out);
     for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
         bool on = !strcmp(now, presets[i][0]);
         fprintf(out, " %s<a href=\"%s?since=%s", on ? "<b>" : "", page, presets[i][0]);
-        put_filter(out, filter);
+        put_filter(out, group, filter);
         fprintf(out, "\">%s</a>%s", presets[i][1], on ? "</b>" : "");
     }
     /* a custom range: any duration --since takes */
@@ -112,11 +183,8 @@ static void time_range(FILE *out, const char *page, const char *path, const char
                  "size=\"8\" placeholder=\"90m, 36h, 3d\" value=\"", page);
     html_escape(out, now);
     fputs("\">", out);
-    if (filter && *filter) {
-        fputs("<input type=\"hidden\" name=\"filter\" value=\"", out);
-        html_escape(out, filter);
-        fputs("\">", out);
-    }
+    html_hidden(out, "group", group);
+    html_hidden(out, "filter", filter);
     fputs(" <button>Apply</button></form>\n", out);
     if (now[0] && units_duration(now) < 0) {
         fputs("<p class=\"err\" id=\"range-error\">'", out);
@@ -145,32 +213,56 @@ static void handle(int c, store *s, const options *o)
         if (!view_trace_page(out, s, id, "../"))
             status = 404;
     } else if (!strcmp(path, "/map") || !strncmp(path, "/map?", 5)) {
+        char group[64], text[1024], err[1024];
+        query(path, "group", group, sizeof group);
+        query(path, "filter", text, sizeof text);
+        bool bad;
+        filter *f = page_filter(s, group, text, err, sizeof err, &bad);
         trace_map m = {0};
-        view_build_map(s, since_of(path, o), &m);
+        if (!bad)
+            view_build_map(s, since_of(path, o), f, &m);
         html_begin(out, "Trace map", "");
-        time_range(out, "./map", path, NULL);
+        time_range(out, "./map", path, group, text);
+        group_select(out, s, "./map", path, group);
+        if (bad) {
+            fputs("<pre class=\"err\" id=\"filter-error\">", out);
+            html_escape(out, err);
+            fputs("</pre>\n", out);
+        }
         html_map(out, &m, "");
         html_end(out);
         map_free(&m);
+        filter_free(f);
     } else if (!strcmp(path, "/") || !strncmp(path, "/?", 2)) {
-        char text[1024] = "", err[1024];
-        const char *q = strstr(path, "filter=");
-        if (q)
-            url_decode(q + 7, text, sizeof text);
-        filter *f = text[0] ? filter_parse(text, err, sizeof err) : NULL;
-        const char *lim = strstr(path, "limit=");
-        long limit = lim ? strtol(lim + 6, NULL, 10) : 0;
+        char group[64], text[1024], err[1024], lim[24], since[32];
+        query(path, "group", group, sizeof group);
+        query(path, "since", since, sizeof since);
+        query(path, "filter", text, sizeof text);
+        query(path, "limit", lim, sizeof lim);
+        bool bad;
+        filter *f = page_filter(s, group, text, err, sizeof err, &bad);
+        long limit = strtol(lim, NULL, 10);
         trace_list l = {.s = s, .f = f, .limit = limit >= 1 && limit <= VIEW_LIMIT_MAX ? (int)limit : o->limit,
                         .response_times = true};
-        if (!text[0] || f)
+        if (!bad)
             view_load(&l, since_of(path, o));
         html_begin(out, "Traces", "");
-        time_range(out, "./", path, text);
-        html_histogram(out, l.rt.v, l.rt.n, text);
-        html_trace_list(out, l.v, l.n, text, text[0] && !f ? err : NULL, "");
+        time_range(out, "./", path, group, text);
+        group_select(out, s, "./", path, group);
+        /* a bar's link keeps the group as part of its filter */
+        char scoped[1200];
+        if (group[0])
+            snprintf(scoped, sizeof scoped, "group.name = \"%s\"%s%.1000s%s", group, text[0] ? " AND (" : "", text,
+                     text[0] ? ")" : "");
+        html_histogram(out, l.rt.v, l.rt.n, group[0] ? scoped : text);
+        html_trace_list(out, l.v, l.n, &(html_form){text, group, since}, bad ? err : NULL, "");
         if (l.total > l.n) { /* the list stopped at its limit: say so, and how to see more */
             fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"./?limit=%ld", l.n, l.total, l.total);
-            put_filter(out, text);
+            if (since[0]) {
+                fputs("&amp;since=", out);
+                html_url_encode(out, since);
+            }
+            put_filter(out, group, text);
             fputs("\">show all</a></p>", out);
         }
         html_end(out);

@@ -3,6 +3,7 @@
 #include "view.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int cmd_traces(int argc, char **argv)
@@ -12,14 +13,19 @@ int cmd_traces(int argc, char **argv)
         return 2;
     char err[1024];
     filter *f = NULL;
-    if (o.filter && !(f = filter_parse(o.filter, err, sizeof err))) {
-        fprintf(stderr, "xraycap traces: %s\n", err);
+    if (o.filter && !(f = filter_parse(o.filter, err, sizeof err)) && !strstr(o.filter, "group.")) {
+        fprintf(stderr, "xraycap traces: %s\n", err); /* refused before any store is looked for */
         return 2;
     }
     store *s = view_open_store(&o);
     if (!s) {
         filter_free(f);
         return 1;
+    }
+    if (o.filter && !f && !(f = view_filter(s, o.filter, err, sizeof err))) { /* it names a group */
+        fprintf(stderr, "xraycap traces: %s\n", err);
+        store_close(s);
+        return 2;
     }
     trace_list l = {.s = s, .f = f, .limit = o.limit};
     view_load(&l, o.since);

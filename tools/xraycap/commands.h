@@ -10,6 +10,7 @@ int cmd_prune(int argc, char **argv);
 int cmd_traces(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_group(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_html(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

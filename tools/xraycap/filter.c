@@ -41,6 +41,9 @@ typedef struct parser {
     size_t errlen;
     bool failed;
     int depth;              /* parentheses and NOTs open */
+    filter_group_fn groups; /* group.name = "x": where x's expression is found */
+    void *groups_ctx;
+    int group_depth;        /* groups inside groups being read */
 } parser;
 
 static void fail(parser *p, const char *what)
@@ -140,6 +143,11 @@ static filter *node(node_kind k, filter *l, filter *r)
 }
 
 static filter *parse_or(parser *p);
+static filter *parse_whole(parser *p);
+static filter *parse_group(parser *p, size_t keypos, bool arn);
+
+#define MAX_NESTING 64 /* parentheses and NOTs: deeper is refused, never a deep recursion */
+#define MAX_GROUP_DEPTH 8 /* a group's expression naming a group ...: deeper is a loop */
 
 static bool expect(parser *p, token_kind k, const char *what)
 {
@@ -288,6 +296,11 @@ static filter *parse_test(parser *p)
         memcpy(f->key, "annotation", 10);
     size_t keypos = p->tok.pos;
     next(p);
+    if (!strcmp(f->key, "group.name") || !strcmp(f->key, "group.arn")) {
+        bool arn = f->key[6] == 'a';
+        filter_free(f);
+        return parse_group(p, keypos, arn);
+    }
     static const char *flags[] = {"fault", "error", "throttle", "ok"};
     static const char *numeric[] = {"responsetime", "duration", "http.status"};
     static const char *text[] = {"http.method", "http.url", "name", "type"};
@@ -328,7 +341,6 @@ static filter *parse_test(parser *p)
     return f;
 }
 
-#define MAX_NESTING 64 /* parentheses and NOTs: deeper is refused, never a deep recursion */
 
 static filter *parse_unary(parser *p)
 {
@@ -358,6 +370,45 @@ static filter *parse_unary(parser *p)
     return parse_test(p);
 }
 
+/* group.name = "NAME": the group's own expression, read in place (as the console applies a
+ * group); its errors are reported at the name. */
+static filter *parse_group(parser *p, size_t keypos, bool arn)
+{
+    if (arn) {
+        p->tok.pos = keypos;
+        fail(p, "group.arn: local groups have no ARN; name the group with group.name = \"NAME\"");
+        return NULL;
+    }
+    if (p->tok.kind != T_OP || strcmp(p->tok.text, "=")) {
+        fail(p, "group.name takes = \"NAME\"");
+        return NULL;
+    }
+    next(p);
+    size_t at = p->tok.pos;
+    char name[256], expr[2048], sub_err[1024];
+    if (!take_string(p, name, sizeof name, "expected a group's \"name\""))
+        return NULL;
+    token after = p->tok;
+    p->tok.pos = at;
+    if (!p->groups || !p->groups(name, expr, sizeof expr, p->groups_ctx)) {
+        fail(p, "no such group (xraycap group list shows them)");
+        return NULL;
+    }
+    if (p->group_depth >= MAX_GROUP_DEPTH) {
+        fail(p, "groups name each other in a loop");
+        return NULL;
+    }
+    parser q = {.text = expr, .err = sub_err, .errlen = sizeof sub_err, .groups = p->groups,
+                .groups_ctx = p->groups_ctx, .group_depth = p->group_depth + 1};
+    filter *g = parse_whole(&q);
+    if (!g) {
+        fail(p, strstr(sub_err, "loop") ? "groups name each other in a loop" : "the group's filter expression is bad");
+        return NULL;
+    }
+    p->tok = after;
+    return g;
+}
+
 static filter *parse_and(parser *p)
 {
     filter *f = parse_unary(p);
@@ -378,18 +429,28 @@ static filter *parse_or(parser *p)
     return f;
 }
 
-filter *filter_parse(const char *text, char *err, size_t errlen)
+static filter *parse_whole(parser *p)
 {
-    parser p = {.text = text, .err = err, .errlen = errlen};
-    next(&p);
-    filter *f = parse_or(&p);
-    if (!p.failed && p.tok.kind != T_END)
-        fail(&p, "expected AND, OR or the end");
-    if (p.failed) {
+    next(p);
+    filter *f = parse_or(p);
+    if (!p->failed && p->tok.kind != T_END)
+        fail(p, "expected AND, OR or the end");
+    if (p->failed) {
         filter_free(f);
         return NULL;
     }
     return f;
+}
+
+filter *filter_parse_groups(const char *text, filter_group_fn groups, void *ctx, char *err, size_t errlen)
+{
+    parser p = {.text = text, .err = err, .errlen = errlen, .groups = groups, .groups_ctx = ctx};
+    return parse_whole(&p);
+}
+
+filter *filter_parse(const char *text, char *err, size_t errlen)
+{
+    return filter_parse_groups(text, NULL, NULL, err, errlen);
 }
 
 void filter_free(filter *f)

@@ -70,15 +70,19 @@ static void flags(FILE *out, const trace *t)
     if (t->throttle) fputs("<span class=\"throttle\">throttle</span> ", out);
 }
 
-void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error,
+void html_trace_list(FILE *out, trace *traces, int n, const html_form *form, const char *error,
                      const char *root)
 {
     fputs("<h1>Traces</h1>\n", out);
-    if (filter) {
+    if (form) {
         fputs("<form method=\"get\" action=\"./\"><input id=\"filter\" name=\"filter\" size=\"60\" "
               "placeholder='annotation.user = \"alice\" AND responsetime &gt; 0.5' value=\"", out);
-        html_escape(out, filter);
-        fputs("\"> <button>Filter</button></form>\n", out);
+        html_escape(out, form->filter);
+        fputs("\">", out);
+        /* the group and the time range stay as they are when the filter changes */
+        html_hidden(out, "group", form->group);
+        html_hidden(out, "since", form->since);
+        fputs(" <button>Filter</button></form>\n", out);
     }
     if (error) {
         fputs("<pre class=\"err\" id=\"filter-error\">", out);
@@ -124,6 +128,15 @@ void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const 
         fputs("</td></tr>\n", out);
     }
     fputs("</table>\n", out);
+}
+
+void html_hidden(FILE *out, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    fprintf(out, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    html_escape(out, value);
+    fputs("\">", out);
 }
 
 void html_url_encode(FILE *out, const char *text)

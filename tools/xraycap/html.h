@@ -14,10 +14,16 @@ void html_escape(FILE *out, const char *s);
  * standalone page (xraycap html), which has no links to other pages. */
 void html_begin(FILE *out, const char *title, const char *root);
 void html_end(FILE *out);
-/* A table row per trace; the filter box when `filter` is not NULL, and `error` (when not NULL)
+/* The list's filter box: the expression shown, and the group and time range it keeps. */
+typedef struct html_form {
+    const char *filter, *group, *since;
+} html_form;
+/* A table row per trace; the filter box when `form` is not NULL, and `error` (when not NULL)
  * above the table. */
-void html_trace_list(FILE *out, trace *traces, int n, const char *filter, const char *error,
+void html_trace_list(FILE *out, trace *traces, int n, const html_form *form, const char *error,
                      const char *root);
+/* A form's hidden field carrying a value on (nothing when the value is empty). */
+void html_hidden(FILE *out, const char *name, const char *value);
 /* text as a URL's query value: letters and digits as they are, every other byte %XX. */
 void html_url_encode(FILE *out, const char *text);
 /* The response-time distribution of the matching traces (their entry segments' durations,

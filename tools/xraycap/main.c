@@ -22,7 +22,9 @@ static const struct {
                          "        remove whole traces past their retention or beyond a size, oldest first"},
     {"traces", cmd_traces, "traces [--db FILE] [--since 15m] [--filter EXPR] [--limit 1000]\n        the trace list"},
     {"show", cmd_show, "show [--db FILE] [-v] TRACE_ID\n        a trace's timeline"},
-    {"map", cmd_map, "map [--db FILE] [--since 15m] [--dot]\n        the trace map"},
+    {"map", cmd_map, "map [--db FILE] [--since 15m] [--filter EXPR] [--dot]\n        the trace map (of the traces EXPR keeps)"},
+    {"group", cmd_group, "group [--db FILE] create|update NAME EXPR | delete NAME | list\n"
+                         "        named filter expressions, as X-Ray's groups (group.name = \"NAME\" in a filter)"},
     {"serve", cmd_serve, "serve [--db FILE] [--since 15m] [--limit 1000] [--http 127.0.0.1:8080]\n        the same in a web browser"},
     {"export", cmd_export, "export [--db FILE] TRACE_ID\n        the trace as BatchGetTraces returns it"},
     {"html", cmd_html, "html [--db FILE] TRACE_ID\n        one trace as a self-contained HTML page"},

@@ -51,7 +51,8 @@ static const char SCHEMA[] =
     " in_progress INTEGER NOT NULL, received REAL NOT NULL, body TEXT NOT NULL,"
     " PRIMARY KEY(trace_id, entity_id));"
     "CREATE INDEX IF NOT EXISTS documents_start ON documents(start);"
-    "CREATE INDEX IF NOT EXISTS documents_received ON documents(received);";
+    "CREATE INDEX IF NOT EXISTS documents_received ON documents(received);"
+    "CREATE TABLE IF NOT EXISTS groups(name TEXT PRIMARY KEY, filter TEXT NOT NULL);";
 
 /* A new store gives the pages pruning frees back to the file system (auto_vacuum); the
  * setting is made before its first table, and never on a store that exists: changing it
@@ -123,7 +124,8 @@ static store_status status_of(store *s, int rc)
 
 const char *store_status_text(store_status st)
 {
-    return st == STORE_OK ? "ok" : st == STORE_FULL ? "store full" : st == STORE_READONLY ? "read-only" : "store error";
+    return st == STORE_OK ? "ok" : st == STORE_FULL ? "store full" : st == STORE_READONLY ? "read-only"
+         : st == STORE_EXISTS ? "exists" : "store error";
 }
 
 store_status store_begin(store *s) { return status_of(s, sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)); }
@@ -311,6 +313,63 @@ long store_count(store *s)
     if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM documents", -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         n = (long)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* One statement with text parameters, stepped once: SQLite's result code. */
+static int run_with(store *s, const char *sql, const char *a, const char *b, sqlite3_stmt **keep)
+{
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, a, -1, SQLITE_TRANSIENT);
+    if (b)
+        sqlite3_bind_text(q, 2, b, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q);
+    if (keep && rc == SQLITE_ROW) {
+        *keep = q;
+        return rc;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+store_status store_group_put(store *s, const char *name, const char *filter, bool replace)
+{
+    int rc = run_with(s, replace ? "INSERT OR REPLACE INTO groups(name, filter) VALUES(?, ?)"
+                                 : "INSERT INTO groups(name, filter) VALUES(?, ?)", name, filter, NULL);
+    return rc == SQLITE_DONE ? STORE_OK : rc == SQLITE_CONSTRAINT ? STORE_EXISTS : status_of(s, rc);
+}
+
+int store_group_get(store *s, const char *name, char *filter, size_t len)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = run_with(s, "SELECT filter FROM groups WHERE name = ?", name, NULL, &q);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? 0 : -1;
+    snprintf(filter, len, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return 1;
+}
+
+int store_group_delete(store *s, const char *name)
+{
+    int rc = run_with(s, "DELETE FROM groups WHERE name = ?", name, NULL, NULL);
+    return rc != SQLITE_DONE ? -1 : sqlite3_changes(s->db) > 0;
+}
+
+int store_groups(store *s, void (*fn)(const char *name, const char *filter, void *ctx), void *ctx)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "SELECT name, filter FROM groups ORDER BY name", -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    int n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        fn((const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1), ctx);
+        n++;
+    }
     sqlite3_finalize(q);
     return n;
 }

@@ -18,8 +18,9 @@ void store_default_path(char *out, size_t len);
 
 /* What a write came to: STORE_OK (0), or why it failed — the disk (or the file size limit)
  * is full, the file system is read-only, or another database error. */
-typedef enum store_status { STORE_OK = 0, STORE_FULL, STORE_READONLY, STORE_ERROR } store_status;
-const char *store_status_text(store_status st); /* "store full", "read-only", "store error" */
+typedef enum store_status { STORE_OK = 0, STORE_FULL, STORE_READONLY, STORE_ERROR, STORE_EXISTS } store_status;
+/* "store full", "read-only", "store error", "exists" */
+const char *store_status_text(store_status st);
 
 /* Stores one checked document; `text` is its JSON as received, `received` when it arrived
  * (epoch seconds; store_put: now). A failure inside a transaction may have rolled the whole
@@ -52,5 +53,14 @@ int store_traces_since(store *s, double since, void (*fn)(const char *trace_id, 
 
 /* Number of stored documents. */
 long store_count(store *s);
+
+/* Groups, as X-Ray's CreateGroup, GetGroups and DeleteGroup keep them: a name and a filter
+ * expression (checked by the caller). Put: STORE_EXISTS when the name is taken and not
+ * `replace`. Get: 1 with the expression in filter, 0 when there is no such group, -1 on an
+ * error. Delete: 1 deleted, 0 none, -1 error. store_groups: each in name order, or -1. */
+store_status store_group_put(store *s, const char *name, const char *filter, bool replace);
+int store_group_get(store *s, const char *name, char *filter, size_t len);
+int store_group_delete(store *s, const char *name);
+int store_groups(store *s, void (*fn)(const char *name, const char *filter, void *ctx), void *ctx);
 
 #endif

@@ -128,6 +128,7 @@ void view_load(trace_list *l, double since) { store_traces_since(l->s, since, co
 
 typedef struct map_ctx {
     store *s;
+    const filter *f;
     trace_map *m;
     int traces;
 } map_ctx;
@@ -139,14 +140,15 @@ static void map_trace(const char *id, void *arg)
     trace t;
     if (c->traces >= VIEW_MAP_TRACES || !trace_load(c->s, id, &t))
         return;
-    map_add_trace(c->m, &t);
+    if (filter_match(c->f, &t))
+        map_add_trace(c->m, &t);
     trace_free(&t);
     c->traces++;
 }
 
-void view_build_map(store *s, double since, trace_map *m)
+void view_build_map(store *s, double since, const filter *f, trace_map *m)
 {
-    map_ctx c = {s, m, 0};
+    map_ctx c = {s, f, m, 0};
     store_traces_since(s, since, map_trace, &c);
 }
 
@@ -170,4 +172,14 @@ bool view_trace_page(FILE *out, store *s, const char *id, const char *root)
     }
     html_end(out);
     return found;
+}
+
+static bool group_of(const char *name, char *expr, size_t len, void *ctx)
+{
+    return store_group_get(ctx, name, expr, len) == 1;
+}
+
+filter *view_filter(store *s, const char *text, char *err, size_t errlen)
+{
+    return filter_parse_groups(text, group_of, s, err, errlen);
 }

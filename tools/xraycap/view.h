@@ -32,6 +32,10 @@ store *view_open_store(const options *o);
  * (2: bad arguments, 1: no store). */
 store *view_start(int argc, char **argv, options *o, bool positional, const char *usage, int *rc);
 
+/* A filter expression read with the store's groups (group.name = "NAME"); NULL with the
+ * message in err, as filter_parse. */
+filter *view_filter(store *s, const char *text, char *err, size_t errlen);
+
 /* Traces loaded from the store (those `f` matches; all when f is NULL), newest first, at most
  * `limit` of them (VIEW_LIMIT when 0); `total` counts every match, so a list that stops at
  * its limit can say "n shown of total". */
@@ -51,9 +55,9 @@ typedef struct trace_list {
 void view_load(trace_list *l, double since);
 void view_list_free(trace_list *l);
 
-/* The trace map of the traces since `since`, the newest VIEW_MAP_TRACES of them. */
+/* The trace map of the traces since `since` that f matches, of the newest VIEW_MAP_TRACES. */
 #define VIEW_MAP_TRACES 100000
-void view_build_map(store *s, double since, trace_map *m);
+void view_build_map(store *s, double since, const filter *f, trace_map *m); /* f NULL: all */
 
 /* A page with everything about one trace: list row, timeline, map. */
 /* One trace's page (list row, timeline, map); false, with a page saying so, when there is no
