@@ -25,6 +25,7 @@
 #define FIB_TRACE "1-6b0b9003-2d862e3fe1be46a994272796"
 #define ERROR_TRACE "1-6b0b9004-3d862e3fe1be46a994272797"
 #define OLD_TRACE "1-6b0b9005-4d862e3fe1be46a994272798"
+#define SEED_TRACE "1-6b0b9006-5d862e3fe1be46a994272799"
 
 static char db[128], base[64], capture_id[64];
 static pid_t server;
@@ -83,7 +84,7 @@ static int fib_json(char *out, size_t len, int n, double start, double end, unsi
     return w + snprintf(out + w, len - (size_t)w, "}");
 }
 
-/* The console's cases: a Lambda trace (the service's segment and the function's, one calling
+/* The console's cases: the seed's request, a Lambda trace (the service's segment and the function's, one calling
  * the other, the function calling DynamoDB twice, once throttled), a recursive trace (fib(5):
  * 15 nested calls), an error trace whose call threw (with a stack), and a trace ten minutes
  * old (inside the default 15 minutes, outside the 5-minute preset). */
@@ -120,6 +121,17 @@ static void send_console_traces(int fd, const struct sockaddr_in *a)
              "\"bad quantity\",\"type\":\"std::invalid_argument\",\"stack\":[{\"path\":\"src/orders.cpp\","
              "\"line\":42,\"label\":\"parse_order\"},{\"path\":\"src/main.cpp\",\"line\":7,\"label\":\"main\"}]}]}}]}",
              t, t + 0.033, t + 0.005, t + 0.020);
+    send_doc(fd, a, body);
+    /* the seed's request, as users-api records it: POST /users, a DynamoDB PutItem, an S3 PutObject */
+    snprintf(body, sizeof body, "{\"name\":\"users-api\",\"id\":\"5eed000000000001\",\"trace_id\":\"" SEED_TRACE "\","
+             "\"start_time\":%.4f,\"end_time\":%.4f,\"http\":{\"request\":{\"method\":\"POST\",\"url\":"
+             "\"http://localhost:8080/users\"},\"response\":{\"status\":201}},\"subsegments\":[{\"name\":"
+             "\"DynamoDB\",\"id\":\"5eed000000000002\",\"namespace\":\"aws\",\"start_time\":%.4f,\"end_time\":%.4f,"
+             "\"aws\":{\"operation\":\"PutItem\",\"table_name\":\"Users\"},\"http\":{\"response\":{\"status\":200}}},"
+             "{\"name\":\"S3\",\"id\":\"5eed000000000003\",\"namespace\":\"aws\",\"start_time\":%.4f,"
+             "\"end_time\":%.4f,\"aws\":{\"operation\":\"PutObject\",\"bucket_name\":\"users-bucket\"},"
+             "\"http\":{\"response\":{\"status\":200}}}]}",
+             t, t + 0.123, t + 0.010, t + 0.040, t + 0.045, t + 0.110);
     send_doc(fd, a, body);
     snprintf(body, sizeof body, "{\"name\":\"earlier\",\"id\":\"0d00000000000001\",\"trace_id\":\"" OLD_TRACE "\","
              "\"start_time\":%.4f,\"end_time\":%.4f}", t - 600, t - 599.988);
