@@ -261,6 +261,8 @@ const sums = await page(() => [...document.querySelectorAll('.map g.node')].map(
 }));
 check(sums.every(d => d < 0.5), "every ring's arcs go once round its node", sums);
 check(await page(() => document.querySelectorAll('.legend .key').length) === 4, 'the map has a legend of the four healths');
+const edgeTexts = await page(() => [...document.querySelectorAll('.map g.edge')].map(g => g.textContent));
+check(edgeTexts.some(t => /50% error, 0% fault, 50% throttle/.test(t)), "the throttled edge's label gives its throttle share", edgeTexts);
 await click(`#${dynamo} text`);
 const panel = await pageWith(id => {
   const p = document.getElementById('panel-' + id);

@@ -249,8 +249,11 @@ void map_print_dot(FILE *out, const trace_map *m)
         int len = snprintf(label, sizeof label, "%ld req, %.1f ms avg", e->count,
                            e->total_s / (double)e->count * 1000);
         if (e->errors || e->faults)
-            snprintf(label + len, sizeof label - (size_t)len, "\n%.0f%% error, %.0f%% fault",
-                     100.0 * (double)e->errors / (double)e->count, 100.0 * (double)e->faults / (double)e->count);
+            len += snprintf(label + len, sizeof label - (size_t)len, "\n%.0f%% error, %.0f%% fault",
+                            100.0 * (double)e->errors / (double)e->count, 100.0 * (double)e->faults / (double)e->count);
+        if (e->throttles) /* among the errors, as the console counts them */
+            snprintf(label + len, sizeof label - (size_t)len, ", %.0f%% throttle",
+                     100.0 * (double)e->throttles / (double)e->count);
         fputs("  ", out);
         dot_string(out, names[a]);
         fputs(" -> ", out);

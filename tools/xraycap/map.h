@@ -36,7 +36,8 @@ int map_node_names(const trace_map *m, const char **names, int max);
 void map_print_text(FILE *out, const trace_map *m);
 /* Graphviz DOT: a node per service or resource, coloured by the health of the calls it
  * received (fault red, error orange, throttle purple, else green; the client grey), edges
- * labelled with requests and average latency (and error and fault shares when not zero). */
+ * labelled with requests and average latency (and error, fault and throttle shares when not
+ * zero). */
 void map_print_dot(FILE *out, const trace_map *m);
 /* The DOT drawing laid out by Graphviz's dot as inline SVG (class "map"); without dot, a note
  * saying how to install it and the map as a table. */
