@@ -214,7 +214,18 @@ check(await page(() => location.search) === '?since=5m', 'the range is carried i
 await pageWith(v => { document.getElementById('since').value = v; }, '3d');
 await navigating(() => click('form.range button'));
 ids = await page(traceIds);
-check(ids.includes(oldId) && await page(() => location.search) === '?since=3d', 'a custom range (3d) brings it back', ids);
+check(ids.includes(oldId) && await page(() => new URLSearchParams(location.search).get('since')) === '3d',
+  'a custom range (3d) brings it back', ids);
+// from one time to another, through the browser's own date-and-time fields (minutes, local time)
+await pageWith(() => {
+  const local = ms => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000); return d.toISOString().slice(0, 16); };
+  document.getElementById('since').value = '';
+  document.getElementById('from').value = local(Date.now() - 20 * 60000);
+  document.getElementById('to').value = local(Date.now() - 5 * 60000);
+});
+await navigating(() => click('form.range button'));
+ids = await page(traceIds);
+check(ids.length === 1 && ids[0] === oldId, 'a custom span (20 to 5 minutes ago) lists only the trace from then', ids);
 await open(`${base}/?since=soon`);
 check(await page(() => !!document.getElementById('range-error')), 'a range that is not a duration is said so');
 

@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     html_trace_list(sink, l.v, l.n, &(html_form){"fault", "g", "1h"}, NULL, "");
     view_list_free(&l);
     trace_map m = {0};
-    view_build_map(st, 0, NULL, &m);
+    view_build_map(st, 0, 0, NULL, &m);
     html_map(sink, &m, ""); /* with its panels' links, as serve draws it */
     map_print_svg(sink, &m);
     map_free(&m);

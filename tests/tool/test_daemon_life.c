@@ -621,7 +621,8 @@ static int in_histogram(void)
     return n;
 }
 
-/* The time range is carried in the URL (?since=, as --since) and narrows the list and map. */
+/* The time range is carried in the URL (?since=, as --since, or ?from=&to= absolute) and
+ * narrows the list and map; a bad range is said so. */
 static void test_serve_time_range_narrows_the_list(void)
 {
     fresh_dir();
@@ -642,6 +643,24 @@ static void test_serve_time_range_narrows_the_list(void)
     CU_ASSERT_EQUAL(get("/?since=1h&filter=fault"), 200); /* the presets keep the filter */
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"./?since=6h&amp;filter=fault\""));
     CU_ASSERT_EQUAL(get("/map?since=5m"), 200);
+    /* an absolute range, as the browser's datetime-local fields send it (local time) */
+    char from[32], to[32], path[128];
+    time_t t0 = time(NULL) - 3 * 3600, t1 = time(NULL) - 3600;
+    strftime(from, sizeof from, "%Y-%m-%dT%H:%M", localtime(&t0));
+    strftime(to, sizeof to, "%Y-%m-%dT%H:%M", localtime(&t1));
+    snprintf(path, sizeof path, "/?from=%s&to=%s", from, to);
+    CU_ASSERT_EQUAL(get(path), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, old));
+    CU_ASSERT_PTR_NULL(strstr(page, recent));
+    CU_ASSERT_PTR_NULL(strstr(page, "range-error"));
+    snprintf(path, sizeof path, "/map?from=%s&to=%s", from, to);
+    CU_ASSERT_EQUAL(get(path), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "1 req"));
+    snprintf(path, sizeof path, "/?from=%s&to=%s", to, from); /* backwards */
+    CU_ASSERT_EQUAL(get(path), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "id=\"range-error\""));
+    CU_ASSERT_EQUAL(get("/?from=yesterday"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "id=\"range-error\""));
     keep_page = false;
     support_stop(pid);
     remove_dir();

@@ -19,7 +19,7 @@ int cmd_map(int argc, char **argv)
         return 2;
     }
     trace_map m = {0};
-    view_build_map(s, o.since, f, &m);
+    view_build_map(s, o.since, 0, f, &m);
     filter_free(f);
     if (o.dot)
         map_print_dot(stdout, &m);

@@ -86,13 +86,43 @@ static ssize_t read_head(int c, char *req, size_t len)
     return n ? (ssize_t)n : -1;
 }
 
-/* The time range a page asks for (?since=15m, as --since), else the server's. */
-static double since_of(const char *path, const options *o)
+/* A time from a custom range's field: the browser's datetime-local ("2026-12-03T14:05", the
+ * server's local time, seconds optional); -1 when it is not one. */
+static double local_time(const char *text)
 {
-    char v[32];
+    struct tm tm = {0};
+    const char *end = strptime(text, "%Y-%m-%dT%H:%M", &tm);
+    if (end && *end == ':')
+        end = strptime(end, ":%S", &tm);
+    if (!end || *end)
+        return -1;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    return t == (time_t)-1 ? -1 : (double)t;
+}
+
+/* The time range a page asks for: from and to (an absolute range), else since (a duration, as
+ * --since), else the server's --since. A bad value leaves the server's range and says why. */
+static void range_of(const char *path, const options *o, double *since, double *until, char *err, size_t len)
+{
+    char v[64], from[64], to[64];
+    *since = o->since;
+    *until = 0;
+    err[0] = '\0';
     query(path, "since", v, sizeof v);
-    double d = v[0] ? units_duration(v) : -1;
-    return d < 0 ? o->since : (double)time(NULL) - d;
+    query(path, "from", from, sizeof from);
+    query(path, "to", to, sizeof to);
+    double f = from[0] ? local_time(from) : 0, t = to[0] ? local_time(to) : 0;
+    if (f < 0 || t < 0 || (f > 0 && t > 0 && t <= f))
+        snprintf(err, len, "'%s' to '%s' is not a range of times like 2026-12-03T14:05; the range is serve's --since.",
+                 from, to);
+    else if (f > 0 || t > 0) {
+        *since = f > 0 ? f : 0;
+        *until = t;
+    } else if (v[0] && units_duration(v) < 0)
+        snprintf(err, len, "'%s' is not a duration like 15m, 2h, 30s; the range is serve's --since.", v);
+    else if (v[0])
+        *since = (double)time(NULL) - units_duration(v);
 }
 
 /* "&group=...&filter=..." for a link that keeps the page's group and filter. */
@@ -165,12 +195,17 @@ static filter *page_filter(store *s, const char *group, const char *text, char *
 }
 
 /* The console's time range presets, each a link that keeps the filter; the current one bold. */
-static void time_range(FILE *out, const char *page, const char *path, const char *group, const char *filter)
+static void time_range(FILE *out, const options *o, const char *page, const char *path, const char *group,
+                       const char *filter)
 {
     static const char *const presets[][2] = {{"5m", "5 min"}, {"15m", "15 min"}, {"1h", "1 hour"}, {"6h", "6 hours"},
                                              {"1d", "1 day"}, {"7d", "7 days"}, {"30d", "30 days"}};
-    char now[32];
+    char now[32], from[64], to[64], err[256];
+    double since, until;
     query(path, "since", now, sizeof now);
+    query(path, "from", from, sizeof from);
+    query(path, "to", to, sizeof to);
+    range_of(path, o, &since, &until, err, sizeof err);
     fputs("<p class=\"range\">Time range:", out);
     for (size_t i = 0; i < sizeof presets / sizeof *presets; i++) {
         bool on = !strcmp(now, presets[i][0]);
@@ -178,18 +213,22 @@ static void time_range(FILE *out, const char *page, const char *path, const char
         put_filter(out, group, filter);
         fprintf(out, "\">%s</a>%s", presets[i][1], on ? "</b>" : "");
     }
-    /* a custom range: any duration --since takes */
-    fprintf(out, "</p><form class=\"range\" method=\"get\" action=\"%s\">Custom: <input id=\"since\" name=\"since\" "
+    /* a custom range: any duration --since takes, or from one time to another */
+    fprintf(out, "</p><form class=\"range\" method=\"get\" action=\"%s\">Custom: last <input id=\"since\" name=\"since\" "
                  "size=\"8\" placeholder=\"90m, 36h, 3d\" value=\"", page);
     html_escape(out, now);
+    fputs("\"> or from <input id=\"from\" name=\"from\" type=\"datetime-local\" value=\"", out);
+    html_escape(out, from);
+    fputs("\"> to <input id=\"to\" name=\"to\" type=\"datetime-local\" value=\"", out);
+    html_escape(out, to);
     fputs("\">", out);
     html_hidden(out, "group", group);
     html_hidden(out, "filter", filter);
     fputs(" <button>Apply</button></form>\n", out);
-    if (now[0] && units_duration(now) < 0) {
-        fputs("<p class=\"err\" id=\"range-error\">'", out);
-        html_escape(out, now);
-        fputs("' is not a duration like 15m, 2h, 30s; the range is serve's --since.</p>\n", out);
+    if (err[0]) {
+        fputs("<p class=\"err\" id=\"range-error\">", out);
+        html_escape(out, err);
+        fputs("</p>\n", out);
     }
 }
 
@@ -219,10 +258,13 @@ static void handle(int c, store *s, const options *o)
         bool bad;
         filter *f = page_filter(s, group, text, err, sizeof err, &bad);
         trace_map m = {0};
+        double since, until;
+        char range_err[256];
+        range_of(path, o, &since, &until, range_err, sizeof range_err);
         if (!bad)
-            view_build_map(s, since_of(path, o), f, &m);
+            view_build_map(s, since, until, f, &m);
         html_begin(out, "Trace map", "");
-        time_range(out, "./map", path, group, text);
+        time_range(out, o, "./map", path, group, text);
         group_select(out, s, "./map", path, group);
         if (bad) {
             fputs("<pre class=\"err\" id=\"filter-error\">", out);
@@ -244,10 +286,13 @@ static void handle(int c, store *s, const options *o)
         long limit = strtol(lim, NULL, 10);
         trace_list l = {.s = s, .f = f, .limit = limit >= 1 && limit <= VIEW_LIMIT_MAX ? (int)limit : o->limit,
                         .response_times = true};
+        double from;
+        char range_err[256];
+        range_of(path, o, &from, &l.until, range_err, sizeof range_err);
         if (!bad)
-            view_load(&l, since_of(path, o));
+            view_load(&l, from);
         html_begin(out, "Traces", "");
-        time_range(out, "./", path, group, text);
+        time_range(out, o, "./", path, group, text);
         group_select(out, s, "./", path, group);
         /* a bar's link keeps the group as part of its filter */
         char scoped[1200];

@@ -324,12 +324,18 @@ cJSON *store_trace(store *s, const char *trace_id)
 
 int store_traces_since(store *s, double since, void (*fn)(const char *, void *), void *ctx)
 {
+    return store_traces_between(s, since, 0, fn, ctx);
+}
+
+int store_traces_between(store *s, double since, double until, void (*fn)(const char *, void *), void *ctx)
+{
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(s->db, "SELECT trace_id, MIN(start) AS first FROM documents"
-                                  " GROUP BY trace_id HAVING first >= ? ORDER BY first DESC",
+                                  " GROUP BY trace_id HAVING first >= ?1 AND (?2 <= 0 OR first < ?2) ORDER BY first DESC",
                            -1, &q, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_double(q, 1, since);
+    sqlite3_bind_double(q, 2, until);
     int n = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         fn((const char *)sqlite3_column_text(q, 0), ctx);

@@ -50,6 +50,9 @@ cJSON *store_trace(store *s, const char *trace_id);
 
 /* Trace ids with a document starting at or after `since` (epoch seconds), newest first. */
 int store_traces_since(store *s, double since, void (*fn)(const char *trace_id, void *ctx), void *ctx);
+/* The same, of those starting before `until` too (no bound when it is 0). */
+int store_traces_between(store *s, double since, double until, void (*fn)(const char *trace_id, void *ctx),
+                         void *ctx);
 
 /* Number of stored documents. */
 long store_count(store *s);

@@ -124,7 +124,7 @@ void view_list_free(trace_list *l)
     durations_free(&l->rt);
 }
 
-void view_load(trace_list *l, double since) { store_traces_since(l->s, since, collect_trace, l); }
+void view_load(trace_list *l, double since) { store_traces_between(l->s, since, l->until, collect_trace, l); }
 
 typedef struct map_ctx {
     store *s;
@@ -146,10 +146,10 @@ static void map_trace(const char *id, void *arg)
     c->traces++;
 }
 
-void view_build_map(store *s, double since, const filter *f, trace_map *m)
+void view_build_map(store *s, double since, double until, const filter *f, trace_map *m)
 {
     map_ctx c = {s, f, m, 0};
-    store_traces_since(s, since, map_trace, &c);
+    store_traces_between(s, since, until, map_trace, &c);
 }
 
 bool view_trace_page(FILE *out, store *s, const char *id, const char *root)

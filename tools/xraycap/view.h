@@ -46,6 +46,7 @@ typedef struct trace_list {
     trace *v;
     int n, cap;
     long total;
+    double until;           /* epoch seconds: only traces starting before it (0: no bound) */
     bool response_times;    /* keep every match's response time in rt, listed or not (for a
                                histogram: every trace in the range is then loaded) */
     durations rt;
@@ -55,9 +56,10 @@ typedef struct trace_list {
 void view_load(trace_list *l, double since);
 void view_list_free(trace_list *l);
 
-/* The trace map of the traces since `since` that f matches, of the newest VIEW_MAP_TRACES. */
+/* The trace map of the traces since `since` (and before `until` unless it is 0) that f
+ * matches, of the newest VIEW_MAP_TRACES. */
 #define VIEW_MAP_TRACES 100000
-void view_build_map(store *s, double since, const filter *f, trace_map *m); /* f NULL: all */
+void view_build_map(store *s, double since, double until, const filter *f, trace_map *m); /* f NULL: all */
 
 /* A page with everything about one trace: list row, timeline, map. */
 /* One trace's page (list row, timeline, map); false, with a page saying so, when there is no
