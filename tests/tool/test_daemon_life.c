@@ -757,6 +757,9 @@ static void test_serve_groups_scope_the_list_and_the_map(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "1 req"));
     CU_ASSERT_EQUAL(get("/map"), 200);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "6 req"));
+    CU_ASSERT_EQUAL(get("/?group=slow%22%20OR%20ok%20OR%20group.name%20%3D%20%22slow"), 200); /* no injection */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "no such group"));
+    CU_ASSERT_EQUAL(trace_rows(), 0);
     CU_ASSERT_EQUAL(get("/?group=nope"), 200);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "no such group"));
     CU_ASSERT_EQUAL(trace_rows(), 0);

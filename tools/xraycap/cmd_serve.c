@@ -183,6 +183,13 @@ static filter *page_filter(store *s, const char *group, const char *text, char *
     *bad = false;
     if (!group[0] && !text[0])
         return NULL;
+    /* a group's name is letters, digits, '-' and '_' (xraycap group): nothing else is read into
+     * the expression */
+    if (strspn(group, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(group)) {
+        snprintf(err, len, "no such group: a group's name has letters, digits, '-' and '_' only");
+        *bad = true;
+        return NULL;
+    }
     if (group[0] && text[0])
         snprintf(both, sizeof both, "group.name = \"%s\" AND (%s)", group, text);
     else if (group[0])
