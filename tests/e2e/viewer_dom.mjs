@@ -272,6 +272,9 @@ const sums = await page(() => [...document.querySelectorAll('.map g.node')].map(
 }));
 check(sums.every(d => d < 0.5), "every ring's arcs go once round its node", sums);
 check(await page(() => document.querySelectorAll('.legend .key').length) === 4, 'the map has a legend of the four healths');
+const fit = await page(() => { const svg = document.querySelector('.map svg');
+  return { right: svg.getBoundingClientRect().right, window: innerWidth, natural: svg.viewBox.baseVal.width * 4 / 3 }; });
+check(fit.natural > fit.window && fit.right <= fit.window, 'a map wider than the window fits it (scaled down, then zoomed)', fit);
 const edgeTexts = await page(() => [...document.querySelectorAll('.map g.edge')].map(g => g.textContent));
 check(edgeTexts.some(t => /50% error, 0% fault, 50% throttle/.test(t)), "the throttled edge's label gives its throttle share", edgeTexts);
 await click(`#${dynamo} text`);

@@ -50,6 +50,8 @@ void html_begin(FILE *out, const char *title, const char *root)
           ".tabs button.on{border-bottom:2px solid #3182ce;font-weight:bold}\n"
           ".toggle{cursor:pointer;fill:#4a5568}.panel{border:1px solid #ddd;padding:8px;margin:8px 0}"
           ".legend .key{margin-right:1em}.hint{color:#4a5568;font-size:12px}\n"
+          /* a wide map fits the window; zooming shows its parts */
+          ".map svg{max-width:100%;height:auto;border:1px solid #edf2f7}\n"
           ".bar{cursor:pointer}.err{color:#c53030}.tick line{stroke:#e2e8f0}.tick text{fill:#4a5568}\n"
           "</style></head><body>\n", out);
     /* Relative links, so a saved page and one served under a prefix work as well. */
