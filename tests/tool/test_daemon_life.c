@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,15 +139,24 @@ static const char *slurp(const char *path)
     return text;
 }
 
+/* `xraycap COMMAND --db STORE ...`, the rest of the line made from fmt; its pid. */
+static pid_t spawn_xraycap(const char *command, const char *fmt, ...)
+{
+    char cmd[1024], rest[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " %s --db %s %s", command, db, rest);
+    return support_spawn(cmd);
+}
+
 /* `xraycap daemon` on the test's store with `options`; its pid, once it listens. */
 static pid_t daemon_start(const char *options)
 {
     udp_port = support_free_port(SOCK_DGRAM);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " daemon --udp 127.0.0.1:%d --db %s %s 2>%s", udp_port, db,
-             options, daemon_log);
     unlink(daemon_log);
-    pid_t pid = support_spawn(cmd);
+    pid_t pid = spawn_xraycap("daemon", "--udp 127.0.0.1:%d %s 2>%s", udp_port, options, daemon_log);
     for (int i = 0; i < 100 && !strstr(slurp(daemon_log), "listening on"); i++)
         sleep_ms(50);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(daemon_log), "listening on"));
@@ -527,15 +537,12 @@ static int get(const char *path)
     return status;
 }
 
-/* `xraycap serve` on the test's store, on a free port (serve_port), once it listens. */
-/* xraycap serve on the test's store, with the options given (or none). */
+/* `xraycap serve` on the test's store with `options`, on a free port (serve_port), once it
+ * listens. */
 static pid_t serve_start_with(const char *options)
 {
     serve_port = support_free_port(SOCK_STREAM);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "exec " XRAYCAP " serve --db %s --http 127.0.0.1:%d %s 2>/dev/null", db, serve_port,
-             options);
-    pid_t pid = support_spawn(cmd);
+    pid_t pid = spawn_xraycap("serve", "--http 127.0.0.1:%d %s 2>/dev/null", serve_port, options);
     CU_ASSERT(support_wait_port(serve_port));
     return pid;
 }
@@ -666,20 +673,22 @@ static void test_serve_time_range_narrows_the_list(void)
     remove_dir();
 }
 
+/* A fresh store with a trace of each duration, a minute old. */
+static void traces_lasting(const double *seconds, unsigned n)
+{
+    fresh_dir();
+    store *s = open_store();
+    for (unsigned i = 0; i < n; i++)
+        put_trace(s, i, seconds[i], 60);
+    store_close(s);
+}
+
 /* The response-time histogram above the list: the right count in each bucket, each bucket a
  * link to the list narrowed to its range. */
 static void test_serve_histogram_counts_response_times_per_bucket(void)
 {
-    fresh_dir();
-    store *s = open_store();
-    unsigned n = 0;
-    for (int i = 0; i < 5; i++)
-        put_trace(s, n++, 0.015, 60);
-    for (int i = 0; i < 3; i++)
-        put_trace(s, n++, 0.055, 60);
-    for (int i = 0; i < 2; i++)
-        put_trace(s, n++, 0.095, 60);
-    store_close(s);
+    static const double seconds[] = {0.015, 0.015, 0.015, 0.015, 0.015, 0.055, 0.055, 0.055, 0.095, 0.095};
+    traces_lasting(seconds, 10);
     pid_t pid = serve_start();
     keep_page = true;
     CU_ASSERT_EQUAL(get("/"), 200);
@@ -700,16 +709,18 @@ static void test_serve_histogram_counts_response_times_per_bucket(void)
     remove_dir();
 }
 
+/* A fresh store with five traces of 10 ms and one of 2 s, a minute old. */
+static void five_fast_traces_and_a_slow_one(void)
+{
+    static const double seconds[] = {0.01, 0.01, 0.01, 0.01, 0.01, 2.0};
+    traces_lasting(seconds, 6);
+}
+
 /* A list stopped at serve's --limit says "N shown of M", and its link to the rest keeps the
  * filter; the histogram above it counts all M. */
 static void test_serve_show_all_keeps_the_filter(void)
 {
-    fresh_dir();
-    store *s = open_store();
-    for (unsigned n = 0; n < 5; n++)
-        put_trace(s, n, 0.01, 60);
-    put_trace(s, 5, 2.0, 60); /* the one the filter leaves out */
-    store_close(s);
+    five_fast_traces_and_a_slow_one();
     pid_t pid = serve_start_with("--limit 2");
     keep_page = true;
     CU_ASSERT_EQUAL(get("/?filter=responsetime%20%3C%201"), 200);
@@ -731,12 +742,7 @@ static void test_serve_show_all_keeps_the_filter(void)
  * time range and the filter box keep it; an unknown one is said so. */
 static void test_serve_groups_scope_the_list_and_the_map(void)
 {
-    fresh_dir();
-    store *s = open_store();
-    for (unsigned n = 0; n < 5; n++)
-        put_trace(s, n, 0.01, 60);
-    put_trace(s, 5, 2.0, 60);
-    store_close(s);
+    five_fast_traces_and_a_slow_one();
     char cmd[512];
     snprintf(cmd, sizeof cmd, XRAYCAP " group --db %s create slow 'responsetime > 1' >/dev/null", db);
     CU_ASSERT_EQUAL(system(cmd), 0);
