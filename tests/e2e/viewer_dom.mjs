@@ -231,7 +231,7 @@ check(await page(() => !!document.getElementById('range-error')), 'a range that 
 
 // ---- the histogram: counts per bucket, and a dragged range filters the list
 const narrow = encodeURIComponent('responsetime < 0.09');
-await open(`${base}/?filter=${narrow}`, 'list-histogram');
+await open(`${base}/?since=1h&filter=${narrow}`, 'list-histogram');
 const buckets = await page(() => [...document.querySelectorAll('svg.histogram a.bucket')].map(a =>
   ({ count: +a.dataset.count, from: +a.dataset.from, to: +a.dataset.to })));
 // the traces under 90 ms: earlier 12, orders 33, fault-sample 52, fib-service 64, users 83 ms
@@ -249,6 +249,7 @@ await navigating(async () => {
 const dragged = await page(() => ({ filter: document.getElementById('filter').value,
   rows: [...document.querySelectorAll('#traces tr.trace td.name')].map(td => td.textContent).sort() }));
 check(/responsetime >= 0.01 AND responsetime < 0.06/.test(dragged.filter), 'dragging across buckets 10-60 ms sets that range in the filter', dragged.filter);
+check(await page(() => new URLSearchParams(location.search).get('since')) === '1h', 'and keeps the time range (1 hour)');
 check(JSON.stringify(dragged.rows) === JSON.stringify(['earlier', 'fault-sample', 'orders']),
   'and the list holds the traces of that range', dragged.rows);
 

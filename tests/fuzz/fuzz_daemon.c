@@ -98,12 +98,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the trace list and the map over everything stored, as `traces`, `map` and `serve /` */
     trace_list l = {.s = st, .response_times = true};
     view_load(&l, 0);
-    html_histogram(sink, l.rt.v, l.rt.n, "fault");
-    html_trace_list(sink, l.v, l.n, &(html_form){"fault", "g", "1h"}, NULL, "");
+    html_histogram(sink, l.rt.v, l.rt.n, "fault", "&since=1h");
+    html_trace_list(sink, l.v, l.n, &(html_form){"fault", "g", "1h", "", ""}, NULL, "");
     view_list_free(&l);
     trace_map m = {0};
     view_build_map(st, 0, 0, NULL, &m);
-    html_map(sink, &m, ""); /* with its panels' links, as serve draws it */
+    html_map(sink, &m, &(html_links){"", "&since=1h"}); /* with its panels' links, as serve draws it */
     map_print_svg(sink, &m);
     map_free(&m);
     store_close(st);

@@ -650,6 +650,18 @@ static void test_serve_time_range_narrows_the_list(void)
     CU_ASSERT_EQUAL(get("/?since=1h&filter=fault"), 200); /* the presets keep the filter */
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"./?since=6h&amp;filter=fault\""));
     CU_ASSERT_EQUAL(get("/map?since=5m"), 200);
+    /* every link that narrows the list keeps the range: histogram bars, the filter box, View traces */
+    CU_ASSERT_EQUAL(get("/?since=3h"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "%3C%200%2E002&amp;since=3h\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "data-range=\"&amp;since=3h\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<input type=\"hidden\" name=\"since\" value=\"3h\">"));
+    CU_ASSERT_EQUAL(get("/map?since=3h"), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "class=\"view-traces\""));
+    for (const char *v = page; (v = strstr(v, "class=\"view-traces\" href=\"")); v++) {
+        const char *end = strchr(v + 27, '"');
+        CU_ASSERT_PTR_NOT_NULL(strstr(v, "&amp;since=3h\""));
+        CU_ASSERT(end && strstr(v, "&amp;since=3h\"") < end + 1);
+    }
     /* an absolute range, as the browser's datetime-local fields send it (local time) */
     char from[32], to[32], path[128];
     time_t t0 = time(NULL) - 3 * 3600, t1 = time(NULL) - 3600;

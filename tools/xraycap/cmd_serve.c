@@ -125,6 +125,24 @@ static void range_of(const char *path, const options *o, double *since, double *
         *since = (double)time(NULL) - units_duration(v);
 }
 
+/* The page's time range as query parameters for its links ("&since=1d", "&from=...&to=..."; ""
+ * for the server's default), values URL-encoded. */
+static void range_query(const char *path, char *out, size_t len)
+{
+    static const char *const keys[] = {"since", "from", "to"};
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        char v[64];
+        query(path, keys[k], v, sizeof v);
+        if (!v[0] || n + 8 >= len)
+            continue;
+        n += (size_t)snprintf(out + n, len - n, "&%s=", keys[k]);
+        for (const unsigned char *c = (const unsigned char *)v; *c && n + 4 < len; c++)
+            n += (size_t)snprintf(out + n, len - n, isalnum(*c) ? "%c" : "%%%02X", *c);
+    }
+}
+
 /* "&group=...&filter=..." for a link that keeps the page's group and filter. */
 static void put_filter(FILE *out, const char *group, const char *filter)
 {
@@ -278,14 +296,19 @@ static void handle(int c, store *s, const options *o)
             html_escape(out, err);
             fputs("</pre>\n", out);
         }
-        html_map(out, &m, "");
+        char keep[256];
+        range_query(path, keep, sizeof keep);
+        html_map(out, &m, &(html_links){"", keep});
         html_end(out);
         map_free(&m);
         filter_free(f);
     } else if (!strcmp(path, "/") || !strncmp(path, "/?", 2)) {
-        char group[64], text[1024], err[1024], lim[24], since[32];
+        char group[64], text[1024], err[1024], lim[24], since[32], from_text[64], to_text[64], keep[256];
         query(path, "group", group, sizeof group);
         query(path, "since", since, sizeof since);
+        query(path, "from", from_text, sizeof from_text);
+        query(path, "to", to_text, sizeof to_text);
+        range_query(path, keep, sizeof keep);
         query(path, "filter", text, sizeof text);
         query(path, "limit", lim, sizeof lim);
         bool bad;
@@ -306,14 +329,11 @@ static void handle(int c, store *s, const options *o)
         if (group[0])
             snprintf(scoped, sizeof scoped, "group.name = \"%s\"%s%.1000s%s", group, text[0] ? " AND (" : "", text,
                      text[0] ? ")" : "");
-        html_histogram(out, l.rt.v, l.rt.n, group[0] ? scoped : text);
-        html_trace_list(out, l.v, l.n, &(html_form){text, group, since}, bad ? err : NULL, "");
+        html_histogram(out, l.rt.v, l.rt.n, group[0] ? scoped : text, keep);
+        html_trace_list(out, l.v, l.n, &(html_form){text, group, since, from_text, to_text}, bad ? err : NULL, "");
         if (l.total > l.n) { /* the list stopped at its limit: say so, and how to see more */
             fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"./?limit=%ld", l.n, l.total, l.total);
-            if (since[0]) {
-                fputs("&amp;since=", out);
-                html_url_encode(out, since);
-            }
+            html_escape(out, keep);
             put_filter(out, group, text);
             fputs("\">show all</a></p>", out);
         }

@@ -84,6 +84,8 @@ void html_trace_list(FILE *out, trace *traces, int n, const html_form *form, con
         /* the group and the time range stay as they are when the filter changes */
         html_hidden(out, "group", form->group);
         html_hidden(out, "since", form->since);
+        html_hidden(out, "from", form->from);
+        html_hidden(out, "to", form->to);
         fputs(" <button>Filter</button></form>\n", out);
     }
     if (error) {
@@ -156,7 +158,7 @@ static double nice_ceiling(double x)
     return x <= p ? p : x <= 2 * p ? 2 * p : x <= 5 * p ? 5 * p : 10 * p;
 }
 
-void html_histogram_of(FILE *out, const double *values, int n, const char *root, const char *prefix,
+void html_histogram_of(FILE *out, const double *values, int n, const html_links *links, const char *prefix,
                        const char *suffix)
 {
     enum { BUCKETS = 10, W = 600, H = 80 };
@@ -176,9 +178,11 @@ void html_histogram_of(FILE *out, const double *values, int n, const char *root,
     /* the prefix and suffix let the page's script build the filter of a dragged range */
     fprintf(out, "<svg class=\"histogram\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\"",
             W + 20, H + 30);
-    if (root) {
+    if (links) {
         fputs(" data-root=\"", out);
-        html_escape(out, root);
+        html_escape(out, links->root);
+        fputs("\" data-range=\"", out);
+        html_escape(out, links->range);
         fputs("\" data-prefix=\"", out);
         html_escape(out, prefix);
         fputs("\" data-suffix=\"", out);
@@ -191,13 +195,14 @@ void html_histogram_of(FILE *out, const double *values, int n, const char *root,
         int h = count[b] * H / most, x = 10 + b * W / BUCKETS;
         /* a bucket is a link (where there is a server): the list narrowed to its range */
         fprintf(out, "<a class=\"bucket\" data-count=\"%d\" data-from=\"%g\" data-to=\"%g\"", count[b], from, to);
-        if (root) {
+        if (links) {
             char range[1400];
             snprintf(range, sizeof range, "%sresponsetime >= %g AND responsetime < %g%s", prefix, from, to, suffix);
             fputs(" href=\"", out);
-            html_escape(out, root);
+            html_escape(out, links->root);
             fputs("./?filter=", out);
             html_url_encode(out, range);
+            html_escape(out, links->range);
             fputs("\"", out);
         }
         fprintf(out, "><title>%d in %g to %g ms</title><rect x=\"%d\" y=\"%d\" width=\"%d\" "
@@ -209,11 +214,11 @@ void html_histogram_of(FILE *out, const double *values, int n, const char *root,
     fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%g ms</text></svg>\n", 10 + W - 20, H + 24, upper * 1000);
 }
 
-void html_histogram(FILE *out, const double *rt, long n, const char *filter)
+void html_histogram(FILE *out, const double *rt, long n, const char *filter, const char *range)
 {
     char prefix[1100] = "";
     if (filter && *filter)
         snprintf(prefix, sizeof prefix, "(%.1000s) AND ", filter);
     fputs("<h2>Response time distribution</h2>\n", out);
-    html_histogram_of(out, rt, n > INT_MAX ? INT_MAX : (int)n, "", prefix, "");
+    html_histogram_of(out, rt, n > INT_MAX ? INT_MAX : (int)n, &(html_links){"", range}, prefix, "");
 }

@@ -71,24 +71,25 @@ static void health_table(FILE *out, map_health h)
 
 /* The panel's histogram and "View traces": a bucket narrows the node's (or edge's) own calls,
  * filter { responsetime ... }. */
-static void panel_end(FILE *out, const double *values, int n, const char *filter, const char *root)
+static void panel_end(FILE *out, const double *values, int n, const char *filter, const html_links *links)
 {
     char prefix[1100];
     snprintf(prefix, sizeof prefix, "%.1000s { ", filter);
     if (n)
         fputs("<h4>Response time distribution</h4>\n", out);
-    html_histogram_of(out, values, n, root, prefix, " }");
-    if (root) {
+    html_histogram_of(out, values, n, links, prefix, " }");
+    if (links) {
         fputs("<p><a class=\"view-traces\" href=\"", out);
-        html_escape(out, root);
+        html_escape(out, links->root);
         fputs("./?filter=", out);
         html_url_encode(out, filter);
+        html_escape(out, links->range);
         fputs("\">View traces</a></p>\n", out);
     }
     fputs("</div>\n", out);
 }
 
-static void node_panel(FILE *out, const trace_map *m, int j, const char *name, const char *root)
+static void node_panel(FILE *out, const trace_map *m, int j, const char *name, const html_links *links)
 {
     map_health h = map_node_health(m, name);
     fprintf(out, "<div class=\"panel\" id=\"panel-node-%d\" hidden><h3>", j);
@@ -111,11 +112,11 @@ static void node_panel(FILE *out, const trace_map *m, int j, const char *name, c
     }
     char filter[1024];
     node_filter(into, filter, sizeof filter);
-    panel_end(out, values, n, filter, root);
+    panel_end(out, values, n, filter, links);
     free(values);
 }
 
-static void edge_panel(FILE *out, const map_edge *e, int i, const char *root)
+static void edge_panel(FILE *out, const map_edge *e, int i, const html_links *links)
 {
     fprintf(out, "<div class=\"panel\" id=\"panel-edge-%d\" hidden><h3>", i);
     html_escape(out, e->from);
@@ -125,7 +126,7 @@ static void edge_panel(FILE *out, const map_edge *e, int i, const char *root)
     health_table(out, (map_health){e->count, e->errors, e->faults, e->throttles, e->total_s});
     char filter[1024];
     edge_filter(e, filter, sizeof filter);
-    panel_end(out, e->calls.v, (int)e->calls.n, filter, root);
+    panel_end(out, e->calls.v, (int)e->calls.n, filter, links);
 }
 
 static void legend(FILE *out)
@@ -140,7 +141,7 @@ static void legend(FILE *out)
           "its details; wheel or buttons to zoom, drag to pan.</span></p>\n", out);
 }
 
-void html_map(FILE *out, const trace_map *m, const char *root)
+void html_map(FILE *out, const trace_map *m, const html_links *links)
 {
     fputs("<h1>Trace map</h1>\n", out);
     if (m->n) {
@@ -156,7 +157,7 @@ void html_map(FILE *out, const trace_map *m, const char *root)
     fputs("<div id=\"panels\">\n", out);
     cJSON *health = cJSON_CreateObject();
     for (int j = 0; j < n; j++) {
-        node_panel(out, m, j, names[j], root);
+        node_panel(out, m, j, names[j], links);
         map_health h = map_node_health(m, names[j]);
         cJSON *ring = cJSON_CreateObject();
         long ok = h.count - h.errors - h.faults;
@@ -169,7 +170,7 @@ void html_map(FILE *out, const trace_map *m, const char *root)
         cJSON_AddItemToObject(health, id, ring);
     }
     for (int i = 0; i < m->n; i++)
-        edge_panel(out, &m->edges[i], i, root);
+        edge_panel(out, &m->edges[i], i, links);
     fputs("</div>\n<script type=\"application/json\" id=\"map-health\">", out);
     html_script_json(out, health);
     fputs("</script>\n", out);

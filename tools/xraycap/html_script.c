@@ -20,7 +20,7 @@ static const char script[] =
     "      const lo = Math.min(+first.dataset.from, +b.dataset.from), hi = Math.max(+first.dataset.to, +b.dataset.to);\n"
     "      const f = svg.dataset.prefix + 'responsetime >= ' + lo + ' AND responsetime < ' + hi + svg.dataset.suffix;\n"
     "      svg.dataset.dragged = '1';\n"
-    "      location.href = svg.dataset.root + './?filter=' + encodeURIComponent(f);\n"
+    "      location.href = svg.dataset.root + './?filter=' + encodeURIComponent(f) + svg.dataset.range;\n"
     "    }\n"
     "    first = last = null;\n"
     "  });\n"

@@ -162,7 +162,7 @@ bool view_trace_page(FILE *out, store *s, const char *id, const char *root)
         html_timeline(out, &t);
         trace_map m = {0};
         map_add_trace(&m, &t);
-        html_map(out, &m, root);
+        html_map(out, &m, root ? &(html_links){root, ""} : NULL);
         map_free(&m);
         trace_free(&t);
     } else {
