@@ -769,10 +769,13 @@ static void test_serve_groups_scope_the_list_and_the_map(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "href=\"./?since=1h&amp;group=slow\"")); /* presets keep it */
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "<input type=\"hidden\" name=\"group\" value=\"slow\">"));
     CU_ASSERT_EQUAL(in_histogram(), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "data-range=\"&amp;group=slow\"")); /* bars keep the group */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "%3C%202&amp;group=slow\""));
     CU_ASSERT_EQUAL(get("/?group=slow&filter=responsetime%20%3C%201"), 200); /* both apply */
     CU_ASSERT_EQUAL(trace_rows(), 0);
     CU_ASSERT_EQUAL(get("/map?group=slow"), 200);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "1 req"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "&amp;group=slow\">View traces")); /* its traces, in the group */
     CU_ASSERT_EQUAL(get("/map"), 200);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "6 req"));
     CU_ASSERT_EQUAL(get("/?group=slow%22%20OR%20ok%20OR%20group.name%20%3D%20%22slow"), 200); /* no injection */

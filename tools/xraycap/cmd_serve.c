@@ -125,11 +125,11 @@ static void range_of(const char *path, const options *o, double *since, double *
         *since = (double)time(NULL) - units_duration(v);
 }
 
-/* The page's time range as query parameters for its links ("&since=1d", "&from=...&to=..."; ""
- * for the server's default), values URL-encoded. */
-static void range_query(const char *path, char *out, size_t len)
+/* What scopes the page, as query parameters for its links: its time range ("&since=1d",
+ * "&from=...&to="; nothing for the server's default) and its group, values URL-encoded. */
+static void scope_query(const char *path, char *out, size_t len)
 {
-    static const char *const keys[] = {"since", "from", "to"};
+    static const char *const keys[] = {"since", "from", "to", "group"};
     size_t n = 0;
     out[0] = '\0';
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
@@ -297,7 +297,7 @@ static void handle(int c, store *s, const options *o)
             fputs("</pre>\n", out);
         }
         char keep[256];
-        range_query(path, keep, sizeof keep);
+        scope_query(path, keep, sizeof keep);
         html_map(out, &m, &(html_links){"", keep});
         html_end(out);
         map_free(&m);
@@ -308,7 +308,7 @@ static void handle(int c, store *s, const options *o)
         query(path, "since", since, sizeof since);
         query(path, "from", from_text, sizeof from_text);
         query(path, "to", to_text, sizeof to_text);
-        range_query(path, keep, sizeof keep);
+        scope_query(path, keep, sizeof keep);
         query(path, "filter", text, sizeof text);
         query(path, "limit", lim, sizeof lim);
         bool bad;
@@ -324,17 +324,12 @@ static void handle(int c, store *s, const options *o)
         html_begin(out, "Traces", "");
         time_range(out, o, "./", path, group, text);
         group_select(out, s, "./", path, group);
-        /* a bar's link keeps the group as part of its filter */
-        char scoped[1200];
-        if (group[0])
-            snprintf(scoped, sizeof scoped, "group.name = \"%s\"%s%.1000s%s", group, text[0] ? " AND (" : "", text,
-                     text[0] ? ")" : "");
-        html_histogram(out, l.rt.v, l.rt.n, group[0] ? scoped : text, keep);
+        html_histogram(out, l.rt.v, l.rt.n, text, keep);
         html_trace_list(out, l.v, l.n, &(html_form){text, group, since, from_text, to_text}, bad ? err : NULL, "");
         if (l.total > l.n) { /* the list stopped at its limit: say so, and how to see more */
             fprintf(out, "<p class=\"more\">%d shown of %ld; <a href=\"./?limit=%ld", l.n, l.total, l.total);
             html_escape(out, keep);
-            put_filter(out, group, text);
+            put_filter(out, NULL, text);
             fputs("\">show all</a></p>", out);
         }
         html_end(out);
