@@ -143,6 +143,14 @@ void html_hidden(FILE *out, const char *name, const char *value)
     fputs("\">", out);
 }
 
+void html_list_url(FILE *out, const html_links *links, const char *filter)
+{
+    html_escape(out, links->root);
+    fputs("./?filter=", out);
+    html_url_encode(out, filter);
+    html_escape(out, links->range);
+}
+
 void html_url_encode(FILE *out, const char *text)
 {
     for (const unsigned char *c = (const unsigned char *)text; *c; c++)
@@ -199,10 +207,7 @@ void html_histogram_of(FILE *out, const double *values, int n, const html_links 
             char range[1400];
             snprintf(range, sizeof range, "%sresponsetime >= %g AND responsetime < %g%s", prefix, from, to, suffix);
             fputs(" href=\"", out);
-            html_escape(out, links->root);
-            fputs("./?filter=", out);
-            html_url_encode(out, range);
-            html_escape(out, links->range);
+            html_list_url(out, links, range);
             fputs("\"", out);
         }
         fprintf(out, "><title>%d in %g to %g ms</title><rect x=\"%d\" y=\"%d\" width=\"%d\" "

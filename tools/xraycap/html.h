@@ -29,6 +29,9 @@ void html_trace_list(FILE *out, trace *traces, int n, const html_form *form, con
                      const char *root);
 /* A form's hidden field carrying a value on (nothing when the value is empty). */
 void html_hidden(FILE *out, const char *name, const char *value);
+/* The URL of the trace list narrowed by `filter`, in links' range and group (HTML-escaped, for
+ * an href). */
+void html_list_url(FILE *out, const html_links *links, const char *filter);
 /* text as a URL's query value: letters and digits as they are, every other byte %XX. */
 void html_url_encode(FILE *out, const char *text);
 /* The response-time distribution of the matching traces (their entry segments' durations,

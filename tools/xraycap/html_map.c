@@ -80,10 +80,7 @@ static void panel_end(FILE *out, const double *values, int n, const char *filter
     html_histogram_of(out, values, n, links, prefix, " }");
     if (links) {
         fputs("<p><a class=\"view-traces\" href=\"", out);
-        html_escape(out, links->root);
-        fputs("./?filter=", out);
-        html_url_encode(out, filter);
-        html_escape(out, links->range);
+        html_list_url(out, links, filter);
         fputs("\">View traces</a></p>\n", out);
     }
     fputs("</div>\n", out);
