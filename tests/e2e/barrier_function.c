@@ -2,7 +2,7 @@
  * takes a moment, and each invocation records a subsegment of its own ("work"), then waits
  * until BARRIER_COUNT invocations are in flight at once (a file per invocation in BARRIER_DIR),
  * so that a run of concurrent requests needs as many execution environments. With ECHO_BODY
- * set, it answers with the body it was given. */
+ * set, it answers with the body it was given (base64-encoded bodies as such). */
 #define _DEFAULT_SOURCE
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -45,6 +45,8 @@ static int handler(const xray_lambda_invocation *inv, char **response, void *ctx
         cJSON_AddNumberToObject(answer, "statusCode", 200);
         cJSON *body = cJSON_GetObjectItem(event, "body");
         cJSON_AddStringToObject(answer, "body", cJSON_IsString(body) ? body->valuestring : "(none)");
+        if (cJSON_IsTrue(cJSON_GetObjectItem(event, "isBase64Encoded"))) /* binary back as binary */
+            cJSON_AddTrueToObject(answer, "isBase64Encoded");
         *response = cJSON_PrintUnformatted(answer);
         cJSON_Delete(answer);
         cJSON_Delete(event);

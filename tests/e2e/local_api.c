@@ -227,6 +227,30 @@ static const char *body_of(const char *answer)
     return b ? b + 4 : "";
 }
 
+/* The event is JSON whatever the body holds: quotes, backslashes and control characters reach
+ * the function as they were sent; bytes that are not text (invalid UTF-8, a NUL) arrive
+ * base64-encoded, as API Gateway hands binary bodies, and an answer marked isBase64Encoded goes
+ * back to the client decoded. */
+static void test_any_body_reaches_the_function_in_a_valid_event(void)
+{
+    int port, p = start_local_api("ECHO_BODY=1", "", &port);
+    char text[4096];
+    static const char text_body[] = "he said \"hi\\\"\t}";
+    char req[512];
+    int n = snprintf(req, sizeof req, "POST /b HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", strlen(text_body), text_body);
+    CU_ASSERT_EQUAL(raw_request_answer(port, req, (size_t)n, text, sizeof text), 200);
+    CU_ASSERT_STRING_EQUAL(body_of(text), text_body);
+    static const char binary[] = {'a', '\xff', '\0', 'b'}; /* "a", an invalid byte, NUL, "b" */
+    n = snprintf(req, sizeof req, "POST /b HTTP/1.1\r\nContent-Length: 4\r\n\r\n");
+    memcpy(req + n, binary, sizeof binary);
+    memset(text, 0, sizeof text);
+    CU_ASSERT_EQUAL(raw_request_answer(port, req, (size_t)n + sizeof binary, text, sizeof text), 200);
+    /* the function saw "Yf8AYg==" with isBase64Encoded and answered it back so: the same bytes */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "Content-Length: 4\r\n"));
+    CU_ASSERT_EQUAL(memcmp(body_of(text), binary, sizeof binary), 0);
+    support_stop(p);
+}
+
 /* A client that sends a byte now and then holds its own connection only: requests before its
  * end are served (a chunked body reaches the function decoded), and it gets 408. */
 static void test_a_slow_client_holds_only_its_own_connection(void)
@@ -316,6 +340,7 @@ int main(void)
         SUPPORT_TEST(test_crafted_requests_cannot_forge_the_services_documents),
         SUPPORT_TEST(test_a_slow_client_holds_only_its_own_connection),
         SUPPORT_TEST(test_bad_requests_are_answered_with_their_status),
+        SUPPORT_TEST(test_any_body_reaches_the_function_in_a_valid_event),
         {NULL, NULL},
     };
     int failed = support_run_suite("local-api", tests);

@@ -16,6 +16,7 @@
  * function is told Sampled=0), `lambda` (and Lambda's active tracing, the function's SDK off),
  * `sdk` (all of it, the default). Nothing leaves loopback unless the function calls out. */
 #include "commands.h"
+#include "doccheck.h"
 #include "stop.h"
 #include "hostport.h"
 #include "http_request.h"
@@ -104,7 +105,7 @@ static int listen_on(const char *spec, char *addr, size_t len)
     return fd;
 }
 
-static void respond(int fd, int status, const char *headers, const char *body)
+static void respond_bytes(int fd, int status, const char *headers, const char *body, size_t len)
 {
     char head[2048];
     const char *reason = status < 300   ? "OK"
@@ -117,44 +118,14 @@ static void respond(int fd, int status, const char *headers, const char *body)
                          : status == 503 ? "Service Unavailable"
                                          : "Error";
     int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
-                     status, reason, strlen(body), headers ? headers : "");
+                     status, reason, len, headers ? headers : "");
     send(fd, head, (size_t)n, MSG_NOSIGNAL);
-    send(fd, body, strlen(body), MSG_NOSIGNAL);
+    send(fd, body, len, MSG_NOSIGNAL);
 }
 
-/* A string as JSON (quotes, backslashes and control characters escaped). */
-static void json_string(FILE *out, const char *s, size_t n)
+static void respond(int fd, int status, const char *headers, const char *body)
 {
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
-/* The REST proxy event API Gateway hands the function. */
-static char *proxy_event(const request *r, const char *stage)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    if (!out)
-        return NULL;
-    fputs("{\"resource\":\"/{proxy+}\",\"path\":", out);
-    json_string(out, r->path, strcspn(r->path, "?"));
-    fputs(",\"httpMethod\":", out);
-    json_string(out, r->method, strlen(r->method));
-    fprintf(out, ",\"requestContext\":{\"stage\":\"%s\"},\"isBase64Encoded\":false,\"body\":", stage);
-    json_string(out, r->body ? r->body : "", r->body_len);
-    fputs("}", out);
-    fclose(out);
-    return text;
+    respond_bytes(fd, status, headers, body, strlen(body));
 }
 
 static void send_document(int udp, const struct sockaddr_storage *daemon, socklen_t dlen, const char *doc)
@@ -179,6 +150,74 @@ static cJSON *ascii(const char *text, size_t n)
         out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
     out[i] = '\0';
     return cJSON_CreateString(out);
+}
+
+static const char BASE64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Bytes as base64 (malloc'd), as API Gateway hands a binary body to a function. */
+static char *base64(const char *in, size_t n)
+{
+    const char *abc = BASE64;
+    char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16 | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)in[i + 2] : 0);
+        *o++ = abc[v >> 18 & 63];
+        *o++ = abc[v >> 12 & 63];
+        *o++ = i + 1 < n ? abc[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? abc[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* base64 text back to bytes (malloc'd, *len of them); characters outside the alphabet are
+ * skipped, as decoders do with line breaks. */
+static char *unbase64(const char *in, size_t *len)
+{
+    char *out = malloc(strlen(in) / 4 * 3 + 3);
+    if (!out)
+        return NULL;
+    unsigned v = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (; *in && *in != '='; in++) {
+        const char *at = strchr(BASE64, *in);
+        if (!at)
+            continue;
+        v = v << 6 | (unsigned)(at - BASE64);
+        if ((bits += 6) >= 8) {
+            bits -= 8;
+            out[n++] = (char)(v >> bits & 0xff);
+        }
+    }
+    *len = n;
+    return out;
+}
+
+/* The REST proxy event API Gateway hands the function, made by the JSON library: a body that
+ * is not text (invalid UTF-8 or a NUL byte) goes base64-encoded, as API Gateway sends binary. */
+static char *proxy_event(const request *r, const char *stage)
+{
+    cJSON *ev = cJSON_CreateObject();
+    char path[sizeof r->path];
+    snprintf(path, sizeof path, "%.*s", (int)strcspn(r->path, "?"), r->path);
+    cJSON_AddStringToObject(ev, "resource", "/{proxy+}");
+    cJSON_AddItemToObject(ev, "path", valid_utf8(path, strlen(path)) ? cJSON_CreateString(path)
+                                                                     : ascii(path, strlen(path)));
+    cJSON_AddItemToObject(ev, "httpMethod", ascii(r->method, strlen(r->method)));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(ev, "requestContext"), "stage", stage);
+    const char *body = r->body ? r->body : "";
+    bool text = valid_utf8(body, r->body_len) && !memchr(body, '\0', r->body_len);
+    char *encoded = text ? NULL : base64(body, r->body_len);
+    cJSON_AddBoolToObject(ev, "isBase64Encoded", !text);
+    cJSON_AddStringToObject(ev, "body", text ? body : encoded ? encoded : "");
+    free(encoded);
+    char *out = cJSON_PrintUnformatted(ev);
+    cJSON_Delete(ev);
+    return out;
 }
 
 static void add_id(cJSON *o, const char *key, uint64_t id)
@@ -321,27 +360,32 @@ static pid_t start_function(const char *bootstrap, const char *runtime_api, cons
     return pid;
 }
 
-/* The function's answer to the API caller: the proxy result's statusCode and body. */
+/* Answers the API client from the function's result, read as API Gateway reads a proxy
+ * response: statusCode (200 when absent), body (base64-decoded when isBase64Encoded) and
+ * headers' Content-Type; a result that is not such an object is answered 502. */
 static int answer_client(int client, const char *result)
 {
-    int status = 200;
-    const char *sc = strstr(result, "\"statusCode\"");
-    if (sc && (sc = strchr(sc, ':')))
-        status = atoi(sc + 1);
-    if (status < 100 || status > 599)
-        status = 502;
-    char body[65536] = "";
-    const char *b = strstr(result, "\"body\"");
-    if (b && (b = strchr(b + 6, '"'))) { /* a JSON string: unescape \" and \\ */
-        size_t o = 0;
-        for (b++; *b && *b != '"' && o + 1 < sizeof body; b++) {
-            if (*b == '\\' && b[1])
-                b++;
-            body[o++] = *b;
-        }
-        body[o] = '\0';
+    cJSON *r = cJSON_Parse(result);
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(r, "statusCode");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(r, "body");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "headers"), "Content-Type");
+    int status = cJSON_IsNumber(sc) ? sc->valueint : 200;
+    if (!cJSON_IsObject(r) || (sc && !cJSON_IsNumber(sc)) || (body && !cJSON_IsString(body)) || status < 100 ||
+        status > 599) {
+        cJSON_Delete(r);
+        respond(client, 502, NULL, "{\"message\":\"Internal server error\"}");
+        close(client);
+        return 502;
     }
-    respond(client, status, "Content-Type: application/json\r\n", body);
+    char headers[300] = "Content-Type: application/json\r\n";
+    if (cJSON_IsString(type) && strlen(type->valuestring) < 200 && !strpbrk(type->valuestring, "\r\n"))
+        snprintf(headers, sizeof headers, "Content-Type: %s\r\n", type->valuestring);
+    const char *text = cJSON_IsString(body) ? body->valuestring : "";
+    size_t len = strlen(text);
+    char *bytes = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "isBase64Encoded")) ? unbase64(text, &len) : NULL;
+    respond_bytes(client, status, headers, bytes ? bytes : text, len);
+    free(bytes);
+    cJSON_Delete(r);
     close(client);
     return status;
 }
