@@ -168,13 +168,15 @@ static const char *otel_var(const char *traces, const char *general)
     return v && *v ? v : (v = getenv(general)) && *v ? v : NULL;
 }
 
-/* "k1=v1,k2=v2" (values URL-encoded) as "k1: v1\n" lines; false (and why) for a malformed
- * list, a name that is not a header token, or a value with a control character. */
+/* "k1=v1,k2=v2" (values URL-encoded) as "k1: v1\n" lines; false (and why, which never quotes a
+ * value) for a malformed list, a name that is not a header token, or a value with a control
+ * character. */
 static bool parse_headers(const char *text, char *out, size_t n, char *why, size_t whylen)
 {
     size_t used = 0;
+    int entry = 0;
     out[0] = '\0';
-    for (const char *p = text; *p;) {
+    for (const char *p = text; *p; entry++) {
         const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
         const char *eq = memchr(p, '=', (size_t)(end - p));
         while (p < end && *p == ' ')
@@ -184,7 +186,8 @@ static bool parse_headers(const char *text, char *out, size_t n, char *why, size
             continue;
         }
         if (!eq || eq == p) {
-            snprintf(why, whylen, "'%.*s' is not name=value", (int)(end - p) > 60 ? 60 : (int)(end - p), p);
+            /* said by position: the entry may be a secret without its name */
+            snprintf(why, whylen, "entry %d is not name=value", entry + 1);
             return false;
         }
         const char *name_end = eq;
@@ -197,9 +200,14 @@ static bool parse_headers(const char *text, char *out, size_t n, char *why, size
             }
         char value[1024];
         size_t v = 0;
-        for (const char *c = eq + 1; c < end && v + 1 < sizeof value; c++) {
+        const char *first = eq + 1, *last = end; /* spaces around the value are not part of it */
+        while (first < last && *first == ' ')
+            first++;
+        while (last > first && last[-1] == ' ')
+            last--;
+        for (const char *c = first; c < last && v + 1 < sizeof value; c++) {
             unsigned char ch = (unsigned char)*c;
-            if (ch == '%' && c + 2 < end && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+            if (ch == '%' && c + 2 < last && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
                 char hex[3] = {c[1], c[2], 0};
                 ch = (unsigned char)strtol(hex, NULL, 16);
                 c += 2;

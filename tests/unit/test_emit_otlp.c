@@ -175,8 +175,45 @@ static void test_spans_outside_the_endpoints_window_are_taken_out(void)
     cJSON_Delete(tree);
 }
 
+/* OTEL_EXPORTER_OTLP_HEADERS adds its headers to each request (values URL-decoded, spaces
+ * around names and the '=' left out); a malformed list sends none, and the log line that says
+ * so never quotes a value. */
+static void test_otlp_headers_from_the_environment(void)
+{
+    static const struct { const char *value, *sent, *said; } cases[] = {
+        {"api-key=s%3D3cret,x-team = blue ", "api-key: s=3cret\r\nx-team: blue\r\n", NULL},
+        {"x-team=blue,Bearer s3cret-token", NULL, "entry 2 is not name=value"},
+        {"bad name=s3cret", NULL, "'bad name' is not a header name"},
+        {"api-key=s3cret%0Aevil: 1", NULL, "the value of 'api-key' holds a control character"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        test_reset();
+        setenv("OTEL_EXPORTER_OTLP_HEADERS", cases[i].value, 1);
+        sink_start(OK);
+        char e[100];
+        snprintf(e, sizeof e, "otlp:http://%s", H.address);
+        use_emitters(e, 5000);
+        xray_begin_segment("headers");
+        xray_end_segment();
+        xray_recorder_shutdown();
+        sink_stop();
+        CU_ASSERT_EQUAL(sink_requests(), 1); /* sent either way */
+        if (cases[i].sent)
+            CU_ASSERT_PTR_NOT_NULL(strstr(the_sink.last_headers, cases[i].sent));
+        if (cases[i].said) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(test_log, cases[i].said));
+            CU_ASSERT_PTR_NULL(strstr(the_sink.last_headers, "x-team"));
+            CU_ASSERT_PTR_NULL(strstr(the_sink.last_headers, "api-key"));
+        }
+        CU_ASSERT_PTR_NULL(strstr(test_log, "s3cret"));
+        unsetenv("OTEL_EXPORTER_OTLP_HEADERS");
+        restore_emitters();
+    }
+}
+
 void add_emit_otlp_tests(CU_pSuite s)
 {
     ADD(s, test_otlp_export_carries_the_span_tree_and_its_attributes);
     ADD(s, test_spans_outside_the_endpoints_window_are_taken_out);
+    ADD(s, test_otlp_headers_from_the_environment);
 }
