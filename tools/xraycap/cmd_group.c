@@ -114,8 +114,13 @@ int cmd_group(int argc, char **argv)
         else
             printf("group %s deleted\n", arg[1]);
         rc = gone == 1 ? 0 : 1;
-    } else if (store_groups(s, print_group, NULL) == 0) {
-        printf("no groups (xraycap group create NAME EXPR makes one)\n");
+    } else {
+        int n = store_groups(s, print_group, NULL);
+        if (n < 0)
+            fprintf(stderr, "xraycap group: could not read the groups of %s\n", db);
+        else if (n == 0)
+            printf("no groups (xraycap group create NAME EXPR makes one)\n");
+        rc = n < 0 ? 1 : 0;
     }
     store_close(s);
     return rc;
